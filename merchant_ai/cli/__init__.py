@@ -1,0 +1,1 @@
+"""The `merchant-ai` command line (contract: ../shared/cli-contract.md, documented in README)."""
