@@ -11,13 +11,24 @@ from merchant_ai.cli.common import EXIT_ERROR, EXIT_INPUT, EXIT_USAGE, CliError
 
 # Each module defines `register(subparsers)`; handlers are set with `set_defaults(handler=...)`.
 COMMAND_MODULES = [
-    "merchant_ai.cli.shop_cmds",      # init, info, demo, backup, restore, recover, passphrase, gui, self-test
+    "merchant_ai.cli.shop_cmds",      # init, info, demo, backup, restore, recover, passphrase
     "merchant_ai.cli.import_cmds",    # import, formats
     "merchant_ai.cli.forecast_cmds",  # forecast, stock
     "merchant_ai.cli.customer_cmds",  # segments, recommend, bundles
     "merchant_ai.cli.margin_cmds",    # margin
-    "merchant_ai.cli.report_cmds",    # report
 ]
+# Commands that need Qt (gui, report, self-test) are plugins: the core names no Qt module, it
+# asks the installed distribution for `merchant_ai.commands` entry points (the Qt layer declares
+# its own in pyproject.toml). A source tree that is not installed falls back to the same name.
+PLUGIN_GROUP = "merchant_ai.commands"
+FALLBACK_PLUGINS = ["ui.cli_commands"]
+
+
+def _plugin_modules() -> list[str]:
+    from importlib.metadata import entry_points
+
+    found = [ep.value.split(":")[0] for ep in entry_points(group=PLUGIN_GROUP)]
+    return found or FALLBACK_PLUGINS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"merchant-ai {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES + _plugin_modules():
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

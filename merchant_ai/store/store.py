@@ -200,9 +200,13 @@ class Store:
         self.backup(reason=f"before-migration-{current}-to-{SCHEMA_VERSION}")
         self._apply_migrations(current)
 
-    def _apply_migrations(self, start: int) -> None:
+    def _apply_migrations_until(self, stop: int) -> None:
+        """Apply migrations from the current version up to `stop` (tests build old shops this way)."""
+        self._apply_migrations(self.schema_version(), stop)
+
+    def _apply_migrations(self, start: int, stop: int = SCHEMA_VERSION) -> None:
         conn = self.connection()
-        for version in range(start, SCHEMA_VERSION):
+        for version in range(start, stop):
             script = MIGRATIONS[version]
             conn.execute("BEGIN IMMEDIATE")
             try:
