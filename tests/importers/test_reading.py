@@ -1,0 +1,145 @@
+"""read_table on the shapes real exports take (see FORMATS.md), built here from made-up rows."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import pytest
+
+from merchant_ai.importers.reading import UnreadableFile, decode, read_table, sniff_delimiter
+
+
+def test_plain_csv_keeps_line_numbers_and_text_cells() -> None:
+    t = read_table(b"a,b,c\n1,2,3\n4,5,6\n", "x.csv")
+    assert t.header == ["a", "b", "c"]
+    assert t.rows.to_numpy().tolist() == [["1", "2", "3"], ["4", "5", "6"]]
+    assert t.line_numbers.tolist() == [2, 3]
+
+
+def test_bom_after_leading_whitespace_is_removed() -> None:
+    data = b"\n\t" + b"\xef\xbb\xbf" + "ID,Name\n1,Caf\u00e9\n".encode()
+    t = read_table(data, "wc-product-export.csv")
+    assert t.header == ["ID", "Name"]
+    assert t.rows["Name"].tolist() == ["Café"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_and_without_bom(encoding: str) -> None:
+    text = "Order,City\n1,Zürich\n2,Montréal\n"
+    t = read_table(text.encode(encoding), "x.csv")
+    assert t.rows["City"].tolist() == ["Zürich", "Montréal"]
+
+
+def test_cp1252_and_gb18030_fallbacks() -> None:
+    t = read_table("Name,City\nAlice,Montréal\nBob,Zürich café\n".encode("cp1252"), "x.csv")
+    assert t.encoding == "cp1252"
+    assert t.rows["City"].tolist() == ["Montréal", "Zürich café"]
+    text = "订单编号,订单创建时间,宝贝标题\n1001,2021-01-01 10:00:00,红色连衣裙 夏季\n1002,2021-01-02 11:00:00,蓝色衬衫\n"
+    t = read_table(text.encode("gb18030"), "taobao.csv")
+    assert t.encoding == "gb18030"
+    assert t.header == ["订单编号", "订单创建时间", "宝贝标题"]
+    assert t.rows["宝贝标题"].tolist() == ["红色连衣裙 夏季", "蓝色衬衫"]
+
+
+@pytest.mark.parametrize("delim", [",", "\t", ";", "|"])
+def test_delimiter_sniffing(delim: str) -> None:
+    text = delim.join(["Sale Date", "Order ID", "Item Name"]) + "\n"
+    text += delim.join(["12/31/2023", "1001", '"Mug, blue"' if delim == "," else "Mug, blue"]) + "\n"
+    text += delim.join(["1/4/2024", "1002", "Cap"]) + "\n"
+    assert sniff_delimiter(text) == delim
+    t = read_table(text.encode(), "EtsySoldOrders.csv")
+    assert t.rows["Item Name"].tolist() == ["Mug, blue", "Cap"]
+
+
+def test_ebay_orders_blank_first_line_empty_row_and_footer() -> None:
+    text = ("\n"
+            '"Sales Record Number","Order Number",Buyer Username,"Sold For"\n'
+            ",,,\n"
+            '1,"14-15124-99674",buyer1,$12.34\n'
+            '2,"14-15124-99675",buyer2,$5.00\n'
+            "\n"
+            '2 record(s) downloaded,from Sep-01-22 to Sep-30-22\n'
+            "Seller ID : shop123\n")
+    t = read_table(text.encode(), "eBay-OrdersReport.csv")
+    assert t.header == ["Sales Record Number", "Order Number", "Buyer Username", "Sold For"]
+    assert t.rows["Order Number"].tolist() == ["14-15124-99674", "14-15124-99675"]
+    assert t.line_numbers.tolist() == [4, 5]
+    assert len(t.footer) == 2 and t.footer[1].startswith("Seller ID")
+
+
+def test_ebay_transaction_report_eleven_preamble_lines() -> None:
+    pre = ['--,--,--,--,--,--,--,--,--,--,--,--,--',
+           '"Disclaimer one.","Disclaimer two.","Disclaimer three.","Disclaimer four."', '""', '""',
+           '"Transaction report"', '""', '"This report includes transaction type","order, refund"',
+           '""', '"Seller","shop123"', '"Start date","Nov-05-2022 00:00:00 AM PDT"',
+           '"End date","Dec-05-2022 23:59:59 PM PST"']
+    header = '"Transaction creation date","Type","Order number","Net amount","Very high ""item not as described"" fee"'
+    rows = ['"Dec 5, 2022","Order","01-1","25.5","--"', '"Dec 6, 2022","Refund","01-1","-26.13","--"']
+    data = b"\xef\xbb\xbf" + "\n".join(pre + [header] + rows).encode()  # no final newline
+    t = read_table(data, "transactions.csv")
+    assert t.header[-1] == 'Very high "item not as described" fee'
+    assert t.rows["Type"].tolist() == ["Order", "Refund"]
+    assert t.line_numbers.tolist() == [13, 14]
+    assert len(t.preamble) == 11
+
+
+def test_quoted_newlines_crlf_mixed_and_line_numbers() -> None:
+    text = 'Name,Notes,Total\r\n#1,"line one\nline two",10\n#2,plain,20\r\n#3,"a\r\nb",30'
+    t = read_table(text.encode(), "orders_export.csv")
+    assert t.rows["Notes"].tolist() == ["line one\nline two", "plain", "a\r\nb"]
+    assert t.line_numbers.tolist() == [2, 4, 5]
+
+
+def test_ragged_rows_are_padded_and_truncated_with_a_warning() -> None:
+    text = "a,b,c\n1,2\n3,4,5,6\n7,8,9\n"
+    t = read_table(text.encode(), "x.csv")
+    assert t.rows.to_numpy().tolist() == [["1", "2", ""], ["3", "4", "5"], ["7", "8", "9"]]
+    assert any("fewer fields" in w for w in t.warnings)
+    assert any("more fields" in w for w in t.warnings)
+
+
+def test_header_cleanup_and_duplicates() -> None:
+    t = read_table(b'\xef\xbb\xbf Category name ,"SKU",SKU,\n x,1,2,\n', "x.csv")
+    assert t.header == ["Category name", "SKU", "SKU.1"]   # trailing blank column dropped
+
+
+def test_gzip_and_large_regular_file_fast_path() -> None:
+    lines = ["InvoiceNo,StockCode,Description,Quantity"] + [
+        f'{536365 + i // 5},8512{i % 10}A,"ITEM, NO {i}",{i % 7 + 1}' for i in range(20_000)]
+    data = gzip.compress(("\n".join(lines) + "\n").encode())
+    t = read_table(data, "retail.csv.gz")
+    assert len(t.rows) == 20_000
+    assert t.rows["Description"].iloc[3] == "ITEM, NO 3"
+    assert t.line_numbers[0] == 2 and t.line_numbers[-1] == 20_001
+
+
+def test_workbook_reads_like_csv() -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Bestellnummer", "Datum", "Menge", "Preis"])
+    ws.append(["A-1", dt.datetime(2021, 5, 3, 10, 30), 2, 9.5])
+    ws.append(["A-2", dt.date(2021, 5, 4), 1, 10.0])
+    buf = io.BytesIO()
+    wb.save(buf)
+    t = read_table(buf.getvalue(), "orders.xlsx")
+    assert t.header == ["Bestellnummer", "Datum", "Menge", "Preis"]
+    assert t.rows.to_numpy().tolist() == [["A-1", "2021-05-03 10:30:00", "2", "9.5"],
+                                          ["A-2", "2021-05-04", "1", "10"]]
+    assert t.line_numbers.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00\x01\x02\x03garbage\x00\xff" * 50, b"PK\x03\x04broken zip",
+                                  b"\x1f\x8b\x08broken"])
+def test_garbage_raises_unreadable(data: bytes) -> None:
+    with pytest.raises(UnreadableFile):
+        read_table(data, "bad.csv")
+
+
+def test_decode_reports_encoding() -> None:
+    assert decode("héllo".encode())[1] == "utf-8"
+    assert decode(b"\xef\xbb\xbfh")[0] == "h"
