@@ -152,7 +152,7 @@ def _header_index(records: list[list[str]]) -> int:
         if filled[i] == 0 or filled[i] < 0.5 * widths[i]:
             continue
         after = [w for w, f in zip(widths[i + 1:], filled[i + 1:], strict=True) if f > 0]
-        if not after or sum(w <= widths[i] for w in after) >= 0.5 * len(after):
+        if not after or sum(w <= widths[i] for w in after) > 0.5 * len(after):
             return i
     return 0
 
