@@ -141,8 +141,8 @@ def _filled(record: list[str]) -> int:
 def _header_index(records: list[list[str]]) -> int:
     """Index of the header among the first records.
 
-    The header names (nearly) every one of its columns, and the records after it are no wider
-    than it (ragged exports only ever drop cells). Preambles fail one test or the other: eBay's
+    The header names (nearly) every one of its columns, and no table of wider records follows it
+    (ragged exports drop cells, and a single over-long row is a ragged row). Preambles fail one test or the other: eBay's
     `--,--,...` line holds only placeholders, its disclaimers and `"Seller","id"` lines are
     followed by wider records.
     """
@@ -151,8 +151,9 @@ def _header_index(records: list[list[str]]) -> int:
     for i in range(len(records)):
         if filled[i] == 0 or filled[i] < 0.5 * widths[i]:
             continue
-        after = [w for w, f in zip(widths[i + 1:], filled[i + 1:], strict=True) if f > 0]
-        if not after or sum(w <= widths[i] for w in after) > 0.5 * len(after):
+        wider = [w for w, f in zip(widths[i + 1:], filled[i + 1:], strict=True) if f > 0 and w > widths[i]]
+        # One over-long row is a ragged row; two or more records of one wider width are a table.
+        if not wider or max(np.unique(wider, return_counts=True)[1]) < 2:
             return i
     return 0
 
