@@ -1,0 +1,435 @@
+"""eBay Seller Hub exports: the Orders report and the Payments Transaction report.
+
+The Orders report gives a multi-item order as one "order total" row (address, postage, total,
+no item) followed by one row per item, all sharing `Order Number`; money carries its symbol
+(`$12.34`, `£3.20`), which is the only place the currency is written. UK and other sites
+translate the headers (`Post to name`, `Postage and packaging`, lower-case words), so columns are
+matched on normalised names with synonyms.
+
+The Transaction report is the source of real fees: each order line is an `Order` row carrying
+its Final Value Fees, while shipping labels, ad fees and refunds are rows of their own that point
+back to the order number. Payouts and transfers move money, not sales, and are skipped.
+FORMATS.md section 5 has the evidence behind each rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from merchant_ai.importers import values as v
+from merchant_ai.importers.batch import ImportBatch, RowProblem, money_to_store
+from merchant_ai.importers.registry import FormatSpec
+from merchant_ai.importers.table import Table
+
+CHANNEL = "ebay"
+# Footer lines of the Orders report, should a reader hand them over as rows.
+_FOOTER = re.compile(r"record\(s\)\s+downloaded|^\s*seller\s+id\s*:", re.IGNORECASE)
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"\s+", " ", name.replace("\ufeff", "").strip().lower())
+
+
+# Canonical field -> header names (normalised), US spelling first, then UK/other sites and the
+# older Selling Manager export.
+_ORDER_FIELDS = {
+    "record": ("sales record number",),
+    "order": ("order number", "order id"),
+    "buyer": ("buyer username", "user id", "buyer user id"),
+    "buyer_name": ("buyer name", "buyer fullname", "buyer full name"),
+    "email": ("buyer email", "buyer email address"),
+    "country": ("ship to country", "post to country", "buyer country"),
+    "item": ("item number", "item id"),
+    "title": ("item title",),
+    "label": ("custom label", "custom label (sku)"),
+    "quantity": ("quantity",),
+    "price": ("sold for", "sale price"),
+    "shipping": ("shipping and handling", "postage and packaging", "postage and handling", "p&p"),
+    "seller_tax": ("seller collected tax",),
+    "ebay_tax": ("ebay collected tax",),
+    "total": ("total price",),
+    "sale_date": ("sale date",),
+    "paid_date": ("paid on date", "paid on"),
+    "transaction": ("transaction id",),
+}
+_TX_FIELDS = {
+    "date": ("transaction creation date", "transaction date"),
+    "type": ("type",),
+    "order": ("order number",),
+    "buyer": ("buyer username",),
+    "net": ("net amount",),
+    "item": ("item id",),
+    "transaction": ("transaction id",),
+    "title": ("item title",),
+    "label": ("custom label",),
+    "quantity": ("quantity",),
+    "subtotal": ("item subtotal",),
+    "shipping": ("shipping and handling",),
+    "seller_tax": ("seller collected tax",),
+    "ebay_tax": ("ebay collected tax",),
+    "gross": ("gross transaction amount",),
+    "currency": ("transaction currency",),
+    "payout_currency": ("payout currency",),
+    "reference": ("reference id",),
+    "description": ("description",),
+}
+# Fee columns of an Order/Refund row: negative when charged, positive when credited back.
+_FEE_COLUMNS = ("final value fee - fixed", "final value fee - variable", 'very high "item not as described" fee',
+                "below standard performance fee", "international fee", "deposit processing fee")
+_SKIPPED_TYPES = {"payout": "payout to the bank (moves money, not a sale)",
+                  "transfer": "transfer between eBay and the bank (not a sale)",
+                  "purchase": "purchase made by the seller (not a sale)"}
+
+
+def _columns(table: Table, fields: dict[str, tuple[str, ...]]) -> dict[str, str | None]:
+    """Actual header name for each canonical field (None when the file lacks it)."""
+    by_norm = {}
+    for name in table.rows.columns:
+        by_norm.setdefault(_norm(str(name)), name)
+    return {key: next((by_norm[n] for n in names if n in by_norm), None) for key, names in fields.items()}
+
+
+def _col(table: Table, name: str | None) -> pd.Series:
+    """A column as stripped text, with eBay's `--` read as empty."""
+    text = table.col(name) if name else table.col("\x00missing")
+    return text.where(text != "--", "")
+
+
+def _problems(batch: ImportBatch, table: Table, column: str | None, parsed, where: np.ndarray) -> np.ndarray:
+    parsed.failed = parsed.failed & where
+    if column:
+        batch.problems.extend(parsed.problems(table, column, raw=_col(table, column))
+                              if isinstance(parsed, v.Parsed) else parsed.problems(table, column))
+    return parsed.failed.to_numpy(dtype=bool)
+
+
+def _line(table: Table, pos: int) -> int:
+    return int(table.line_numbers[pos])
+
+
+# --- Orders report -----------------------------------------------------------------------------
+def detect_orders(table: Table) -> float:
+    cols = _columns(table, _ORDER_FIELDS)
+    key = ("record", "order", "buyer", "item", "title", "quantity", "price", "total", "sale_date", "transaction")
+    return sum(cols[k] is not None for k in key) / len(key) if cols["record"] else 0.0
+
+
+def parse_orders(table: Table) -> ImportBatch:
+    """Orders from the Seller Hub Orders report; order-total rows are folded into their order."""
+    batch = ImportBatch(format="ebay-orders", channel=CHANNEL, platform=CHANNEL)
+    if table.rows.empty:
+        return batch.conform()
+    cols = _columns(table, _ORDER_FIELDS)
+    text = {k: _col(table, c) for k, c in cols.items()}
+    order = text["order"].where(text["order"].ne(""), text["record"])
+    first_cell = table.rows.iloc[:, 0].fillna("").astype(str)
+    no_order = (order.eq("") | first_cell.str.contains(_FOOTER)).to_numpy()
+    for pos in np.flatnonzero(no_order):
+        batch.skipped.append({"line": _line(table, pos), "reason": "not an order row (no order or record number)"})
+    is_item = (text["item"].ne("") | text["title"].ne("")).to_numpy() & ~no_order
+    is_total_row = ~is_item & ~no_order
+
+    rows_mask = ~no_order
+    bad = np.zeros(len(order), dtype=bool)
+    money = {}
+    currency = pd.Series(pd.NA, index=order.index, dtype=object)
+    for key in ("price", "shipping", "seller_tax", "ebay_tax", "total"):
+        parsed = v.parse_money(text[key])
+        bad |= _problems(batch, table, cols[key], parsed, rows_mask)
+        money[key] = parsed.values
+        if parsed.currency is not None:
+            currency = currency.where(currency.notna(), parsed.currency)
+    qty = v.parse_quantity(text["quantity"])
+    bad |= _problems(batch, table, cols["quantity"], qty, is_item)
+    sold = v.parse_datetimes(text["sale_date"])
+    bad |= _problems(batch, table, cols["sale_date"], sold, rows_mask)
+    missing_date = rows_mask & sold.created_at.isna().to_numpy() & ~bad
+    for pos in np.flatnonzero(missing_date):
+        batch.problems.append(RowProblem(_line(table, pos), cols["sale_date"], "", "the row has no sale date"))
+    bad |= missing_date
+
+    bad_orders = set(order[bad])
+    if bad_orders:
+        batch.warnings.append(f"{len(bad_orders)} order(s) with unreadable values were left out")
+    keep = rows_mask & ~order.isin(bad_orders).to_numpy()
+    for pos in np.flatnonzero(keep & is_total_row):
+        # Only a true multi-item order has a separate total row; its amounts become the order's.
+        batch.skipped.append({"line": _line(table, pos), "reason": "order-total row of a multi-item order "
+                                                                   "(its amounts are taken into the order)"})
+    if not keep.any():
+        return batch.conform()
+
+    frame = pd.DataFrame({
+        "order": order, "is_total": is_total_row, "row": np.arange(len(order)),
+        "buyer": text["buyer"].replace("", np.nan), "currency": currency,
+        "paid": text["paid_date"].replace("", np.nan),
+        "qty": qty.values, "price": money["price"],
+        "line_value": qty.values * money["price"],
+    })
+    for key in ("shipping", "total"):
+        frame[key] = money[key]
+    frame["tax"] = money["seller_tax"].fillna(0.0) + money["ebay_tax"].fillna(0.0)
+    frame.loc[money["seller_tax"].isna() & money["ebay_tax"].isna(), "tax"] = np.nan
+    frame = frame[keep]
+    groups = frame.groupby("order", sort=False)
+    # Order amounts: the total row's when there is one, else the (single) item row's.
+    preferred = frame.sort_values(["is_total", "row"], ascending=[False, True]).groupby("order", sort=False)
+    first = groups["row"].min()
+    amounts = preferred[["shipping", "tax", "total"]].first().reindex(first.index)
+    items = frame[~frame["is_total"]]
+    subtotal = items.groupby("order", sort=False)["line_value"].sum(min_count=1).reindex(first.index)
+    info = groups[["buyer", "currency", "paid"]].first().reindex(first.index)
+    if info["currency"].isna().any():
+        batch.warnings.append("some orders show no currency symbol on any amount; their currency is unknown")
+    at = first.to_numpy()
+    batch.orders = pd.DataFrame({
+        "external_id": first.index.to_numpy(),
+        "created_at": sold.created_at.iloc[at].to_numpy(),
+        "created_utc": sold.created_utc.iloc[at].to_numpy(),
+        "order_date": sold.order_date.iloc[at].to_numpy(),
+        "currency": info["currency"].to_numpy(),
+        "customer_ref": info["buyer"].to_numpy(),
+        "subtotal": money_to_store(subtotal).array,
+        "shipping": money_to_store(amounts["shipping"]).array,
+        "tax": money_to_store(amounts["tax"]).array,
+        "discount": pd.array([pd.NA] * len(first), dtype="Int64"),
+        "total": money_to_store(amounts["total"]).array,
+        "refunded": pd.array([0] * len(first), dtype="Int64"),
+        # The report has no payment status column: an unpaid order has no `Paid On Date`.
+        "status": np.where(info["paid"].notna(), "paid", "pending"),
+    })
+
+    pos = items["row"].to_numpy()
+    key = text["transaction"].where(text["transaction"].ne(""), text["item"])
+    key = key.where(key.ne(""), text["record"])
+    sku = v.strip_escape(text["label"])
+    sku = sku.where(sku.ne(""), text["item"])
+    batch.lines = pd.DataFrame({
+        "order_external_id": items["order"].to_numpy(),
+        "line_key": key.iloc[pos].to_numpy(),
+        "channel_sku": sku.iloc[pos].replace("", pd.NA).to_numpy(),
+        "title": v.clean_text(text["title"]).iloc[pos].replace("", pd.NA).to_numpy(),
+        "quantity": items["qty"].fillna(1.0).to_numpy(),
+        "unit_price": money_to_store(items["price"]).array,
+        "discount": pd.array([0] * len(pos), dtype="Int64"),
+        "line_total": money_to_store(items["line_value"]).array,
+        "refunded_qty": np.zeros(len(pos)),
+    })
+    batch.customers = _buyers(text, at)
+    return batch.conform()
+
+
+def _buyers(text: dict[str, pd.Series], rows: np.ndarray) -> pd.DataFrame:
+    """Buyers by eBay username (the e-mail is often a relay address; the username is stable)."""
+    buyer = text["buyer"].iloc[rows]
+    rows = rows[buyer.ne("").to_numpy()]
+    if len(rows) == 0:
+        return pd.DataFrame()
+    name = v.clean_text(text["buyer_name"]).iloc[rows].str.partition(" ")
+    frame = pd.DataFrame({
+        "customer_ref": text["buyer"].iloc[rows].to_numpy(),
+        "email": text["email"].iloc[rows].str.lower().to_numpy(),
+        "first_name": name[0].to_numpy(),
+        "last_name": name[2].str.strip().to_numpy(),
+        "country": text["country"].iloc[rows].to_numpy(),
+    }).replace("", pd.NA)
+    return frame.drop_duplicates("customer_ref")
+
+
+# --- Payments Transaction report ---------------------------------------------------------------
+def detect_transactions(table: Table) -> float:
+    cols = _columns(table, _TX_FIELDS)
+    key = ("date", "type", "order", "net", "item", "transaction", "subtotal", "gross", "currency", "reference")
+    fees = sum(_norm(str(c)) in _FEE_COLUMNS for c in table.rows.columns)
+    if cols["type"] is None or cols["net"] is None:
+        return 0.0
+    return min(1.0, (sum(cols[k] is not None for k in key) + min(fees, 2)) / (len(key) + 2))
+
+
+def parse_transactions(table: Table) -> ImportBatch:
+    """Sales, refunds and fees from the Payments Transaction report (also its user-cleaned form)."""
+    batch = ImportBatch(format="ebay-transactions", channel=CHANNEL, platform=CHANNEL)
+    if table.rows.empty:
+        return batch.conform()
+    cols = _columns(table, _TX_FIELDS)
+    text = {k: _col(table, c) for k, c in cols.items()}
+    kind = text["type"].str.lower()
+    order_no = text["order"]
+    is_order = (kind == "order").to_numpy()
+    is_refund = (kind == "refund").to_numpy()
+    is_fee = kind.isin(["shipping label", "other fee"]).to_numpy()
+    for pos in np.flatnonzero(~(is_order | is_refund | is_fee)):
+        reason = _SKIPPED_TYPES.get(kind.iat[pos], f"transaction type {text['type'].iat[pos]!r} is not a sale "
+                                                   "or a fee")
+        batch.skipped.append({"line": _line(table, pos), "reason": reason})
+    used = is_order | is_refund | is_fee
+    no_order = (is_order | is_refund) & order_no.eq("").to_numpy()
+    for pos in np.flatnonzero(no_order):
+        batch.problems.append(RowProblem(_line(table, pos), cols["order"], "", "the row has no order number"))
+
+    bad = no_order.copy()
+    dates = v.parse_datetimes(text["date"])
+    bad |= _problems(batch, table, cols["date"], dates, used)
+    amounts = {}
+    for key in ("net", "subtotal", "shipping", "seller_tax", "ebay_tax", "gross"):
+        parsed = v.parse_money(text[key], decimal_comma=False)
+        bad |= _problems(batch, table, cols[key], parsed, used)
+        amounts[key] = parsed.values
+    qty = v.parse_quantity(text["quantity"])
+    bad |= _problems(batch, table, cols["quantity"], qty, is_order)
+    fee_cols = [c for c in table.rows.columns if _norm(str(c)) in _FEE_COLUMNS]
+    fee_values = {}
+    for column in fee_cols:
+        parsed = v.parse_money(_col(table, column), decimal_comma=False)
+        bad |= _problems(batch, table, column, parsed, used)
+        fee_values[column] = parsed.values.fillna(0.0)
+    currency = text["currency"].where(text["currency"].ne(""), text["payout_currency"]).str.upper()
+
+    ok = used & ~bad
+    if (used & bad).any():
+        batch.warnings.append(f"{int((used & bad).sum())} row(s) with unreadable values were left out")
+    _sales(batch, table, text, ok & is_order, ok & is_refund, dates, amounts, qty, currency)
+    batch.fees = _fees(table, text, ok, is_order | is_refund, is_fee, dates, amounts, fee_values, currency)
+    return batch.conform()
+
+
+def _sales(batch: ImportBatch, table: Table, text: dict[str, pd.Series], is_order: np.ndarray,
+           is_refund: np.ndarray, dates: v.ParsedDates, amounts: dict[str, pd.Series], qty: v.Parsed,
+           currency: pd.Series) -> None:
+    """Orders and lines from `Order` rows (one per line item); refunds reduce their order."""
+    pos = np.flatnonzero(is_order)
+    if len(pos) == 0:
+        for p in np.flatnonzero(is_refund):
+            batch.skipped.append({"line": _line(table, p), "reason": "refund of an order not in this file"})
+        return
+    order_no = text["order"].iloc[pos].to_numpy()
+    lines = pd.DataFrame({
+        "order": order_no, "row": pos,
+        "utc": dates.created_utc.iloc[pos].to_numpy(),
+        "qty": qty.values.iloc[pos].fillna(1.0).to_numpy(),
+        "subtotal": amounts["subtotal"].iloc[pos].to_numpy(),
+        "shipping": amounts["shipping"].iloc[pos].to_numpy(),
+        "tax": (amounts["seller_tax"].fillna(0.0) + amounts["ebay_tax"].fillna(0.0)).iloc[pos].to_numpy(),
+        "gross": amounts["gross"].iloc[pos].to_numpy(),
+        "currency": currency.iloc[pos].replace("", pd.NA).to_numpy(),
+        "buyer": text["buyer"].iloc[pos].replace("", pd.NA).to_numpy(),
+        "transaction": text["transaction"].iloc[pos].to_numpy(),
+    })
+    # The order's time is its earliest line (lines of one order can post on different days).
+    first = lines.sort_values(["utc", "row"]).groupby("order", sort=False)["row"].first()
+    sums = lines.groupby("order", sort=False)[["subtotal", "shipping", "tax", "gross"]].sum(min_count=1)
+    info = lines.groupby("order", sort=False)[["currency", "buyer"]].first()
+    sums, info = sums.reindex(first.index), info.reindex(first.index)
+
+    refund_pos = np.flatnonzero(is_refund)
+    refund_order = text["order"].iloc[refund_pos]
+    known = refund_order.isin(first.index).to_numpy()
+    for p in refund_pos[~known]:
+        batch.skipped.append({"line": _line(table, p), "reason": "refund of an order not in this file "
+                                                                 "(import the report covering its sale)"})
+    refund_pos = refund_pos[known]
+    refund_amount = -amounts["gross"].iloc[refund_pos].fillna(amounts["net"].iloc[refund_pos])
+    refunded = refund_amount.groupby(text["order"].iloc[refund_pos].to_numpy()).sum()
+    refunded = refunded.reindex(first.index).fillna(0.0).clip(lower=0.0)
+    total = sums["gross"]
+    status = np.where(refunded <= 0, "paid",
+                      np.where(refunded >= total.fillna(0.0) - 0.005, "refunded", "partially_refunded"))
+    at = first.to_numpy()
+    batch.orders = pd.DataFrame({
+        "external_id": first.index.to_numpy(),
+        "created_at": dates.created_at.iloc[at].to_numpy(),
+        "created_utc": dates.created_utc.iloc[at].to_numpy(),
+        "order_date": dates.order_date.iloc[at].to_numpy(),
+        "currency": info["currency"].to_numpy(),
+        "customer_ref": info["buyer"].to_numpy(),
+        "subtotal": money_to_store(sums["subtotal"]).array,
+        "shipping": money_to_store(sums["shipping"]).array,
+        "tax": money_to_store(sums["tax"]).array,
+        "discount": pd.array([pd.NA] * len(first), dtype="Int64"),
+        "total": money_to_store(total).array,
+        "refunded": money_to_store(refunded).array,
+        "status": status,
+    })
+
+    # A refund row naming the line and quantity, for the line's whole value, returns those units;
+    # a partial money refund stays order-level (refunded amount only).
+    unit = lines["subtotal"] / lines["qty"].replace(0, np.nan)
+    refund_qty = pd.Series(0.0, index=lines.index)
+    if len(refund_pos):
+        r_qty = v.parse_quantity(text["quantity"]).values.iloc[refund_pos].abs()
+        r_sub = amounts["subtotal"].iloc[refund_pos].abs()
+        r_key = text["transaction"].iloc[refund_pos]
+        whole = r_key.ne("").to_numpy() & r_qty.notna().to_numpy()
+        by_txn = pd.DataFrame({"txn": r_key.to_numpy(), "qty": r_qty.to_numpy(), "sub": r_sub.to_numpy()})[whole]
+        for txn, grp in by_txn.groupby("txn"):
+            match = lines.index[lines["transaction"] == txn]
+            if len(match) and np.isclose(grp["sub"].sum(), grp["qty"].sum() * unit[match[0]]):
+                refund_qty[match[0]] = min(grp["qty"].sum(), lines.at[match[0], "qty"])
+    key = lines["transaction"].where(lines["transaction"] != "", text["item"].iloc[pos].to_numpy())
+    sku = v.strip_escape(text["label"]).iloc[pos]
+    sku = sku.where(sku.ne(""), text["item"].iloc[pos]).replace("", pd.NA)
+    batch.lines = pd.DataFrame({
+        "order_external_id": order_no,
+        "line_key": key.to_numpy(),
+        "channel_sku": sku.to_numpy(),
+        "title": v.clean_text(text["title"]).iloc[pos].replace("", pd.NA).to_numpy(),
+        "quantity": lines["qty"].to_numpy(),
+        "unit_price": money_to_store(unit).array,
+        "discount": pd.array([0] * len(pos), dtype="Int64"),
+        "line_total": money_to_store(lines["subtotal"]).array,
+        "refunded_qty": refund_qty.to_numpy(),
+    })
+
+
+def _fees(table: Table, text: dict[str, pd.Series], ok: np.ndarray, sale_rows: np.ndarray,
+          fee_rows: np.ndarray, dates: v.ParsedDates, amounts: dict[str, pd.Series],
+          fee_values: dict[str, pd.Series], currency: pd.Series) -> pd.DataFrame:
+    """One fee row per non-zero fee column of a sale/refund row, plus label and ad-fee rows.
+
+    `source_key` is built from what identifies the source row (type, order, transaction and
+    reference ids, date, fee kind), so a later report covering the same days maps to the same keys.
+    """
+    parts = []
+    sale = np.flatnonzero(ok & sale_rows)
+    for column, values in fee_values.items():
+        amount = values.iloc[sale]
+        charged = amount.to_numpy() != 0
+        parts.append(pd.DataFrame({"row": sale[charged], "kind": column, "amount": amount.to_numpy()[charged]}))
+    own = np.flatnonzero(ok & fee_rows)
+    description = text["description"].iloc[own]
+    kind = description.where(text["type"].iloc[own].str.lower().eq("other fee") & description.ne(""),
+                             text["type"].iloc[own])
+    parts.append(pd.DataFrame({"row": own, "kind": kind.to_numpy(),
+                               "amount": amounts["net"].iloc[own].fillna(0.0).to_numpy()}))
+    fees = pd.concat(parts, ignore_index=True).sort_values(["row", "kind"], kind="stable")
+    fees = fees[fees["amount"] != 0]
+    if fees.empty:
+        return pd.DataFrame()
+    r = fees["row"].to_numpy()
+    base = (text["type"].iloc[r].to_numpy() + "|" + text["order"].iloc[r].to_numpy() + "|"
+            + text["transaction"].iloc[r].to_numpy() + "|" + text["reference"].iloc[r].to_numpy() + "|"
+            + dates.created_at.iloc[r].fillna("").to_numpy() + "|" + fees["kind"].to_numpy())
+    # Two identical rows (same ad fee twice on a day) are both real: number the repeats.
+    repeat = pd.Series(base).groupby(base).cumcount().to_numpy()
+    source_key = np.where(repeat == 0, base, base + "#" + repeat.astype(str))
+    sku = v.strip_escape(text["label"]).iloc[r]
+    return pd.DataFrame({
+        "order_external_id": text["order"].iloc[r].replace("", pd.NA).to_numpy(),
+        "sku": sku.where(sku.ne(""), text["item"].iloc[r]).replace("", pd.NA).to_numpy(),
+        "kind": fees["kind"].to_numpy(),
+        "amount": money_to_store(fees["amount"]).array,
+        "currency": currency.iloc[r].replace("", pd.NA).to_numpy(),
+        "posted_at": dates.created_at.iloc[r].to_numpy(),
+        "source_key": source_key,
+    })
+
+
+FORMATS: list[FormatSpec] = [
+    FormatSpec("ebay-orders", CHANNEL, "eBay Seller Hub Orders report (US and localised sites)",
+               detect_orders, parse_orders),
+    FormatSpec("ebay-transactions", CHANNEL, "eBay Payments Transaction report (sales, refunds and fees)",
+               detect_transactions, parse_transactions),
+]

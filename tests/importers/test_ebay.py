@@ -1,0 +1,174 @@
+"""eBay parsers on hand-written fixtures in the shapes of FORMATS.md section 5.
+
+Expected figures are worked out by hand from the fixture rows (see comments).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from merchant_ai.importers import ebay
+from merchant_ai.importers.reading import read_table
+from merchant_ai.importers.table import Table
+from merchant_ai.money import SCALE
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ebay"
+US_ORDERS = "eBay-OrdersReport-Oct-06-2022-10_15_00-0700-1234567890.csv"
+UK_ORDERS = "eBay-OrdersReport-UK-Jun-27-2026.csv"
+TRANSACTIONS = "Transaction_report_Nov-05-2022_Dec-05-2022.csv"
+CLEANED = "Transaction-Report-Feb-03-2023-cleaned.csv"
+
+
+def table(name: str) -> Table:
+    return read_table((FIXTURES / name).read_bytes(), name)
+
+
+def revenue(batch) -> dict[str, tuple[float, float, float]]:
+    out = {}
+    for cur, grp in batch.orders.groupby("currency"):
+        gross, refunded = int(grp["total"].sum()) / SCALE, int(grp["refunded"].sum()) / SCALE
+        out[cur] = (round(gross, 4), round(refunded, 4), round(gross - refunded, 4))
+    return out
+
+
+@pytest.mark.parametrize("name,n_orders,n_lines,units,money", [
+    # 17.56 + 25.38 (3-row order: total row + 2 items) + 9.99 (unpaid) + 1,314.50
+    (US_ORDERS, 4, 5, 6, {"USD": (1367.43, 0.0, 1367.43)}),
+    # £21.20 + £31.00 (total row + 2 items) + £9.00
+    (UK_ORDERS, 3, 4, 8, {"GBP": (61.2, 0.0, 61.2)}),
+])
+def test_orders_report_totals(name, n_orders, n_lines, units, money):
+    t = table(name)
+    assert ebay.detect_orders(t) == 1.0 and ebay.detect_transactions(t) == 0.0
+    batch = ebay.parse_orders(t)
+    assert batch.problems == []
+    assert len(batch.orders) == n_orders and len(batch.lines) == n_lines
+    assert batch.lines["quantity"].sum() == units
+    assert revenue(batch) == money
+    # The multi-item order's total row is consumed into the order, on purpose and said so.
+    assert len(batch.skipped) == 1 and "order-total row" in batch.skipped[0]["reason"]
+
+
+def test_orders_report_multi_item_order_and_quirks():
+    batch = ebay.parse_orders(table(US_ORDERS))
+    orders = batch.orders.set_index("external_id")
+    multi = orders.loc["14-15124-99674"]
+    # Amounts from the order-total row: $3.50 postage, $1.88 tax, $25.38 total; items 2 x 6.50 + 7
+    assert (multi["shipping"], multi["tax"], multi["total"]) == (3.5 * SCALE, 1.88 * SCALE, 25.38 * SCALE)
+    assert multi["subtotal"] == 20 * SCALE
+    assert multi["created_at"] == "2022-10-02" and multi["customer_ref"] == "pinhunter"
+    assert orders.loc["14-15200-00001", "status"] == "pending"          # no Paid On Date
+    assert orders.loc["14-08712-11111", "order_date"] == "2022-09-30"   # `Sep-30-22`
+    lines = batch.lines.set_index("line_key")
+    assert lines.loc["2650022221", "unit_price"] == 6.5 * SCALE and lines.loc["2650022221", "quantity"] == 2
+    desk = lines.loc["2650044444"]
+    assert desk["channel_sku"] == "125500000888"                         # no custom label: item number
+    assert desk["unit_price"] == 1234.5 * SCALE                          # `$1,234.50`
+    assert desk["title"] == 'Oak Writing Desk, "Shaker" style'
+
+
+def test_uk_orders_report_localised_headers_and_pounds():
+    t = table(UK_ORDERS)
+    assert "Post to name" in t.header and "Postage and packaging" in t.header
+    batch = ebay.parse_orders(t)
+    orders = batch.orders.set_index("external_id")
+    assert set(orders["currency"]) == {"GBP"}
+    assert orders.loc["05-11111-33333", "shipping"] == 4 * SCALE
+    assert orders.loc["05-11111-22222", "created_at"] == "2026-06-24"   # `Jun-24-2026`
+    assert list(batch.customers["customer_ref"]) == ["knitwit", "coldhands", "cuppa"]
+
+
+def test_orders_report_footer_lines_are_not_orders():
+    t = table(US_ORDERS)
+    # reading.py already set the footer aside; the parser also refuses footer-like rows itself.
+    rows = [list(r) for r in t.rows.itertuples(index=False)]
+    rows.append(["6 record(s) downloaded", "from Sep-30-22 to Oct-05-22"] + [""] * (len(t.header) - 2))
+    rows.append(["Seller ID : craftyseller"] + [""] * (len(t.header) - 1))
+    batch = ebay.parse_orders(Table.from_rows(t.header, rows, first_line=4))
+    assert len(batch.orders) == 4
+    assert sum("not an order row" in s["reason"] for s in batch.skipped) == 2
+
+
+def test_orders_report_bad_money_is_a_problem():
+    header = ["Sales Record Number", "Order Number", "Buyer Username", "Item Number", "Item Title", "Quantity",
+              "Sold For", "Total Price", "Sale Date", "Paid On Date", "Transaction ID"]
+    t = Table.from_rows(header, [
+        ["1", "1-1", "amy", "9", "Cup", "1", "$5.00", "$5.00", "Sep-30-22", "Sep-30-22", "11"],
+        ["2", "1-2", "bob", "9", "Cup", "1", "$five", "$5.00", "Sep-30-22", "Sep-30-22", "12"],
+        ["3", "1-3", "cat", "9", "Cup", "1", "$5.00", "$5.00", "31/31/22", "", "13"],
+    ], first_line=3)
+    batch = ebay.parse_orders(t)
+    assert list(batch.orders["external_id"]) == ["1-1"]
+    assert {(p.line, p.column) for p in batch.problems} == {(4, "Sold For"), (5, "Sale Date")}
+
+
+@pytest.mark.parametrize("name,n_orders,n_lines,units,money,n_fees,fee_sum", [
+    # Orders 32.1 and 22.5 + 7; the owl pin (7) refunded. Fees: FVF 0.30 + 4.25, 0.30 + 2.98, 0.93
+    # (`-0` fixed fee dropped), label 5.60, ad 1.60, refund credit +0.93.
+    (TRANSACTIONS, 2, 3, 6, {"USD": (61.6, 7.0, 54.6)}, 8, -15.03),
+    # Orders 17.5 and 30; one of two bells (15) refunded. Fees 0.30 + 2.31, 0.30 + 3.98, ad 0.90,
+    # refund credit +1.99.
+    (CLEANED, 2, 2, 3, {"USD": (47.5, 15.0, 32.5)}, 6, -5.8),
+])
+def test_transaction_report_totals(name, n_orders, n_lines, units, money, n_fees, fee_sum):
+    t = table(name)
+    assert ebay.detect_transactions(t) == 1.0 and ebay.detect_orders(t) == 0.0
+    batch = ebay.parse_transactions(t)
+    assert batch.problems == []
+    assert len(batch.orders) == n_orders and len(batch.lines) == n_lines
+    assert batch.lines["quantity"].sum() == units
+    assert revenue(batch) == money
+    assert len(batch.fees) == n_fees
+    assert round(int(batch.fees["amount"].sum()) / SCALE, 4) == fee_sum
+    assert batch.fees["source_key"].is_unique
+
+
+def test_transaction_report_preamble_refund_and_skips():
+    t = table(TRANSACTIONS)
+    assert len(t.preamble) == 11
+    assert 'Very high "item not as described" fee' in t.header       # the embedded "" quote
+    batch = ebay.parse_transactions(t)
+    orders = batch.orders.set_index("external_id")
+    assert orders.loc["12-09876-11111", "status"] == "partially_refunded"
+    assert orders.loc["12-09876-11111", "created_at"] == "2022-12-03"   # `Dec 3, 2022`
+    assert orders.loc["12-09876-54321", "tax"] == 2.1 * SCALE           # eBay collected tax
+    owl = batch.lines.set_index("line_key").loc["2741234567003"]
+    assert owl["refunded_qty"] == 1                                      # whole line refunded
+    fees = batch.fees
+    credit = fees[fees["amount"] > 0]
+    assert list(credit["kind"]) == ["Final Value Fee - variable"] and credit["amount"].iat[0] == 0.93 * SCALE
+    assert set(fees["kind"]) >= {"Shipping label", "Promoted Listings - General fee", "Final Value Fee - fixed"}
+    assert [s["reason"].split(" ")[0] for s in batch.skipped] == ["payout", "transfer"]
+
+
+def test_partial_money_refund_stays_order_level():
+    header = ["Transaction creation date", "Type", "Order number", "Buyer username", "Net amount", "Item ID",
+              "Transaction ID", "Item title", "Custom label", "Quantity", "Item subtotal", "Shipping and handling",
+              "Final Value Fee - fixed", "Final Value Fee - variable", "Gross transaction amount",
+              "Transaction currency", "Reference ID", "Description"]
+    t = Table.from_rows(header, [
+        ["Jan 2, 2023", "Order", "9-9", "amy", "17.5", "5", "77", "Mug", "MUG", "2", "20", "0", "-0.3", "-2.2",
+         "20", "USD", "--", "--"],
+        ["Jan 4, 2023", "Refund", "9-9", "amy", "-4", "5", "77", "Mug", "MUG", "1", "-4", "0", "0", "0.5",
+         "-4", "USD", "R1", "--"],
+        ["Jan 5, 2023", "Refund", "1-1", "zed", "-3", "6", "88", "Cap", "CAP", "1", "-3", "0", "0", "0",
+         "-3", "USD", "R2", "--"],
+    ])
+    batch = ebay.parse_transactions(t)
+    order = batch.orders.set_index("external_id").loc["9-9"]
+    assert (order["refunded"], order["status"]) == (4 * SCALE, "partially_refunded")
+    assert batch.lines["refunded_qty"].iat[0] == 0          # $4 back on a $10 unit: no units returned
+    assert [s["line"] for s in batch.skipped] == [4]          # refund of an order not in this file
+    assert batch.skipped[0]["reason"].startswith("refund of an order not in this file")
+
+
+def test_fee_source_keys_are_stable_across_overlapping_reports():
+    """The same rows in a wider report (more rows around them) give the same source keys."""
+    t = table(TRANSACTIONS)
+    full = ebay.parse_transactions(t).fees.set_index("source_key")
+    part = ebay.parse_transactions(Table.from_rows(t.header, [list(r) for r in t.rows.iloc[3:].itertuples(
+        index=False)])).fees.set_index("source_key")
+    assert set(part.index) <= set(full.index)
+    assert (part["amount"] == full.loc[part.index, "amount"]).all()
