@@ -103,7 +103,7 @@ def _problems(batch: ImportBatch, table: Table, column: str | None, parsed, wher
     if column:
         batch.problems.extend(parsed.problems(table, column, raw=_col(table, column))
                               if isinstance(parsed, v.Parsed) else parsed.problems(table, column))
-    return parsed.failed.to_numpy(dtype=bool)
+    return np.array(parsed.failed, dtype=bool)
 
 
 def _line(table: Table, pos: int) -> int:
