@@ -323,8 +323,8 @@ def parse_items(table: Table) -> ImportBatch:
 
     buyer = free_text(table, "Buyer")
     name = _full_name(buyer).where(_full_name(buyer) != "", free_text(table, "Ship Name"))
-    first = name.str.split(" ", n=1).str[0].fillna("")
-    last = name.str.split(" ", n=1).str[1].fillna("")
+    split = name.str.partition(" ")
+    first, last = split[0], split[2].str.strip()
     address = _addresses(table, {"street1": "Ship Address1", "street2": "Ship Address2", "city": "Ship City",
                                  "state": "Ship State", "zip": "Ship Zipcode", "country": "Ship Country"})
     batch.customers = _customers(refs[keep], first[keep], last[keep], address[keep],
