@@ -197,7 +197,8 @@ def parse_orders(table: Table) -> ImportBatch:
         "tax": money_to_store(amounts["tax"]).array,
         "discount": pd.array([pd.NA] * len(first), dtype="Int64"),
         "total": money_to_store(amounts["total"]).array,
-        "refunded": pd.array([0] * len(first), dtype="Int64"),
+        # The report says nothing of refunds: NA keeps what a Transaction report stored.
+        "refunded": pd.array([pd.NA] * len(first), dtype="Int64"),
         # The report has no payment status column: an unpaid order has no `Paid On Date`.
         "status": np.where(info["paid"].notna(), "paid", "pending"),
     })
