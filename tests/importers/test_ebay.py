@@ -173,3 +173,32 @@ def test_fee_source_keys_are_stable_across_overlapping_reports():
         index=False)])).fees.set_index("source_key")
     assert set(part.index) <= set(full.index)
     assert (part["amount"] == full.loc[part.index, "amount"]).all()
+
+
+def test_orders_report_after_transaction_report_keeps_the_refund(store):
+    """Both reports carry the same orders (line keys = Transaction IDs): no double count, and the
+    Orders report, which knows nothing of refunds, does not erase one."""
+    from merchant_ai.importers.writer import write_batch
+    from merchant_ai.store import queries
+
+    tx = ebay.parse_transactions(table(TRANSACTIONS))
+    header = ["Sales Record Number", "Order Number", "Buyer Username", "Item Number", "Item Title",
+              "Custom Label", "Quantity", "Sold For", "Shipping And Handling", "Total Price", "Sale Date",
+              "Paid On Date", "Transaction ID"]
+    report = ebay.parse_orders(Table.from_rows(header, [
+        ["7", "12-09876-11111", "quilt.queen", "", "", "", "4", "$26.50", "$3.00", "$29.50", "Dec-03-22",
+         "Dec-03-22", ""],
+        ["8", "12-09876-11111", "quilt.queen", "125511110000", "Enamel Pin - Fox", "PIN-FOX", "3", "$6.50", "",
+         "", "Dec-03-22", "Dec-03-22", "2741234567002"],
+        ["9", "12-09876-11111", "quilt.queen", "125511110001", "Enamel Pin - Owl", "PIN-OWL", "1", "$7.00", "",
+         "", "Dec-03-22", "Dec-03-22", "2741234567003"],
+    ], first_line=3))
+    write_batch(store, tx, file_name="tx.csv", sha256="a", backup=False)
+    write_batch(store, report, file_name="orders.csv", sha256="b", backup=False)
+    write_batch(store, tx, file_name="tx.csv", sha256="a", backup=False)
+    orders = queries.orders(store).set_index("order_ref")
+    assert len(orders) == 2
+    assert orders.loc["12-09876-11111", "refunded"] == 7.0
+    sales = queries.sales_lines(store)
+    assert len(sales) == 3 and sales["quantity"].sum() == 6
+    assert round(queries.fees(store)["amount"].sum(), 2) == -15.03     # fees stored once

@@ -219,3 +219,20 @@ def test_empty_files_give_empty_batches():
                           (shopify.parse_inventory, ["Handle", "SKU"]), (shopify.parse_customers, ["Email"])):
         batch = parse(Table.from_rows(header, []))
         assert batch.orders.empty and batch.products.empty and batch.problems == []
+
+
+def test_importing_twice_into_a_store_does_not_double_count(store):
+    from merchant_ai.importers.writer import write_batch
+    from merchant_ai.store import queries
+
+    name = "orders_export_78cols_us.csv"
+    for _ in range(2):
+        write_batch(store, shopify.parse_orders(table(name)), file_name=name, sha256="x", backup=False)
+    sales = queries.sales_lines(store)
+    assert len(sales) == 5 and sales["order_ref"].nunique() == 3
+    assert sales["quantity"].sum() == 6
+    # Lines: 2 x 29 - 4.90 + 40 - 4.90 + 180 + 42 + 40 = 350.20; #1350's 42 refund spread over its lines.
+    assert round(sales["revenue"].sum(), 2) == 350.20
+    assert round(sales["net_revenue"].sum(), 2) == 308.20
+    orders = queries.orders(store)
+    assert round(orders["total"].sum(), 2) == 365.20 and round(orders["refunded"].sum(), 2) == 42.0

@@ -152,3 +152,20 @@ def test_analytics_refund_without_its_sale_is_skipped():
     assert list(batch.orders["external_id"]) == ["901"]
     assert batch.orders["currency"].iat[0] == "EUR" and batch.orders["total"].iat[0] == 12.5 * SCALE
     assert batch.skipped[0]["line"] == 2 and "not in this file" in batch.skipped[0]["reason"]
+
+
+def test_products_then_orders_into_a_store_twice(store):
+    from merchant_ai.importers.writer import write_batch
+    from merchant_ai.store import queries
+
+    for _ in range(2):
+        write_batch(store, woo.parse_products(table(EN), as_of=TODAY), file_name=EN, sha256="p", backup=False)
+        write_batch(store, woo.parse_orders(table(ORDERS)), file_name=ORDERS, sha256="o", backup=False)
+    products = queries.products(store).set_index("sku")
+    assert products.loc["TEE-L", "unit_cost"] == 6.5 and products.loc["TEE-L", "parent_sku"] == "TEE"
+    assert queries.inventory_on_hand(store, as_of=TODAY).set_index("sku").loc["TEE-L", "on_hand"] == -2
+    orders = queries.orders(store)
+    assert len(orders) == 5 and orders["total"].sum() == 134 and orders["refunded"].sum() == 26
+    sales = queries.sales_lines(store)                     # cancelled #1205 left out
+    assert len(sales) == 6 and sales["quantity"].sum() == 12
+    assert round(sales["net_revenue"].sum(), 2) == 128 - 26
