@@ -193,3 +193,26 @@ def test_garbage_rows_never_raise():
     batch = amazon.parse_all_orders(Table.from_rows(header, rows))
     assert batch.orders.empty and batch.problems
     assert {p.line for p in batch.problems} <= {2, 3, 4}
+
+
+# --- through the writer: All Orders and settlement share orders and lines ----------------------
+@pytest.mark.parametrize("sequence", [(ALL_ORDERS, V1), (V1, ALL_ORDERS), (ALL_ORDERS, V1, V1, ALL_ORDERS)])
+def test_all_orders_and_settlement_do_not_double_count(store, sequence):
+    writer = pytest.importorskip("merchant_ai.importers.writer")
+    from merchant_ai.store import queries
+
+    parse = {ALL_ORDERS: amazon.parse_all_orders, V1: amazon.parse_settlement}
+    for name in sequence:
+        writer.write_batch(store, parse[name](table(name)), file_name=name, sha256=name, backup=False)
+    orders = queries.orders(store).set_index("order_ref")
+    # 6 All Orders orders + 111-1000008 that only the settlement has
+    assert len(orders) == 7
+    by_currency = orders.groupby("currency")["total"].sum().round(4).to_dict()
+    assert by_currency == {"CAD": 45.19, "USD": 116.11}            # 83.71 + 32.40, overlap counted once
+    assert round(orders["refunded"].sum(), 4) == 14.03             # an All Orders import never erases it
+    lines = store.connection().execute("SELECT COUNT(*), SUM(quantity) FROM order_lines").fetchone()
+    assert lines == (9, 11)                                         # 8 + 1 settlement-only line
+    fees = store.connection().execute("SELECT COUNT(*), SUM(amount) FROM fees").fetchone()
+    assert fees == (11, -to_store("79.29"))
+    if sequence[-1] == ALL_ORDERS:      # the sales report restores the purchase date
+        assert orders.loc["111-1000001-0000001", "created_at"] == "2024-03-01T14:05:11+00:00"

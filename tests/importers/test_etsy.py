@@ -203,3 +203,26 @@ def test_bad_rows_become_problems_not_exceptions():
     # order 11 is left out whole (one of its two rows is bad): half an order would misstate it
     assert list(batch.orders["external_id"]) == ["10"] and list(batch.lines["line_key"]) == ["1"]
     assert batch.orders.loc[0, "total"] == 5 * SCALE
+
+
+# --- through the writer: the orders file and the items file of one period merge ---------------
+@pytest.mark.parametrize("sequence", [(ORDERS, ITEMS), (ITEMS, ORDERS), (ITEMS, ORDERS, ITEMS, ORDERS)])
+def test_orders_and_items_files_merge_without_double_counting(store, sequence):
+    writer = pytest.importorskip("merchant_ai.importers.writer")
+    from merchant_ai.store import queries
+
+    parse = {ORDERS: etsy.parse_orders, ITEMS: etsy.parse_items}
+    for name in sequence:
+        writer.write_batch(store, parse[name](table(name)), file_name=name, sha256=name, backup=False)
+    orders = queries.orders(store)
+    assert len(orders) == 6
+    assert round(orders["total"].sum(), 4) == 168.67               # not 337.34
+    assert round(orders["refunded"].sum(), 4) == 49.10              # refunds survive an items import
+    assert orders.set_index("order_ref").loc["2890001004", "status"] == "refunded"
+    lines = queries.sales_lines(store)
+    assert len(lines) == 8 and lines["quantity"].sum() == 10        # lines survive an orders import
+    assert round(lines["revenue"].sum(), 4) == 146.85
+    fees = store.connection().execute("SELECT COUNT(*), SUM(amount) FROM fees").fetchone()
+    assert fees == (9, -to_store("5.10"))
+    customers = store.connection().execute("SELECT COUNT(*) FROM customers").fetchone()[0]
+    assert customers == 5                                           # one per username, guest has none
