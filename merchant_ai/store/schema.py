@@ -185,7 +185,24 @@ CREATE INDEX idx_inventory_sku ON inventory_levels(sku, as_of);
 CREATE INDEX idx_fees_order ON fees(channel_id, order_external_id);
 """
 
+# Undo of imports: every row an import changed or deleted keeps its before-image here (JSON of the
+# whole row); rows it inserted are found by their import_id. sku_aliases gain an import_id so that
+# aliases an import guessed can go with it (confirmed ones never do).
+MIGRATION_2 = """
+CREATE TABLE import_undo (
+    id INTEGER PRIMARY KEY,
+    import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+    table_name TEXT NOT NULL,                 -- orders | order_lines | products | customers | ...
+    row_key TEXT NOT NULL,                    -- JSON of the row's key columns
+    kind TEXT NOT NULL,                       -- 'updated' (restore) | 'deleted' (re-insert)
+    before TEXT NOT NULL                      -- JSON {column: value} of the row before the import
+);
+CREATE INDEX idx_import_undo ON import_undo(import_id);
+ALTER TABLE sku_aliases ADD COLUMN import_id INTEGER REFERENCES imports(id);
+ALTER TABLE imports ADD COLUMN channel TEXT;
+"""
+
 # Each entry upgrades the schema by one version; index 0 brings an empty file to version 1.
-MIGRATIONS: list[str] = [MIGRATION_1]
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,403 @@
+"""Any other CSV/TSV/xlsx: map columns to fields by header name, then build orders and lines.
+
+The mapping (`{field: column}`, fields in `synonyms.FIELDS`) is guessed from header names in five
+languages, shown to the owner, and can be saved as a named profile. The minimum is a date and an
+amount (or a quantity and a unit price): an order-level purchase log such as CDNOW's
+`customer_id date quantity amount` imports as one order per row.
+
+Retail transaction dumps (the UCI Online Retail file) need three decisions, made here:
+- **Returns** (`C`-prefixed invoices, negative quantities): a return of a SKU the same customer
+  bought earlier in the file is recorded as `refunded_qty` on that sale's line (the latest one
+  before the return, up to its quantity), and the order's `refunded` grows by that quantity at the
+  sale's unit price. What cannot be matched (guest returns, returns of items bought before the
+  file starts, quantities above what was bought) stays as a refund order: its own external id,
+  status `refunded`, negative lines. Either way net revenue is gross minus returns, exactly.
+- **Non-product codes** (postage, discounts, manual adjustments, bank and marketplace fees,
+  samples, bad-debt adjustments): postage goes to the order's `shipping`, discounts to its
+  `discount`; the others are left out and listed in `skipped` with the reason, so sales per
+  SKU only count goods.
+- **Stock adjustments** (negative quantity at zero price, no customer, not a return invoice): not
+  sales; skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import numpy as np
+import pandas as pd
+
+from merchant_ai.importers import synonyms
+from merchant_ai.importers import values as v
+from merchant_ai.importers.batch import ImportBatch, RowProblem, money_to_store
+from merchant_ai.importers.registry import FormatSpec
+from merchant_ai.importers.table import Table
+
+CHANNEL = "generic"
+_ISO_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+# Codes and titles of rows that are not goods (UCI Online Retail and similar retail dumps).
+_POSTAGE_CODES = {"POST", "DOT", "C2", "DOTCOM POSTAGE", "CARRIAGE", "SHIPPING", "DELIVERY"}
+_DISCOUNT_CODES = {"D", "DISCOUNT"}
+_OTHER_CODES = {"M": "manual adjustment", "S": "samples", "B": "bad debt adjustment",
+                "BANK CHARGES": "bank charges", "AMAZONFEE": "marketplace fee", "CRUK": "charity commission",
+                "PADS": "packing material", "ADJUST": "adjustment", "TEST": "test row"}
+_POSTAGE_TITLES = re.compile(r"^(postage|carriage|dotcom postage|shipping( cost)?|delivery( charge)?)$", re.I)
+_DISCOUNT_TITLES = re.compile(r"^discount$", re.I)
+_OTHER_TITLES = re.compile(r"^(manual|samples?|adjust bad debt|bank charges|amazon fee|cruk commission)$", re.I)
+
+_STATUS_WORDS = {
+    "paid": "paid", "completed": "paid", "complete": "paid", "shipped": "paid", "delivered": "paid",
+    "fulfilled": "paid", "processing": "pending", "pending": "pending", "on-hold": "pending",
+    "on hold": "pending", "refunded": "refunded", "partially refunded": "partially_refunded",
+    "partially_refunded": "partially_refunded", "cancelled": "cancelled", "canceled": "cancelled",
+    "voided": "cancelled", "failed": "cancelled",
+    "交易成功": "paid", "已完成": "paid", "已发货": "paid", "等待买家付款": "pending", "等待发货": "pending",
+    "交易关闭": "cancelled", "已退款": "refunded",
+    "bezahlt": "paid", "abgeschlossen": "paid", "versandt": "paid", "storniert": "cancelled",
+    "erstattet": "refunded", "payé": "paid", "payee": "paid", "expédiée": "paid", "annulée": "cancelled",
+    "remboursée": "refunded", "pagado": "paid", "enviado": "paid", "cancelado": "cancelled",
+    "reembolsado": "refunded",
+}
+
+
+# --- mapping -------------------------------------------------------------------------------------
+def guess_mapping(header: list[str]) -> dict[str, str]:
+    """Best column per field from the header names; each column is used for one field at most.
+
+    Exact synonyms beat partial ones ("Order Date (UTC)" contains "order date"); among them the
+    earlier synonym wins, so "Unit Price" goes to unit_price and "Total" to amount.
+    """
+    candidates: list[tuple[int, int, str, str]] = []
+    for f_pos, field in enumerate(synonyms.FIELDS):
+        for col in header:
+            rank = synonyms.match_rank(field, col)
+            if rank is None:
+                rank = _partial_rank(field, col)
+            if rank is not None:
+                candidates.append((rank, f_pos, field, col))
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for _rank, _pos, field, col in sorted(candidates):
+        if field not in mapping and col not in used:
+            mapping[field] = col
+            used.add(col)
+    return mapping
+
+
+def _partial_rank(field: str, header: str) -> int | None:
+    norm = synonyms.normalise(header)
+    words = f" {norm} "
+    for rank, syn in enumerate(synonyms.SYNONYMS[field]):
+        s = synonyms.normalise(syn)
+        if len(s) >= 4 and (f" {s} " in words or (not s.isascii() and s in norm)):
+            return 100 + rank
+    return None
+
+
+def mapping_problems(mapping: dict[str, str], header: list[str]) -> list[str]:
+    """Why a mapping cannot import (empty list: it can)."""
+    out = []
+    for field, col in mapping.items():
+        if field not in synonyms.FIELDS:
+            out.append(f"unknown field {field!r} (fields: {', '.join(synonyms.FIELDS)})")
+        elif col not in header and not (field == "currency" and _ISO_CURRENCY.match(col)):
+            out.append(f"column {col!r} for {field} is not in the file (columns: {', '.join(header)})")
+    if "date" not in mapping:
+        out.append("no date column found; name one with --map date=COLUMN")
+    if "amount" not in mapping and not {"quantity", "unit_price"} <= set(mapping):
+        out.append("no amount column (or quantity and unit price) found; name one with --map amount=COLUMN")
+    return out
+
+
+def parse_map_option(text: str) -> dict[str, str]:
+    """`field=Column,field=Column` from the command line (columns may contain spaces)."""
+    mapping = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise ValueError(f"--map expects field=Column pairs, got {part!r}")
+        field, col = part.split("=", 1)
+        mapping[field.strip()] = col.strip()
+    return mapping
+
+
+def save_profile(store, name: str, mapping: dict[str, str]) -> None:
+    """Keep a confirmed mapping under a name, to reuse for the next file from the same source."""
+    import datetime as dt
+
+    store.connection().execute(
+        "INSERT INTO mapping_profiles(name, mapping, created_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET mapping = excluded.mapping",
+        (name, json.dumps(mapping, ensure_ascii=False), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+
+
+def load_profile(store, name: str) -> dict[str, str]:
+    row = store.connection().execute("SELECT mapping FROM mapping_profiles WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise KeyError(f"no mapping profile named {name!r}")
+    return json.loads(row[0])
+
+
+def list_profiles(store) -> dict[str, dict[str, str]]:
+    return {n: json.loads(m) for n, m in store.connection().execute(
+        "SELECT name, mapping FROM mapping_profiles ORDER BY name")}
+
+
+def detect(table: Table) -> float:
+    """Low but non-zero when a usable mapping exists: platform parsers win when they recognise a file."""
+    return 0.2 if not mapping_problems(guess_mapping(table.header), table.header) else 0.0
+
+
+# --- parsing -------------------------------------------------------------------------------------
+def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
+    """Orders and lines from a mapped table; rows with unreadable values become problems."""
+    batch = ImportBatch(format="generic", channel=CHANNEL, platform=CHANNEL)
+    mapping = dict(mapping) if mapping else guess_mapping(table.header)
+    issues = mapping_problems(mapping, table.header)
+    if issues:
+        batch.problems.extend(RowProblem(int(table.line_numbers[0]) - 1 if len(table.line_numbers) else 1,
+                                         None, None, why) for why in issues)
+        return batch.conform()
+    batch.warnings.append("columns used: " + ", ".join(f"{f}={c}" for f, c in mapping.items()))
+    n = len(table.rows)
+    if n == 0:
+        return batch.conform()
+
+    def col(field: str) -> pd.Series:
+        return table.col(mapping[field]) if field in mapping and mapping[field] in table.rows.columns \
+            else pd.Series([""] * n, index=table.rows.index, dtype=object)
+
+    bad = np.zeros(n, dtype=bool)
+
+    def check(field: str, parsed) -> None:
+        nonlocal bad
+        if field in mapping:
+            batch.problems.extend(parsed.problems(table, mapping[field]))
+            bad |= parsed.failed.to_numpy(dtype=bool)
+
+    dates = v.parse_datetimes(col("date"))
+    check("date", dates)
+    missing_date = dates.created_at.isna().to_numpy() & ~bad
+    for i in np.flatnonzero(missing_date)[:50]:
+        batch.problems.append(RowProblem(int(table.line_numbers[i]), mapping["date"], "", "the date is empty"))
+    bad |= missing_date
+    qty = v.parse_quantity(col("quantity"))
+    check("quantity", qty)
+    price = v.parse_money(col("unit_price"))
+    check("unit_price", price)
+    amount = v.parse_money(col("amount"))
+    check("amount", amount)
+    cost = v.parse_money(col("cost"))
+    check("cost", cost)
+
+    quantity = qty.values if "quantity" in mapping else pd.Series(1.0, index=table.rows.index)
+    quantity = quantity.fillna(1.0 if "quantity" not in mapping else 0.0)
+    has_price, has_amount = "unit_price" in mapping, "amount" in mapping
+    line_total = _line_totals(quantity, price.values, amount.values, has_price, has_amount, col("order_id"))
+    unit_price = price.values if has_price else (line_total / quantity.replace(0, np.nan))
+    no_money = line_total.isna().to_numpy() & ~bad
+    for i in np.flatnonzero(no_money)[:50]:
+        batch.problems.append(RowProblem(int(table.line_numbers[i]), mapping.get("amount", mapping.get("unit_price")),
+                                         "", "no amount on this row"))
+    bad |= no_money
+
+    frame = pd.DataFrame({
+        "order": v.strip_escape(col("order_id")).str.strip(),
+        "customer": col("customer").str.replace(r"^(\d+)\.0+$", r"\1", regex=True),
+        "sku": v.strip_escape(col("sku")).str.strip(),
+        "title": v.clean_text(col("title")),
+        "quantity": quantity.astype(float),
+        "unit_price": unit_price.astype(float),
+        "line_total": line_total.astype(float),
+        "cost": cost.values,
+        "category": v.clean_text(col("category")),
+        "country": v.clean_text(col("country")),
+        "status": col("status").str.lower().map(_STATUS_WORDS),
+        "currency": _currency(mapping, table.header, col, price, amount),
+        "created_at": dates.created_at, "created_utc": dates.created_utc, "order_date": dates.order_date,
+        "line": table.line_numbers,
+    })
+    frame = frame[~bad]
+    frame = _skip_non_goods(frame, batch)
+    if "order_id" not in mapping:
+        frame["order"] = _row_order_ids(frame)
+    frame = _match_returns(frame, batch)
+    _build(frame, batch)
+    return batch.conform()
+
+
+def _line_totals(quantity: pd.Series, price: pd.Series, amount: pd.Series, has_price: bool, has_amount: bool,
+                 order: pd.Series) -> pd.Series:
+    """Line totals: quantity x unit price, or the amount column when it is per line.
+
+    An amount repeated on every row of a multi-row order is the order total (Shopify-like dumps),
+    and is then not used per line when a unit price exists.
+    """
+    computed = quantity * price if has_price else None
+    if not has_amount:
+        return computed
+    if computed is None:
+        return amount
+    agrees = (amount - computed).abs() <= 0.011 * np.maximum(1.0, computed.abs())
+    if agrees.mean() >= 0.8:
+        return amount.where(amount.notna(), computed)
+    return computed.where(computed.notna(), amount)
+
+
+def _currency(mapping: dict[str, str], header: list[str], col, price: v.Parsed, amount: v.Parsed) -> pd.Series:
+    """Currency per row: a mapped column, a constant (`--map currency=GBP`), or the money symbols."""
+    cur = mapping.get("currency")
+    index = price.values.index
+    if cur and cur not in header:          # mapping_problems accepted it as an ISO code
+        return pd.Series(cur, index=index, dtype=object)
+    if cur:
+        text = col("currency").str.upper()
+        return text.where(text.str.match(r"^[A-Z]{3}$"), None)
+    implied = amount.currency
+    if implied is None or implied.isna().all():
+        implied = price.currency
+    return implied if implied is not None else pd.Series(None, index=index, dtype=object)
+
+
+def _row_order_ids(frame: pd.DataFrame) -> pd.Series:
+    """Stable ids for order-level files without an order column: the same purchase in two
+    overlapping exports gets the same id (customer, time, amount, and its rank among equals)."""
+    basis = (frame["customer"].astype(str) + "|" + frame["created_at"].astype(str) + "|"
+             + frame["line_total"].round(4).astype(str) + "|" + frame["sku"] + "|" + frame["title"])
+    rank = basis.groupby(basis).cumcount().astype(str)
+    return (basis + "|" + rank).map(lambda s: "g-" + hashlib.sha1(s.encode("utf-8")).hexdigest()[:16])
+
+
+def _matching(series: pd.Series, pattern: re.Pattern) -> pd.Series:
+    """Regex match tested once per distinct value (titles repeat thousands of times)."""
+    hits = {u for u in pd.unique(series) if isinstance(u, str) and pattern.match(u)}
+    return series.isin(hits) if hits else pd.Series(False, index=series.index)
+
+
+def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
+    sku = frame["sku"].astype(object).str.upper()
+    title = frame["title"]
+    postage = sku.isin(_POSTAGE_CODES) | _matching(title, _POSTAGE_TITLES)
+    discount = sku.isin(_DISCOUNT_CODES) | _matching(title, _DISCOUNT_TITLES)
+    other = (sku.isin(_OTHER_CODES) | _matching(sku, re.compile("GIFT_")) | _matching(title, _OTHER_TITLES)) \
+        & ~postage & ~discount
+    adjustment = ((frame["quantity"] < 0) & (frame["unit_price"].fillna(0) == 0) & (frame["customer"] == "")
+                  & ~frame["order"].str.upper().str.startswith("C"))
+    no_goods = (frame["unit_price"].fillna(0) == 0) & (frame["title"] == "") & (frame["sku"] != "")
+    frame = frame.assign(kind=np.select([postage, discount], ["shipping", "discount"], "goods"))
+    reasons = pd.Series("", index=frame.index, dtype=object)
+    reasons[other] = "not a product: " + sku[other].map(lambda s: _OTHER_CODES.get(s, "voucher or fee")) \
+        + " (" + frame.loc[other, "sku"] + ")"
+    reasons[adjustment & ~other] = "stock adjustment (negative quantity at zero price), not a sale"
+    reasons[no_goods & ~other & ~adjustment] = "no price and no description"
+    skip = reasons != ""
+    batch.skipped.extend({"line": int(ln), "reason": r}
+                         for ln, r in zip(frame.loc[skip, "line"], reasons[skip], strict=True))
+    if skip.any():
+        batch.warnings.append(f"{int(skip.sum())} row(s) are not product sales and were left out (see skipped)")
+    return frame[~skip]
+
+
+def _match_returns(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
+    """Returns of goods bought earlier by the same customer become refunded quantities (see module doc)."""
+    frame = frame.assign(refunded_qty=0.0)
+    is_return = (frame["kind"] == "goods") & (frame["quantity"] < 0)
+    if not is_return.any():
+        return frame
+    ret = frame[is_return & (frame["customer"] != "") & (frame["sku"] != "")]
+    sales = frame[~is_return & (frame["kind"] == "goods") & (frame["customer"] != "") & (frame["quantity"] > 0)]
+    matched_rows: list[int] = []
+    if not ret.empty and not sales.empty:
+        key = lambda f: f["customer"] + "\x1f" + f["sku"]  # noqa: E731
+        left = pd.DataFrame({"k": key(ret), "t": ret["created_utc"], "ri": ret.index}).sort_values("t")
+        right = pd.DataFrame({"k": key(sales), "t": sales["created_utc"], "si": sales.index}).sort_values("t")
+        left["t"] = pd.to_datetime(left["t"])
+        right["t"] = pd.to_datetime(right["t"])
+        pairs = pd.merge_asof(left, right, on="t", by="k", direction="backward", allow_exact_matches=True)
+        pairs = pairs.dropna(subset=["si"])
+        if not pairs.empty:
+            pairs["si"] = pairs["si"].astype(frame.index.dtype)
+            want = -frame.loc[pairs["ri"], "quantity"].to_numpy()
+            pairs["want"] = want
+            # Cap per sale line: returns beyond what that line sold stay refund orders.
+            pairs["cum"] = pairs.groupby("si")["want"].cumsum()
+            sold = frame.loc[pairs["si"], "quantity"].to_numpy()
+            ok = (pairs["cum"].to_numpy() <= sold + 1e-9)
+            pairs = pairs[ok]
+            refunded = pairs.groupby("si")["want"].sum()
+            frame.loc[refunded.index, "refunded_qty"] = refunded.to_numpy()
+            matched_rows = pairs["ri"].tolist()
+    kept = frame.drop(index=matched_rows)
+    n_unmatched = int(((kept["kind"] == "goods") & (kept["quantity"] < 0)).sum())
+    if matched_rows or n_unmatched:
+        batch.warnings.append(f"{len(matched_rows)} returned line(s) recorded as refunds on the original sale; "
+                              f"{n_unmatched} unmatched return line(s) kept as refund orders")
+    return kept
+
+
+def _build(frame: pd.DataFrame, batch: ImportBatch) -> None:
+    if frame.empty:
+        return
+    goods = frame[frame["kind"] == "goods"]
+    by_order = frame.groupby("order", sort=False)
+    first = by_order.first()
+    ship = frame["line_total"].where(frame["kind"] == "shipping", 0.0).groupby(frame["order"], sort=False).sum()
+    disc = (-frame["line_total"].where(frame["kind"] == "discount", 0.0)).groupby(frame["order"], sort=False).sum()
+    gross = goods["line_total"].groupby(goods["order"], sort=False).sum().reindex(first.index, fill_value=0.0)
+    refunded = (goods["refunded_qty"] * goods["unit_price"].fillna(0.0)).groupby(goods["order"], sort=False).sum()
+    refunded = refunded.reindex(first.index, fill_value=0.0)
+    total = gross + ship.reindex(first.index, fill_value=0.0) - disc.reindex(first.index, fill_value=0.0).abs()
+    negative = gross < 0
+    status = first["status"].astype(object)
+    derived = np.where(negative, "refunded",
+                       np.where((refunded > 0) & (refunded >= gross - 1e-9), "refunded",
+                                np.where(refunded > 0, "partially_refunded", "paid")))
+    status = status.where(status.notna(), pd.Series(derived, index=first.index))
+    customer = first["customer"].where(first["customer"] != "", None)
+    batch.orders = pd.DataFrame({
+        "external_id": first.index.astype(str),
+        "created_at": first["created_at"].to_numpy(), "created_utc": first["created_utc"].to_numpy(),
+        "order_date": first["order_date"].to_numpy(), "currency": first["currency"].to_numpy(),
+        "customer_ref": customer.to_numpy(),
+        "subtotal": money_to_store(gross).to_numpy(),
+        "shipping": money_to_store(ship.reindex(first.index, fill_value=0.0)).to_numpy(),
+        "tax": pd.array([pd.NA] * len(first), dtype="Int64"),
+        "discount": money_to_store(disc.reindex(first.index, fill_value=0.0).abs()).to_numpy(),
+        "total": money_to_store(total).to_numpy(),
+        "refunded": money_to_store(refunded).to_numpy(),
+        "status": status.to_numpy(),
+    })
+    position = goods.groupby("order", sort=False).cumcount() + 1
+    batch.lines = pd.DataFrame({
+        "order_external_id": goods["order"].astype(str).to_numpy(),
+        "line_key": position.astype(str).to_numpy(),
+        "channel_sku": goods["sku"].where(goods["sku"] != "", None).to_numpy(),
+        "title": goods["title"].where(goods["title"] != "", None).to_numpy(),
+        "quantity": goods["quantity"].to_numpy(),
+        "unit_price": money_to_store(goods["unit_price"]).to_numpy(),
+        "discount": pd.array([0] * len(goods), dtype="Int64"),
+        "line_total": money_to_store(goods["line_total"]).to_numpy(),
+        "refunded_qty": goods["refunded_qty"].to_numpy(),
+    })
+    with_sku = goods[goods["sku"] != ""]
+    if not with_sku.empty and (with_sku["cost"].notna().any() or (with_sku["category"] != "").any()):
+        last = with_sku.groupby("sku", sort=False).last()
+        batch.products = pd.DataFrame({
+            "sku": last.index.astype(str), "title": last["title"].where(last["title"] != "", None).to_numpy(),
+            "category": last["category"].where(last["category"] != "", None).to_numpy(),
+            "unit_cost": money_to_store(last["cost"]).to_numpy(), "currency": last["currency"].to_numpy()})
+    known = frame[frame["customer"] != ""]
+    if not known.empty and (known["country"] != "").any():
+        last = known.groupby("customer", sort=False)["country"].last()
+        batch.customers = pd.DataFrame({"customer_ref": last.index.astype(str),
+                                        "country": last.where(last != "", None).to_numpy()})
+
+
+FORMATS = [FormatSpec(name="generic", channel=CHANNEL,
+                      description="Any CSV/TSV/xlsx of orders or sales: columns mapped by header name "
+                                  "(English, Chinese, German, French, Spanish), or by a saved mapping",
+                      detect=detect, parse=lambda table: parse(table))]

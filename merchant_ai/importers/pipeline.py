@@ -1,0 +1,228 @@
+"""From a file to stored rows: read, detect, parse, validate, write, with progress and cancel.
+
+Everything before the write is pure, so a file with problems is rejected with nothing written
+(`ImportRejected`, exit code 5) unless the caller allows a partial import, in which case the rows
+the parser could read are written and the problems come back as warnings. `preview` runs the same
+steps without writing, for the Import tab.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from merchant_ai.importers import registry
+from merchant_ai.importers.batch import ImportBatch, RowProblem
+from merchant_ai.importers.reading import UnreadableFile, read_table
+from merchant_ai.importers.table import Table
+from merchant_ai.importers.writer import ImportCancelled, write_batch
+from merchant_ai.money import SCALE
+from merchant_ai.store import Store
+
+Progress = Callable[[float, str], None]
+Cancel = Callable[[], bool]
+MAX_LISTED = 200   # problems/skipped rows listed in full; the rest are counted
+
+
+class ImportRejected(Exception):
+    """The file cannot be imported as it is; nothing was written. Exit code 5 (input rejected)."""
+
+    exit_code = 5
+
+    def __init__(self, file_name: str, problems: list[RowProblem], message: str | None = None) -> None:
+        self.file_name = file_name
+        self.problems = problems
+        first = problems[0] if problems else None
+        if message is None:
+            where = f"{file_name}: {first}" if first else file_name
+            more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+            message = f"{where}{more}. Nothing was imported; fix the file, or import the good rows with --allow-partial."
+        super().__init__(message)
+
+    def to_json(self) -> dict:
+        return {"file": self.file_name, "rejected": True,
+                "problems": [{"line": p.line, "column": p.column, "value": p.value, "reason": p.reason}
+                             for p in self.problems[:MAX_LISTED]],
+                "problems_total": len(self.problems)}
+
+
+@dataclass
+class ImportResult:
+    file: str
+    format: str
+    channel: str
+    orders: int
+    order_lines: int
+    units: float
+    products: int
+    customers: int
+    revenue: list[dict]
+    skipped: list[dict]
+    warnings: list[str]
+    date_span: list[str | None]
+    import_id: int | None = None
+    problems: list[RowProblem] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The CLI contract's per-file shape, plus import_id, date_span and the write counts."""
+        return {"file": self.file, "format": self.format, "channel": self.channel, "orders": self.orders,
+                "order_lines": self.order_lines, "units": self.units, "products": self.products,
+                "customers": self.customers, "revenue": self.revenue, "skipped": self.skipped[:MAX_LISTED],
+                "skipped_total": len(self.skipped), "warnings": self.warnings, "import_id": self.import_id,
+                "date_span": self.date_span, "written": self.counts,
+                "problems": [str(p) for p in self.problems[:MAX_LISTED]]}
+
+
+def summarise(batch: ImportBatch, file_name: str) -> ImportResult:
+    """Counts and money of a parsed batch (what the file holds, before it meets the store)."""
+    orders, lines = batch.orders, batch.lines
+    revenue = []
+    if not orders.empty:
+        o = orders.assign(currency=orders["currency"].astype(object).where(orders["currency"].notna(), None))
+        line_gross = None
+        if not lines.empty and not batch.orders_only:
+            lt = pd.to_numeric(lines["line_total"], errors="coerce")
+            fallback = pd.to_numeric(lines["quantity"], errors="coerce") * pd.to_numeric(
+                lines["unit_price"], errors="coerce")
+            lt = lt.where(lt.notna(), fallback).fillna(0)
+            line_gross = lt.groupby(lines["order_external_id"].astype(str)).sum()
+        gross = pd.to_numeric(o["subtotal"], errors="coerce")
+        if line_gross is not None:
+            gross = o["external_id"].astype(str).map(line_gross).where(lambda s: s.notna(), gross)
+        gross = gross.where(gross.notna(), pd.to_numeric(o["total"], errors="coerce")).fillna(0)
+        live = (o["status"] != "cancelled").to_numpy()
+        refunded = pd.to_numeric(o["refunded"], errors="coerce").fillna(0)
+        frame = pd.DataFrame({"currency": o["currency"].fillna("?"), "gross": gross.astype(float),
+                              "refunded": refunded.astype(float)})[live]
+        for cur, grp in frame.groupby("currency", sort=True):
+            revenue.append({"currency": None if cur == "?" else cur,
+                            "gross": round(float(grp["gross"].sum()) / SCALE, 4),
+                            "refunded": round(float(grp["refunded"].sum()) / SCALE, 4)})
+    refs = pd.concat([orders["customer_ref"], batch.customers["customer_ref"]]).dropna()
+    refs = refs[refs.astype(str).str.strip() != ""]
+    skus = set(batch.products["sku"].dropna().astype(str)) | set(lines["channel_sku"].dropna().astype(str))
+    days = orders["order_date"].dropna().astype(str)
+    return ImportResult(
+        file=file_name, format=batch.format, channel=batch.channel, orders=int(orders["external_id"].nunique()),
+        order_lines=len(lines), units=float(pd.to_numeric(lines["quantity"], errors="coerce").fillna(0).sum()),
+        products=len(skus), customers=int(refs.astype(str).nunique()), revenue=revenue,
+        skipped=list(batch.skipped), warnings=list(batch.warnings),
+        date_span=[days.min() if len(days) else None, days.max() if len(days) else None],
+        problems=list(batch.problems))
+
+
+def parse_bytes(data: bytes, name: str, *, format: str | None = None, mapping: dict[str, str] | None = None,
+                progress: Progress | None = None) -> tuple[Table, ImportBatch]:
+    """Read and parse without a store; raises ImportRejected when the file cannot be read at all."""
+    step = progress or (lambda f, m: None)
+    step(0.0, f"reading {name}")
+    try:
+        table = read_table(data, name)
+    except UnreadableFile as exc:
+        raise ImportRejected(name, [RowProblem(1, None, None, str(exc))]) from None
+    step(0.15, "recognising the format")
+    if mapping:
+        from merchant_ai.importers import generic
+
+        spec_name, parser = "generic", lambda t: generic.parse(t, mapping)
+    else:
+        spec = registry.get_format(format) if format else registry.best_format(table)
+        if spec is None:
+            raise ImportRejected(name, [RowProblem(1, None, None,
+                                 "the format was not recognised and no date and amount columns were found; "
+                                 f"columns: {', '.join(table.header[:20])}")])
+        spec_name, parser = spec.name, spec.parse
+    step(0.2, f"parsing as {spec_name}")
+    try:
+        batch = parser(table)
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        # A parser meeting a file it cannot handle must not crash the app: the file is rejected.
+        raise ImportRejected(name, [RowProblem(1, None, None, f"the {spec_name} parser could not read this "
+                                                               f"file ({type(exc).__name__}: {exc})")]) from None
+    batch.warnings = list(table.warnings) + list(batch.warnings)
+    return table, batch.conform()
+
+
+def _fill_currency(store: Store, batch: ImportBatch) -> None:
+    """Orders without a currency take the shop's (setting `currency`), if the owner set one."""
+    default = store.get_setting("currency")
+    if default and batch.orders["currency"].isna().any():
+        batch.orders["currency"] = batch.orders["currency"].astype(object).where(
+            batch.orders["currency"].notna(), default)
+
+
+def import_bytes(store: Store, name: str, data: bytes, *, format: str | None = None,
+                 mapping: dict[str, str] | None = None, allow_partial: bool = False,
+                 progress: Progress | None = None, cancel: Cancel | None = None,
+                 backup: bool = True) -> ImportResult:
+    """Import one file's bytes into the store in one transaction (see module doc)."""
+    step = progress or (lambda f, m: None)
+
+    def check(fraction: float, message: str) -> None:
+        if cancel is not None and cancel():
+            raise ImportCancelled("Import cancelled; nothing was written.")
+        step(fraction, message)
+
+    check(0.0, f"reading {name}")
+    _table, batch = parse_bytes(data, name, format=format, mapping=mapping,
+                                progress=lambda f, m: check(f * 0.5, m))
+    if batch.problems and not allow_partial:
+        raise ImportRejected(name, batch.problems)
+    if batch.orders.empty and batch.products.empty and batch.inventory.empty and batch.fees.empty \
+            and batch.customers.empty:
+        raise ImportRejected(name, batch.problems or [RowProblem(1, None, None, "the file holds no rows to import")])
+    _fill_currency(store, batch)
+    result = summarise(batch, name)
+    extra = [f"{len(batch.problems)} row problem(s) left out: " + "; ".join(str(p) for p in batch.problems[:5])] \
+        if batch.problems else []
+    written = write_batch(store, batch, file_name=name, sha256=hashlib.sha256(data).hexdigest(),
+                          progress=lambda f, m: step(0.5 + f * 0.5, m), cancel=cancel, backup=backup,
+                          extra_warnings=extra)
+    result.import_id = written.import_id
+    result.counts = written.counts
+    result.warnings = result.warnings + extra
+    return result
+
+
+def import_files(store: Store, paths: Iterable[str | os.PathLike], **kwargs) -> list[ImportResult]:
+    """Import several files, each in its own transaction; the first rejection stops the run."""
+    results = []
+    for path in paths:
+        path = Path(path)
+        results.append(import_bytes(store, path.name, path.read_bytes(), **kwargs))
+    return results
+
+
+def preview(data: bytes, name: str, format: str | None = None, mapping: dict[str, str] | None = None,
+            rows: int = 20) -> dict:
+    """What importing would do, without a store: format, counts, span, warnings, first rows."""
+    try:
+        table, batch = parse_bytes(data, name, format=format, mapping=mapping)
+    except ImportRejected as exc:
+        return {"file": name, "ok": False, "problems": [str(p) for p in exc.problems[:MAX_LISTED]]}
+    summary = summarise(batch, name).to_json()
+    candidates = [{"format": s.name, "score": round(score, 3)} for score, s in registry.detect(table)][:5]
+    mapping_used = None
+    if batch.format == "generic":
+        from merchant_ai.importers import generic
+
+        mapping_used = mapping or generic.guess_mapping(table.header)
+    return {**summary, "ok": not batch.problems, "columns": table.header, "candidates": candidates,
+            "mapping": mapping_used, "encoding": table.encoding, "delimiter": table.delimiter,
+            "orders_preview": batch.orders.head(rows).astype(object).where(batch.orders.head(rows).notna(), None)
+            .to_dict("records"),
+            "lines_preview": batch.lines.head(rows).astype(object).where(batch.lines.head(rows).notna(), None)
+            .to_dict("records")}
+
+
+def load_uci(path: str | os.PathLike, store: Store) -> ImportResult:
+    """Import the UCI Online Retail file the way the app does (for benchmarks: then use queries)."""
+    path = Path(path)
+    store.set_setting("currency", store.get_setting("currency") or "GBP")
+    return import_bytes(store, path.name, path.read_bytes(), backup=False)

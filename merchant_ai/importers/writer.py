@@ -1,0 +1,494 @@
+"""Put an ImportBatch into the store: one transaction, idempotent, recorded, and undoable.
+
+Idempotence comes from natural keys: orders on (channel, external_id), lines replaced per order,
+products on sku, inventory on (sku, location, as_of), customers on key, fees on (channel,
+source_key). Importing a file twice, or two overlapping exports, therefore changes nothing the
+second time except what the newer export says differently (statuses, refunds, totals).
+
+Undo: rows an import inserted carry its `import_id`; rows it changed or deleted leave a
+before-image in `import_undo`. Undoing restores those images and deletes the rest.
+
+Bulk rows go through `executemany` of prepared tuples: sqlite-utils' `insert_all` of dicts is
+about ten times slower on the 541,909-line UCI file (see shared/perf-notes.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from merchant_ai.importers import privacy
+from merchant_ai.importers.batch import ImportBatch
+from merchant_ai.store import Store
+
+Progress = Callable[[float, str], None]
+Cancel = Callable[[], bool]
+_CHUNK = 900  # SQLite's default limit on host parameters is 999
+
+
+class ImportCancelled(Exception):
+    """The user cancelled; the transaction was rolled back and nothing was written."""
+
+    exit_code = 1
+
+
+class UndoError(ValueError):
+    exit_code = 2
+
+
+@dataclass
+class WriteResult:
+    import_id: int
+    orders_new: int = 0
+    orders_updated: int = 0
+    lines: int = 0
+    products_new: int = 0
+    products_updated: int = 0
+    customers_new: int = 0
+    inventory: int = 0
+    fees: int = 0
+    backup: str | None = None
+    counts: dict = field(default_factory=dict)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def column_values(series: pd.Series) -> list:
+    """A column as Python values with every kind of NA as None (what sqlite3 binds)."""
+    if series.dtype.kind == "f":
+        arr = series.to_numpy(dtype=float, na_value=np.nan)
+        return [None if v != v else v for v in arr.tolist()]
+    if series.dtype.kind in "iub":
+        return series.to_numpy().tolist()
+    obj = series.astype(object)
+    return obj.where(obj.notna(), None).tolist()
+
+
+def _tuples(frame: pd.DataFrame, cols: Iterable[str]) -> list[tuple]:
+    return list(zip(*(column_values(frame[c]) for c in cols), strict=True))
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _select_in(conn, sql: str, values: list, prefix: tuple = ()) -> list[tuple]:
+    """Run `sql` (with one `{in}` placeholder list) over `values` in chunks."""
+    out: list[tuple] = []
+    for part in _chunks(values):
+        marks = ",".join("?" * len(part))
+        out.extend(conn.execute(sql.format(marks=marks), (*prefix, *part)).fetchall())
+    return out
+
+
+class _Undo:
+    """Collects before-images for one import."""
+
+    def __init__(self, conn, import_id: int) -> None:
+        self.conn, self.import_id = conn, import_id
+
+    def capture(self, table: str, key_cols: list[str], where_sql: str, params: list, kind: str = "updated",
+                chunk_param: bool = True, prefix: tuple = ()) -> None:
+        rows = (_select_in(self.conn, f"SELECT * FROM {table} WHERE {where_sql}", params, prefix)
+                if chunk_param else self.conn.execute(f"SELECT * FROM {table} WHERE {where_sql}", params).fetchall())
+        if not rows:
+            return
+        cols = [c[1] for c in self.conn.execute(f"PRAGMA table_info({table})")]
+        records = []
+        for r in rows:
+            row = dict(zip(cols, r, strict=True))
+            key = {c: row[c] for c in key_cols}
+            records.append((self.import_id, table, json.dumps(key), kind, json.dumps(row)))
+        self.conn.executemany("INSERT INTO import_undo(import_id, table_name, row_key, kind, before) "
+                              "VALUES (?, ?, ?, ?, ?)", records)
+
+
+def write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: str,
+                progress: Progress | None = None, cancel: Cancel | None = None,
+                backup: bool = True, extra_warnings: list[str] | None = None) -> WriteResult:
+    """Store `batch` in one transaction after an encrypted backup; returns what changed."""
+    batch.conform()
+    step = progress or (lambda f, m: None)
+
+    def check(fraction: float, message: str) -> None:
+        if cancel is not None and cancel():
+            raise ImportCancelled("Import cancelled; nothing was written.")
+        step(fraction, message)
+
+    backup_path = None
+    if backup:
+        check(0.0, "backing up the shop")
+        backup_path = str(store.backup("before-import"))
+    key = privacy.secret(store) if privacy.pseudonymize_enabled(store) else None
+    warnings = list(batch.warnings) + list(extra_warnings or [])
+    with store.transaction() as conn:
+        cur = conn.execute(
+            "INSERT INTO imports(file_name, sha256, format, started_at, status, channel, warnings) "
+            "VALUES (?, ?, ?, ?, 'done', ?, ?)",
+            (file_name, sha256, batch.format, _now(), batch.channel, json.dumps(warnings, ensure_ascii=False)))
+        import_id = int(cur.lastrowid)
+        res = WriteResult(import_id=import_id, backup=backup_path)
+        undo = _Undo(conn, import_id)
+        channel_id = _channel(conn, batch)
+        check(0.1, "customers")
+        customer_ids = _write_customers(conn, batch, key, import_id, undo, res)
+        check(0.25, "products")
+        _write_products(conn, batch, channel_id, import_id, undo, res)
+        check(0.35, "orders")
+        order_ids = _write_orders(conn, batch, channel_id, customer_ids, key, import_id, undo, res)
+        check(0.55, "order lines")
+        _write_lines(conn, batch, channel_id, order_ids, import_id, undo, res)
+        check(0.85, "stock and fees")
+        _write_inventory(conn, batch, import_id, undo, res)
+        _write_fees(conn, batch, channel_id, import_id, undo, res)
+        check(0.95, "recording the import")
+        res.counts = {"orders_new": res.orders_new, "orders_updated": res.orders_updated,
+                      "order_lines": res.lines, "products_new": res.products_new,
+                      "products_updated": res.products_updated, "customers_new": res.customers_new,
+                      "inventory": res.inventory, "fees": res.fees}
+        conn.execute("UPDATE imports SET finished_at = ?, counts = ? WHERE id = ?",
+                     (_now(), json.dumps(res.counts), import_id))
+        store.bump_data_version()
+    step(1.0, "done")
+    return res
+
+
+def _channel(conn, batch: ImportBatch) -> int:
+    currency = None
+    cur = batch.orders["currency"].dropna()
+    if not cur.empty:
+        currency = str(cur.mode().iloc[0])
+    conn.execute("INSERT INTO channels(name, platform, currency) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING",
+                 (batch.channel, batch.platform or batch.channel, currency))
+    return int(conn.execute("SELECT id FROM channels WHERE name = ?", (batch.channel,)).fetchone()[0])
+
+
+# --- customers ---------------------------------------------------------------------------------
+def _keys(refs: pd.Series, key: bytes | None) -> tuple[pd.Series, pd.Series]:
+    """Stored customer key and pseudonymous flag per raw ref (computed once per distinct ref)."""
+    codes, uniques = pd.factorize(refs.astype(object).where(refs.notna(), None), sort=False)
+    pairs = [privacy.customer_key(u, key) for u in uniques]
+    keys = np.array([p[0] for p in pairs] + [None], dtype=object)
+    flags = np.array([p[1] for p in pairs] + [False], dtype=bool)
+    return (pd.Series(keys[codes], index=refs.index, dtype=object),
+            pd.Series(flags[codes], index=refs.index))
+
+
+def _write_customers(conn, batch: ImportBatch, key: bytes | None, import_id: int, undo: _Undo,
+                     res: WriteResult) -> dict[str, int]:
+    orders, customers = batch.orders, batch.customers
+    okeys, oflags = _keys(orders["customer_ref"], key)
+    ckeys, cflags = _keys(customers["customer_ref"], key)
+    first_seen = (pd.DataFrame({"k": okeys, "t": orders["created_utc"]}).dropna()
+                  .groupby("k", sort=False)["t"].min())
+    country = pd.Series(column_values(customers["country"]), index=customers.index, dtype=object)
+    countries = pd.DataFrame({"k": ckeys, "c": country}).dropna().groupby("k", sort=False)["c"].last()
+    flags = pd.concat([pd.Series(oflags.to_numpy(), index=okeys.to_numpy()),
+                       pd.Series(cflags.to_numpy(), index=ckeys.to_numpy())])
+    flags = flags[flags.index.notna()]
+    flags = flags[~flags.index.duplicated()]
+    all_keys = list(flags.index)
+    if not all_keys:
+        return {}
+    existing = dict(_select_in(conn, "SELECT key, id FROM customers WHERE key IN ({marks})", all_keys))
+    new = [k for k in all_keys if k not in existing]
+    conn.executemany("INSERT INTO customers(key, pseudonymous, first_seen, country, import_id) VALUES (?, ?, ?, ?, ?)",
+                     [(k, int(flags[k]), first_seen.get(k), countries.get(k), import_id) for k in new])
+    res.customers_new = len(new)
+    old = [k for k in all_keys if k in existing]
+    if old:
+        undo.capture("customers", ["id"], "key IN ({marks})", old)
+        conn.executemany("UPDATE customers SET first_seen = CASE WHEN first_seen IS NULL OR ? < first_seen "
+                         "THEN ? ELSE first_seen END, country = COALESCE(?, country) WHERE key = ?",
+                         [(first_seen.get(k), first_seen.get(k), countries.get(k), k) for k in old
+                          if first_seen.get(k) is not None or countries.get(k) is not None])
+    ids = dict(_select_in(conn, "SELECT key, id FROM customers WHERE key IN ({marks})", all_keys))
+    if key is None and not customers.empty:
+        _write_contacts(conn, customers, ckeys, ids, undo)
+    return ids
+
+
+def _write_contacts(conn, customers: pd.DataFrame, ckeys: pd.Series, ids: dict[str, int], undo: _Undo) -> None:
+    """Identities, only when the shop keeps them (pseudonymous mode never calls this)."""
+    frame = customers.assign(_key=ckeys.to_numpy()).dropna(subset=["_key"]).drop_duplicates("_key", keep="last")
+    if frame.empty:
+        return
+    frame["_id"] = frame["_key"].map(ids)
+    cids = [int(c) for c in frame["_id"]]
+    undo.capture("customer_contacts", ["customer_id"], "customer_id IN ({marks})", cids)
+    marketing = frame["accepts_marketing"].map(lambda v: None if pd.isna(v) else int(bool(v)))
+    rows = list(zip(cids, *(column_values(frame[c]) for c in
+                            ("email", "first_name", "last_name", "phone", "address")),
+                    column_values(marketing), strict=True))
+    conn.executemany(
+        "INSERT INTO customer_contacts(customer_id, email, first_name, last_name, phone, address, accepts_marketing) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(customer_id) DO UPDATE SET "
+        "email = COALESCE(excluded.email, email), first_name = COALESCE(excluded.first_name, first_name), "
+        "last_name = COALESCE(excluded.last_name, last_name), phone = COALESCE(excluded.phone, phone), "
+        "address = COALESCE(excluded.address, address), "
+        "accepts_marketing = COALESCE(excluded.accepts_marketing, accepts_marketing)", rows)
+
+
+# --- products and aliases ------------------------------------------------------------------------
+_PRODUCT_FIELDS = ["parent_sku", "title", "variant", "vendor", "category", "unit_cost", "list_price",
+                   "currency", "status"]
+
+
+def _aliases(conn, channel_id: int) -> dict[str, str]:
+    return dict(conn.execute("SELECT channel_sku, sku FROM sku_aliases WHERE channel_id = ?", (channel_id,)))
+
+
+def _write_products(conn, batch: ImportBatch, channel_id: int, import_id: int, undo: _Undo,
+                    res: WriteResult) -> None:
+    products = batch.products.dropna(subset=["sku"])
+    products = products[products["sku"].astype(str).str.strip() != ""]
+    # SKUs sold but not in any products file still belong on the master list (title from the line).
+    lines = batch.lines.dropna(subset=["channel_sku"])
+    lines = lines[lines["channel_sku"].astype(str).str.strip() != ""]
+    alias = _aliases(conn, channel_id)
+    if not lines.empty:
+        sold = lines.assign(sku=lines["channel_sku"].map(lambda s: alias.get(s, s)))
+        sold = sold.drop_duplicates("sku", keep="last")
+        sold = sold[~sold["sku"].isin(set(products["sku"]))]
+        from_lines = pd.DataFrame({"sku": sold["sku"].to_numpy(), "title": sold["title"].to_numpy()})
+        products = pd.concat([products, from_lines], ignore_index=True) if not from_lines.empty else products
+    products = products.drop_duplicates("sku", keep="last")
+    for col in _PRODUCT_FIELDS:
+        if col not in products.columns:
+            products[col] = pd.NA
+    skus = [str(s) for s in products["sku"]]
+    if skus:
+        existing = {r[0] for r in _select_in(conn, "SELECT sku FROM products WHERE sku IN ({marks})", skus)}
+        is_new = products["sku"].isin(existing).eq(False).to_numpy()
+        new, old = products[is_new], products[~is_new]
+        status = new["status"].astype(object).where(new["status"].notna(), "active")
+        conn.executemany(
+            "INSERT INTO products(sku, parent_sku, title, variant, vendor, category, unit_cost, list_price, "
+            "currency, status, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*t, s, import_id) for t, s in zip(
+                _tuples(new, ["sku", *_PRODUCT_FIELDS[:-1]]), column_values(status), strict=True)])
+        res.products_new = len(new)
+        if len(old):
+            undo.capture("products", ["sku"], "sku IN ({marks})", [str(s) for s in old["sku"]])
+            sets = ", ".join(f"{c} = COALESCE(?, {c})" for c in _PRODUCT_FIELDS)
+            conn.executemany(f"UPDATE products SET {sets} WHERE sku = ?",
+                             _tuples(old, [*_PRODUCT_FIELDS, "sku"]))
+            res.products_updated = len(old)
+    # Every channel SKU maps to itself until the owner confirms a cross-channel match.
+    channel_skus = set(lines["channel_sku"].astype(str)) | set(batch.products["sku"].dropna().astype(str))
+    fresh = [s for s in channel_skus if s and s not in alias]
+    conn.executemany("INSERT OR IGNORE INTO sku_aliases(channel_id, channel_sku, sku, confirmed, import_id) "
+                     "VALUES (?, ?, ?, 0, ?)", [(channel_id, s, s, import_id) for s in fresh])
+
+
+# --- orders and lines ----------------------------------------------------------------------------
+_ORDER_FIELDS = ["created_at", "created_utc", "order_date", "currency", "subtotal", "shipping", "tax",
+                 "discount", "total", "refunded", "status"]
+
+
+def _write_orders(conn, batch: ImportBatch, channel_id: int, customer_ids: dict[str, int],
+                  key: bytes | None, import_id: int, undo: _Undo, res: WriteResult) -> dict[str, int]:
+    orders = batch.orders.drop_duplicates("external_id", keep="last").copy()
+    if orders.empty:
+        return {}
+    okeys, _ = _keys(orders["customer_ref"], key)
+    orders["customer_id"] = okeys.map(customer_ids).astype(object)
+    orders["customer_id"] = orders["customer_id"].where(orders["customer_id"].notna(), None)
+    ext = [str(e) for e in orders["external_id"]]
+    existing = dict(_select_in(conn, "SELECT external_id, id FROM orders WHERE channel_id = ? "
+                                     "AND external_id IN ({marks})", ext, prefix=(channel_id,)))
+    is_new = ~orders["external_id"].astype(str).isin(existing).to_numpy()
+    new, old = orders[is_new], orders[~is_new]
+    refunded = new["refunded"].astype("Int64").fillna(0)
+    status = new["status"].astype(object).where(new["status"].notna(), "paid")
+    cols = ["external_id", "customer_id", *_ORDER_FIELDS[:-2]]
+    conn.executemany(
+        "INSERT INTO orders(channel_id, external_id, customer_id, created_at, created_utc, order_date, currency, "
+        "subtotal, shipping, tax, discount, total, refunded, status, import_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(channel_id, *t, r, s, import_id) for t, r, s in zip(
+            _tuples(new, cols), column_values(refunded), column_values(status), strict=True)])
+    res.orders_new = len(new)
+    if len(old):
+        old_ids = [existing[str(e)] for e in old["external_id"]]
+        undo.capture("orders", ["id"], "id IN ({marks})", old_ids)
+        sets = ", ".join(f"{c} = COALESCE(?, {c})" for c in ["customer_id", *_ORDER_FIELDS])
+        conn.executemany(f"UPDATE orders SET {sets}, import_id = ? WHERE id = ?",
+                         [(*t, import_id, i) for t, i in zip(
+                             _tuples(old, ["customer_id", *_ORDER_FIELDS]), old_ids, strict=True)])
+        res.orders_updated = len(old)
+    ids = dict(_select_in(conn, "SELECT external_id, id FROM orders WHERE channel_id = ? "
+                                "AND external_id IN ({marks})", ext, prefix=(channel_id,)))
+    return ids
+
+
+def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str, int], import_id: int,
+                 undo: _Undo, res: WriteResult) -> None:
+    lines = batch.lines
+    if batch.orders_only or lines.empty:
+        return
+    lines = lines[lines["order_external_id"].astype(str).isin(order_ids)]
+    order_id = lines["order_external_id"].astype(str).map(order_ids)
+    # Lines are replaced per order: the newest export of an order is the truth about its items.
+    touched = sorted({int(i) for i in order_id})
+    previous = _select_in(conn, "SELECT DISTINCT order_id FROM order_lines WHERE order_id IN ({marks})", touched)
+    prev_ids = [r[0] for r in previous]
+    if prev_ids:
+        undo.capture("order_lines", ["order_id", "line_key"], "order_id IN ({marks})", prev_ids, kind="deleted")
+        for part in _chunks(prev_ids):
+            conn.execute(f"DELETE FROM order_lines WHERE order_id IN ({','.join('?' * len(part))})", part)
+    alias = _aliases(conn, channel_id)
+    channel_sku = lines["channel_sku"].astype(object)
+    sku = channel_sku.map(lambda s: alias.get(s, s) if isinstance(s, str) and s else None)
+    line_key = lines["line_key"].astype(object)
+    line_key = line_key.where(line_key.notna(), (lines.groupby("order_external_id").cumcount() + 1).astype(str))
+    discount = lines["discount"].astype("Int64").fillna(0)
+    refunded_qty = pd.to_numeric(lines["refunded_qty"], errors="coerce").fillna(0.0)
+    quantity = pd.to_numeric(lines["quantity"], errors="coerce").fillna(0.0)
+    rows = list(zip(order_id.astype(int).tolist(), column_values(line_key.astype(str)), column_values(sku),
+                    column_values(channel_sku), column_values(lines["title"]), quantity.tolist(),
+                    column_values(lines["unit_price"].astype("Int64")), column_values(discount),
+                    column_values(lines["line_total"].astype("Int64")), refunded_qty.tolist(),
+                    [import_id] * len(lines), strict=True))
+    conn.executemany(
+        "INSERT INTO order_lines(order_id, line_key, sku, channel_sku, title, quantity, unit_price, discount, "
+        "line_total, refunded_qty, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(order_id, line_key) DO UPDATE SET sku = excluded.sku, channel_sku = excluded.channel_sku, "
+        "title = excluded.title, quantity = quantity + excluded.quantity, "
+        "line_total = COALESCE(line_total, 0) + COALESCE(excluded.line_total, 0), "
+        "refunded_qty = refunded_qty + excluded.refunded_qty", rows)
+    res.lines = len(rows)
+
+
+# --- stock and fees ------------------------------------------------------------------------------
+def _write_inventory(conn, batch: ImportBatch, import_id: int, undo: _Undo, res: WriteResult) -> None:
+    inv = batch.inventory.dropna(subset=["sku", "as_of"])
+    if inv.empty:
+        return
+    inv = inv.assign(location=inv["location"].astype(object).where(inv["location"].notna(), ""))
+    inv = inv.drop_duplicates(["sku", "location", "as_of"], keep="last")
+    keys = list(zip(inv["sku"].astype(str), inv["location"].astype(str), inv["as_of"].astype(str), strict=True))
+    for sku, loc, as_of in keys:  # few rows per file (one per variant x location)
+        undo.capture("inventory_levels", ["sku", "location", "as_of"], "sku = ? AND location = ? AND as_of = ?",
+                     [sku, loc, as_of], chunk_param=False)
+    conn.executemany(
+        "INSERT INTO inventory_levels(sku, location, quantity, available, incoming, as_of, import_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sku, location, as_of) DO UPDATE SET "
+        "quantity = excluded.quantity, available = excluded.available, incoming = excluded.incoming, "
+        "import_id = excluded.import_id",
+        [(*t, import_id) for t in _tuples(inv, ["sku", "location", "quantity", "available", "incoming", "as_of"])])
+    res.inventory = len(inv)
+
+
+def _write_fees(conn, batch: ImportBatch, channel_id: int, import_id: int, undo: _Undo, res: WriteResult) -> None:
+    fees = batch.fees.dropna(subset=["source_key", "amount"])
+    if fees.empty:
+        return
+    fees = fees.drop_duplicates("source_key", keep="last")
+    keys = [str(k) for k in fees["source_key"]]
+    undo.capture("fees", ["id"], "channel_id = ? AND source_key IN ({marks})", keys, prefix=(channel_id,))
+    conn.executemany(
+        "INSERT INTO fees(channel_id, order_external_id, sku, kind, amount, currency, posted_at, source_key, import_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(channel_id, source_key) DO UPDATE SET "
+        "order_external_id = excluded.order_external_id, sku = excluded.sku, kind = excluded.kind, "
+        "amount = excluded.amount, currency = excluded.currency, posted_at = excluded.posted_at, "
+        "import_id = excluded.import_id",
+        [(channel_id, *t, import_id) for t in _tuples(
+            fees, ["order_external_id", "sku", "kind", "amount", "currency", "posted_at", "source_key"])])
+    res.fees = len(fees)
+
+
+# --- ledger and undo -----------------------------------------------------------------------------
+def list_imports(store: Store) -> list[dict]:
+    """The import history, newest first (the Import tab's list)."""
+    cur = store.connection().execute(
+        "SELECT id, file_name, format, channel, started_at, finished_at, counts, warnings, status "
+        "FROM imports ORDER BY id DESC")
+    out = []
+    for row in cur.fetchall():
+        rec = dict(zip([d[0] for d in cur.description], row, strict=True))
+        rec["counts"] = json.loads(rec["counts"] or "{}")
+        rec["warnings"] = json.loads(rec["warnings"] or "[]")
+        out.append(rec)
+    return out
+
+
+_UNDO_ORDER = ["orders", "customers", "customer_contacts", "products", "inventory_levels", "fees"]
+_TAGGED = ["order_lines", "fees", "inventory_levels", "orders", "products"]
+
+
+def undo_import(store: Store, import_id: int, backup: bool = True) -> dict:
+    """Remove what import `import_id` added and restore what it changed, in one transaction.
+
+    Undo is exact when imports are undone newest first; undoing an older import whose rows a later
+    import changed again leaves the later import's versions in place (they are tagged with it).
+    """
+    row = store.connection().execute("SELECT status FROM imports WHERE id = ?", (import_id,)).fetchone()
+    if row is None:
+        raise UndoError(f"there is no import {import_id}")
+    if row[0] == "undone":
+        raise UndoError(f"import {import_id} was already undone")
+    if backup:
+        store.backup(f"before-undo-{import_id}")
+    counts: dict[str, int] = {}
+    with store.transaction() as conn:
+        images = conn.execute("SELECT table_name, kind, before FROM import_undo WHERE import_id = ? ORDER BY id",
+                              (import_id,)).fetchall()
+        customers = {r[0] for r in conn.execute("SELECT id FROM customers")}
+        # 1. restore rows the import changed (they get their old import_id back, so step 2 keeps them)
+        for table in _UNDO_ORDER:
+            for _, _, before in (i for i in images if i[0] == table and i[1] == "updated"):
+                data = json.loads(before)
+                if table == "orders" and data.get("customer_id") not in customers:
+                    data["customer_id"] = None   # the customer was erased since
+                if table == "customer_contacts" and data.get("customer_id") not in customers:
+                    continue
+                _restore(conn, table, data)
+                counts[f"{table}_restored"] = counts.get(f"{table}_restored", 0) + 1
+        # 2. delete rows it inserted
+        for table in _TAGGED:
+            n = conn.execute(f"DELETE FROM {table} WHERE import_id = ?", (import_id,)).rowcount
+            counts[f"{table}_removed"] = n
+        n = conn.execute("DELETE FROM customers WHERE import_id = ? AND id NOT IN "
+                         "(SELECT customer_id FROM orders WHERE customer_id IS NOT NULL)", (import_id,)).rowcount
+        counts["customers_removed"] = n
+        conn.execute("DELETE FROM sku_aliases WHERE import_id = ? AND confirmed = 0", (import_id,))
+        # 3. put back rows it deleted (order lines replaced by this import)
+        existing_orders = None
+        for table, _, before in (i for i in images if i[1] == "deleted"):
+            data = json.loads(before)
+            if table == "order_lines":
+                if existing_orders is None:
+                    existing_orders = {r[0] for r in conn.execute("SELECT id FROM orders")}
+                if data["order_id"] not in existing_orders:
+                    continue
+            _replace(conn, table, data)
+            counts[f"{table}_restored"] = counts.get(f"{table}_restored", 0) + 1
+        conn.execute("UPDATE imports SET status = 'undone' WHERE id = ?", (import_id,))
+        conn.execute("DELETE FROM import_undo WHERE import_id = ?", (import_id,))
+        store.bump_data_version()
+    return {"import_id": import_id, "undone": True, **counts}
+
+
+def _restore(conn, table: str, data: dict) -> None:
+    """Put a changed row back by its primary key (UPDATE, so no cascade deletes its children)."""
+    pk = "customer_id" if table == "customer_contacts" else "id"
+    cols = [c for c in data if c != pk]
+    n = conn.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE {pk} = ?",
+                     [*(data[c] for c in cols), data[pk]]).rowcount
+    if n == 0:
+        _replace(conn, table, data)
+
+
+def _replace(conn, table: str, data: dict) -> None:
+    cols = list(data)
+    conn.execute(f"INSERT OR REPLACE INTO {table}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                 [data[c] for c in cols])
