@@ -1,0 +1,94 @@
+"""The per-SKU x channel pricing table: true profit, elasticity and a suggested price side by side.
+
+What `merchant-ai margin --store` prints and the pricing tab's product table shows. Pure function
+of the store's frames; the caller loads them (and the owner's presets) and passes them in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from merchant_ai.pricing.elasticity import PriceElasticity
+from merchant_ai.pricing.presets import PresetLibrary
+from merchant_ai.pricing.profit import TrueProfit
+from merchant_ai.pricing.suggest import PriceSuggester, unit_fee_curve
+
+
+def current_prices(sales: pd.DataFrame, as_of: dt.date | str | None = None, window_days: int = 28) -> pd.DataFrame:
+    """Median unit price per SKU x channel over the last `window_days` the pair sold, and units/week."""
+    df = sales
+    if as_of is not None:
+        df = df[pd.to_datetime(df["order_date"]) <= pd.Timestamp(as_of)]
+    df = df[(df["quantity"] > 0) & (df["unit_price"] > 0)]
+    if df.empty:
+        return pd.DataFrame(columns=["sku", "channel", "price_now", "units_per_week"])
+    last = df.groupby(["sku", "channel"])["order_date"].transform("max")
+    recent = df[df["order_date"] > last - pd.Timedelta(days=window_days)]
+    out = recent.groupby(["sku", "channel"], as_index=False).agg(
+        price_now=("unit_price", "median"), units=("quantity", "sum"))
+    out["units_per_week"] = out.pop("units") / (window_days / 7)
+    return out
+
+
+def sku_channel_table(sales: pd.DataFrame, orders: pd.DataFrame | None, fees: pd.DataFrame | None,
+                      library: PresetLibrary | None = None, as_of: dt.date | str | None = None,
+                      target_margin_pct: float = 20.0, range_pct: float = 20.0, country: str | None = "US",
+                      with_elasticity: bool = True) -> dict[str, Any]:
+    """Items (one per SKU x channel), unknown-cost SKUs and margin alerts, ready for JSON."""
+    library = library or PresetLibrary()
+    profit = TrueProfit(country=country, target_margin_pct=target_margin_pct).fit(
+        sales, orders, fees, library=library, as_of=as_of)
+    summary = profit.summary(("sku", "channel"))
+    if summary.empty:
+        return {"items": [], "unknown_cost": [], "alerts": [], "unallocated_fees": []}
+    costs = sales.groupby("sku")["unit_cost"].first()
+    prices = current_prices(sales, as_of)
+    table = summary.merge(prices, on=["sku", "channel"], how="left")
+    table["unit_cost"] = table["sku"].map(costs)
+    names = {"elasticity": "elasticity", "ci_low": "ci_low", "ci_high": "ci_high", "level": "elasticity_level",
+             "reason": "elasticity_reason"}
+    if with_elasticity:
+        el = PriceElasticity().fit(sales, as_of=as_of).results_.set_index("sku")
+        for col, name in names.items():
+            table[name] = table["sku"].map(el[col])
+    else:
+        for name in names.values():
+            table[name] = np.nan
+        table["elasticity_reason"] = "not estimated"
+
+    day = pd.Timestamp(as_of).date() if as_of is not None else dt.date.today()
+    suggester = PriceSuggester(range_pct=range_pct)
+    fee_fns = {ch: unit_fee_curve(library.for_channel(ch), day, {"country": country})
+               for ch in table["channel"].unique()}
+    items = []
+    for row in table.itertuples(index=False):
+        e = None if pd.isna(row.elasticity) else float(row.elasticity)
+        ci = None if e is None else (float(row.ci_low), float(row.ci_high))
+        cost = None if pd.isna(row.unit_cost) else float(row.unit_cost)
+        price_now = None if pd.isna(row.price_now) else float(row.price_now)
+        s = suggester.suggest(price_now or 0.0, cost, e, ci, fee_fns[row.channel],
+                              units_now=float(row.units_per_week or 1.0))
+        items.append({
+            "sku": row.sku, "channel": row.channel, "units": float(row.units), "revenue": float(row.revenue),
+            "fees": float(row.fees), "fees_known": bool(row.fees_known),
+            "cogs": None if pd.isna(row.cogs) else float(row.cogs),
+            "profit": None if pd.isna(row.profit) else float(row.profit),
+            "margin_pct": None if pd.isna(row.margin_pct) else float(row.margin_pct),
+            "cost_known": bool(row.cost_known), "revenue_cost_unknown": float(row.revenue_cost_unknown),
+            "unit_cost": cost, "price_now": price_now,
+            "elasticity": e, "elasticity_ci": None if ci is None else [ci[0], ci[1]],
+            "elasticity_level": row.elasticity_level, "elasticity_note": row.elasticity_reason,
+            "suggested_price": s.suggested_price, "suggestion": s.to_dict(),
+        })
+    unknown = profit.unknown_cost_skus()
+    alerts = profit.alerts(summary)
+    return {
+        "items": items,
+        "unknown_cost": unknown.to_dict("records"),
+        "alerts": alerts.to_dict("records"),
+        "unallocated_fees": profit.unallocated_fees_.to_dict("records"),
+    }
