@@ -201,8 +201,7 @@ def _components(table: Table, batch: ImportBatch) -> pd.DataFrame:
         atype, desc = table.col("amount-type"), table.col("amount-description")
         generic = desc.eq("") | desc.str.lower().isin({"transactiontotalamount", "amount"})
         cls = atype.str.lower().str.replace(" ", "").map(_V2_CLASSES).fillna("fee")
-        parts.append(base.assign(kind=desc.where(~generic, atype), cls=cls, amount=amount.values,
-                                 failed=amount.failed, raw=table.col("amount")))
+        parts.append(_present(base, table.col("amount"), amount, kind=desc.where(~generic, atype), cls=cls))
     else:
         for column, (type_col, cls) in _V1_AMOUNTS.items():
             if not table.has(column):
@@ -211,12 +210,17 @@ def _components(table: Table, batch: ImportBatch) -> pd.DataFrame:
             batch.problems.extend(amount.problems(table, column))
             kind = table.col(type_col) if type_col else pd.Series("", index=table.rows.index)
             fallback = "MiscFee" if column == "misc-fee-amount" else base["tt"]
-            parts.append(base.assign(kind=kind.where(kind != "", fallback), cls=cls, amount=amount.values,
-                                     failed=amount.failed, raw=table.col(column)))
+            parts.append(_present(base, table.col(column), amount, kind=kind.where(kind != "", fallback), cls=cls))
     long = pd.concat(parts).sort_index(kind="stable")
-    long = long[long["raw"].ne("") | long["failed"]]
     long["amount"] = money_to_store(long["amount"])
     return long
+
+
+def _present(base: pd.DataFrame, raw: pd.Series, amount: vals.Parsed, kind: pd.Series, cls) -> pd.DataFrame:
+    """The rows of one amount column that hold something (most cells of a V1 file are empty)."""
+    keep = raw.ne("") | amount.failed
+    cls = cls[keep] if isinstance(cls, pd.Series) else cls
+    return base[keep].assign(kind=kind[keep], cls=cls, amount=amount.values[keep], failed=amount.failed[keep])
 
 
 def parse_settlement(table: Table) -> ImportBatch:
@@ -239,9 +243,9 @@ def parse_settlement(table: Table) -> ImportBatch:
     currency = table.col("currency").str.upper().where(summary, "")
     currency = currency[currency != ""].iloc[0] if (currency != "").any() else pd.NA
     lines_no = _lines(table)
+    stated = (table.col("total-amount") + " " + table.col("currency")).str.strip()
     for i in summary[summary].index:
-        batch.skipped.append({"line": int(lines_no[i]), "reason": "settlement summary row (total "
-                              f"{table.col('total-amount')[i]} {table.col('currency')[i]})".strip()})
+        batch.skipped.append({"line": int(lines_no[i]), "reason": f"settlement summary row (total {stated[i]})"})
     if pd.isna(currency):
         batch.warnings.append("No summary row with the settlement currency: amounts were imported without one")
 
@@ -339,9 +343,11 @@ def _settlement_orders(sales: pd.DataFrame, refunds: pd.DataFrame, currency) -> 
     tax = kind.str.contains("tax")
     shipping = kind.str.contains("shipping") & ~tax
     other = price & ~principal & ~tax & ~shipping         # gift wrap and the like
-    first = sales.groupby("order", sort=False).agg(created_at=("posted", "min"), created_utc=("created_utc", "min"),
-                                                   order_date=("order_date", "min"))
-    orders = first.reset_index().rename(columns={"order": "external_id"})
+    # The order's first posting dates it (sorted first: a groupby min on text is not vectorised).
+    earliest = sales.sort_values("created_utc", kind="stable").drop_duplicates("order")
+    orders = pd.DataFrame({"external_id": earliest["order"], "created_at": earliest["posted"],
+                           "created_utc": earliest["created_utc"], "order_date": earliest["order_date"]})
+    orders = orders.set_index("external_id").reindex(sales["order"].unique()).reset_index()
     by = orders["external_id"]
     get = lambda mask: _kind_sum(sales, ["order"], mask).reindex(by).to_numpy()  # noqa: E731
     orders["subtotal"] = get(price & principal)

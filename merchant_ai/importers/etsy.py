@@ -13,6 +13,7 @@ are read by the same parsers: `reading` splits them and `values` repairs what is
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -39,15 +40,18 @@ def _score(table: Table, signature: tuple[str, ...]) -> float:
     return sum(1 for name in signature if name in table.rows.columns) / len(signature)
 
 
-def free_text(table: Table, column: str) -> pd.Series:
+def free_text(table: Table, column: str, index: pd.Index | None = None) -> pd.Series:
     """Free text with mojibake repaired *before* stripping.
 
     `Table.col` strips first, which cuts the no-break space that ends the mojibake of `à`
     (`HÃ\xa0`) and leaves it unrepairable; repairing the raw cell keeps it whole.
     """
     if column not in table.rows.columns:
-        return table.col(column)
-    return vals.clean_text(vals.repair_mojibake(table.rows[column]))
+        out = table.col(column)
+    else:
+        raw = table.rows[column] if index is None else table.rows.loc[index, column]
+        return vals.clean_text(vals.repair_mojibake(raw))
+    return out if index is None else out.loc[index]
 
 
 def _row_lines(table: Table) -> pd.Series:
@@ -103,24 +107,24 @@ def _zip(zips: pd.Series, countries: pd.Series) -> pd.Series:
     return zips.where(~us, zips.str.zfill(5))
 
 
-def _addresses(table: Table, fields: dict[str, str]) -> pd.Series:
-    """One JSON address per row from the named columns (empty parts left out)."""
-    parts = {key: free_text(table, col) for key, col in fields.items()}
-    if "zip" in parts and "country" in parts:
-        parts["zip"] = _zip(parts["zip"], parts["country"])
+def _customers(table: Table, refs: pd.Series, keep: pd.Series, address: dict[str, str],
+               names: Callable[[pd.Index], tuple[pd.Series, pd.Series]]) -> pd.DataFrame:
+    """One customer per username, from the buyer's latest row (it carries the current address).
+
+    Only those rows are read: a shop has far fewer buyers than rows, and JSON per row is slow.
+    """
+    picked = refs[keep].dropna()
+    picked = picked[~picked.duplicated(keep="last")]
+    idx = picked.index
+    parts = {key: free_text(table, col, idx) for key, col in address.items()}
+    parts["zip"] = _zip(parts["zip"], parts["country"])
     frame = pd.DataFrame(parts)
-    return pd.Series([json.dumps({k: v for k, v in rec.items() if v}, ensure_ascii=False)
-                      for rec in frame.to_dict("records")], index=table.rows.index, dtype=object)
-
-
-def _customers(refs: pd.Series, first: pd.Series, last: pd.Series, address: pd.Series,
-               country: pd.Series) -> pd.DataFrame:
-    frame = pd.DataFrame({"customer_ref": refs, "first_name": first.replace("", pd.NA),
-                          "last_name": last.replace("", pd.NA), "address": address,
-                          "country": country.replace("", pd.NA)})
-    frame = frame[frame["customer_ref"].notna()]
-    # The latest row wins: later orders carry the buyer's current address.
-    return frame.drop_duplicates("customer_ref", keep="last")
+    first, last = names(idx)
+    return pd.DataFrame({
+        "customer_ref": picked, "first_name": first.replace("", pd.NA), "last_name": last.replace("", pd.NA),
+        "address": [json.dumps({k: v for k, v in rec.items() if v}, ensure_ascii=False)
+                    for rec in frame.to_dict("records")],
+        "country": parts["country"].replace("", pd.NA)}, index=idx)
 
 
 def _resave_warning(table: Table, batch: ImportBatch) -> None:
@@ -196,11 +200,10 @@ def parse_orders(table: Table) -> ImportBatch:
     })
     batch.orders = orders[keep]
 
-    address = _addresses(table, {"street1": "Street 1", "street2": "Street 2", "city": "Ship City",
-                                 "state": "Ship State", "zip": "Ship Zipcode", "country": "Ship Country"})
-    batch.customers = _customers(refs[keep], free_text(table, "First Name")[keep],
-                                 free_text(table, "Last Name")[keep], address[keep],
-                                 free_text(table, "Ship Country")[keep])
+    batch.customers = _customers(
+        table, refs, keep, {"street1": "Street 1", "street2": "Street 2", "city": "Ship City", "state": "Ship State",
+                            "zip": "Ship Zipcode", "country": "Ship Country"},
+        lambda idx: (free_text(table, "First Name", idx), free_text(table, "Last Name", idx)))
     batch.fees = _card_fees(oid, orders, money)[lambda f: f.index.isin(keep[keep].index)]
     return batch.conform()
 
@@ -321,14 +324,16 @@ def parse_items(table: Table) -> ImportBatch:
     orders["status"] = pd.NA
     batch.orders = orders
 
-    buyer = free_text(table, "Buyer")
-    name = _full_name(buyer).where(_full_name(buyer) != "", free_text(table, "Ship Name"))
-    split = name.str.partition(" ")
-    first, last = split[0], split[2].str.strip()
-    address = _addresses(table, {"street1": "Ship Address1", "street2": "Ship Address2", "city": "Ship City",
-                                 "state": "Ship State", "zip": "Ship Zipcode", "country": "Ship Country"})
-    batch.customers = _customers(refs[keep], first[keep], last[keep], address[keep],
-                                 free_text(table, "Ship Country")[keep])
+
+    def names(idx: pd.Index) -> tuple[pd.Series, pd.Series]:
+        full = _full_name(free_text(table, "Buyer", idx))
+        full = full.where(full != "", free_text(table, "Ship Name", idx))
+        split = full.str.partition(" ")
+        return split[0], split[2].str.strip()
+
+    batch.customers = _customers(
+        table, refs, keep, {"street1": "Ship Address1", "street2": "Ship Address2", "city": "Ship City",
+                            "state": "Ship State", "zip": "Ship Zipcode", "country": "Ship Country"}, names)
     return batch.conform()
 
 
