@@ -1,0 +1,127 @@
+"""Elasticity recovered on synthetic data with a known value; refusals; the suggested price."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from merchant_ai.pricing.elasticity import PriceElasticity, weekly_history
+from merchant_ai.pricing.suggest import PriceSuggester, unit_fee_curve
+from tests.pricing.frames import sales_frame
+
+
+def synthetic(sku="S1", elasticity=-1.8, weeks=104, seed=0, price_sd=0.08, category=None, base_price=20.0,
+              start="2023-01-02", noise=0.15):
+    """One line per week: log units = 3 + e log price + trend + annual season + noise."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range(start, periods=weeks, freq="7D")
+    t = np.arange(weeks)
+    price = base_price * np.exp(rng.normal(0, price_sd, weeks)) if price_sd else np.full(weeks, base_price)
+    log_q = (3 + elasticity * np.log(price) - elasticity * np.log(base_price) + 0.25 * t / 52
+             + 0.4 * np.sin(2 * np.pi * t / 52.18) + rng.normal(0, noise, weeks))
+    qty = np.exp(log_q)
+    return [dict(order_id=i, order_ref=f"{sku}-{i}", channel="shopify", order_date=d, sku=sku, quantity=q,
+                 unit_price=round(p, 2), unit_cost=8.0, category=category)
+            for i, (d, p, q) in enumerate(zip(days, price, qty, strict=True))]
+
+
+def test_known_elasticity_is_inside_its_interval():
+    res = PriceElasticity().fit(sales_frame(synthetic())).results_.iloc[0]
+    assert res["level"] == "sku" and res["reason"] is None
+    assert res["ci_low"] < -1.8 < res["ci_high"]
+    assert res["ci_high"] - res["ci_low"] < 1.0           # informative, not a vacuous interval
+    assert abs(res["elasticity"] + 1.8) < 0.4
+
+
+def test_interval_coverage_is_near_nominal():
+    hits = 0
+    rows = [r for seed in range(40) for r in synthetic(sku=f"S{seed}", seed=seed, weeks=60)]
+    res = PriceElasticity().fit(sales_frame(rows)).results_
+    hits = ((res["ci_low"] < -1.8) & (-1.8 < res["ci_high"])).sum()
+    assert len(res) == 40 and hits >= 34                   # 95% nominal: 38 expected, 34 is ~2.5 SD below
+
+
+def test_seasonality_control_matters():
+    """Price rises timed with the seasonal peak would fake a positive elasticity without controls."""
+    rng = np.random.default_rng(3)
+    weeks = 104
+    t = np.arange(weeks)
+    season = np.sin(2 * np.pi * t / 52.18)
+    price = 20 * np.exp(0.10 * season + rng.normal(0, 0.03, weeks))
+    qty = np.exp(3 - 1.5 * np.log(price / 20) + 0.8 * season + rng.normal(0, 0.1, weeks))
+    rows = [dict(order_id=i, order_ref=str(i), channel="shopify", order_date=d, sku="P", quantity=q,
+                 unit_price=p) for i, (d, p, q) in enumerate(zip(pd.date_range("2023-01-02", periods=weeks,
+                                                                                  freq="7D"), price, qty, strict=True))]
+    res = PriceElasticity().fit(sales_frame(rows)).results_.iloc[0]
+    assert res["ci_low"] < -1.5 < res["ci_high"]
+    naive = np.polyfit(np.log(price), np.log(qty), 1)[0]
+    assert naive > 0                                        # the confounded slope has the wrong sign
+
+
+def test_refuses_when_price_never_varied():
+    res = PriceElasticity().fit(sales_frame(synthetic(price_sd=0))).results_.iloc[0]
+    assert np.isnan(res["elasticity"]) and res["reason"] == "price never varied"
+
+
+def test_refuses_with_too_few_weeks():
+    res = PriceElasticity().fit(sales_frame(synthetic(weeks=5))).results_.iloc[0]
+    assert np.isnan(res["elasticity"]) and "too few weeks" in res["reason"]
+
+
+def test_flat_sku_borrows_its_category_estimate():
+    rows = (synthetic("FLAT", price_sd=0, category="mugs", seed=1)
+            + synthetic("V1", elasticity=-1.2, category="mugs", seed=2, base_price=12)
+            + synthetic("V2", elasticity=-1.2, category="mugs", seed=3, base_price=30))
+    res = PriceElasticity().fit(sales_frame(rows)).results_.set_index("sku")
+    flat = res.loc["FLAT"]
+    assert flat["level"] == "category" and "category" in flat["reason"]
+    assert flat["ci_low"] < -1.2 < flat["ci_high"]
+
+
+def test_never_sees_data_after_as_of():
+    rows = synthetic(weeks=80)
+    base = PriceElasticity().fit(sales_frame(rows), as_of="2024-06-30").results_.iloc[0]
+    later = [dict(r, quantity=r["quantity"] * 50, unit_price=r["unit_price"] * 3) for r in synthetic(
+        weeks=20, start="2024-07-08", seed=9)]
+    again = PriceElasticity().fit(sales_frame(rows[:79] + later), as_of="2024-06-30").results_.iloc[0]
+    assert again["elasticity"] == pytest.approx(base["elasticity"])
+    assert weekly_history(sales_frame(rows), as_of="2023-01-31")["week"].max() <= pd.Timestamp("2023-01-31")
+
+
+# --- suggested price ----------------------------------------------------------------------------------
+def test_suggested_price_matches_the_closed_form():
+    # Constant elasticity e, cost c, percentage fee f: best price = e c / ((1 + e)(1 - f)).
+    s = PriceSuggester(range_pct=20, grid_points=561).suggest(
+        price_now=14.0, unit_cost=10.0, elasticity=-3.0, ci=(-3.5, -2.5), fee_fn=lambda p: 0 * p)
+    assert s.suggested_price == pytest.approx(15.0, abs=0.01)
+    assert s.best_price_low == pytest.approx(14.0, abs=0.01)          # e = -3.5: 35 / 2.5
+    assert s.best_price_high == pytest.approx(16.67, abs=0.01)        # e = -2.5: 25 / 1.5
+    assert s.units_change_pct == pytest.approx(((15 / 14) ** -3 - 1) * 100, abs=0.1)
+    # profit now 4 per unit; at 15: (15/14)^-3 x 5 = 4.0652 -> +1.63%
+    assert s.profit_change_pct == pytest.approx(((15 / 14) ** -3 * 5 / 4 - 1) * 100, abs=0.1)
+    lo, hi = s.profit_change_range
+    assert lo <= s.profit_change_pct <= hi
+    fee10 = PriceSuggester(grid_points=561).suggest(14.0, 10.0, -3.0, None, lambda p: 0.1 * p)
+    assert fee10.suggested_price == pytest.approx(15 / 0.9, abs=0.01)
+
+
+def test_inelastic_demand_stops_at_the_allowed_range():
+    s = PriceSuggester(range_pct=20).suggest(10.0, 4.0, -0.5, (-0.9, -0.1), lambda p: 0 * p)
+    assert s.suggested_price == pytest.approx(12.0) and s.at_limit
+
+
+def test_no_suggestion_without_cost_or_estimate():
+    assert PriceSuggester().suggest(10.0, None, -2.0, None, lambda p: 0 * p).reason == "unit cost unknown"
+    assert PriceSuggester().suggest(10.0, 3.0, None, None, lambda p: 0 * p).suggested_price is None
+
+
+def test_unit_fee_curve_uses_the_preset():
+    import datetime as dt
+
+    from merchant_ai.pricing.presets import load_builtin
+
+    fees = unit_fee_curve(load_builtin("stripe"), dt.date(2025, 1, 1))
+    assert fees(np.array([25.0]))[0] == pytest.approx(1.025)
+    amazon = unit_fee_curve(load_builtin("amazon"), dt.date(2025, 1, 1))
+    assert amazon(np.array([1.0, 20.0])) == pytest.approx([0.30, 3.0])
