@@ -14,9 +14,10 @@ about ten times slower on the 541,909-line UCI file (see shared/perf-notes.md).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,8 +68,12 @@ def column_values(series: pd.Series) -> list:
         return [None if v != v else v for v in arr.tolist()]
     if series.dtype.kind in "iub":
         return series.to_numpy().tolist()
-    obj = series.astype(object)
-    return obj.where(obj.notna(), None).tolist()
+    if isinstance(series.dtype, pd.StringDtype) or series.dtype == object:
+        arr = series.to_numpy(dtype=object, na_value=None)
+        if series.dtype == object:   # object columns may hold NaN/NA of several kinds
+            arr = np.where(pd.isna(arr), None, arr)
+        return arr.tolist()
+    return series.astype(object).where(series.notna(), None).tolist()
 
 
 def _tuples(frame: pd.DataFrame, cols: Iterable[str]) -> list[tuple]:
@@ -97,18 +102,17 @@ class _Undo:
 
     def capture(self, table: str, key_cols: list[str], where_sql: str, params: list, kind: str = "updated",
                 chunk_param: bool = True, prefix: tuple = ()) -> None:
-        rows = (_select_in(self.conn, f"SELECT * FROM {table} WHERE {where_sql}", params, prefix)
-                if chunk_param else self.conn.execute(f"SELECT * FROM {table} WHERE {where_sql}", params).fetchall())
-        if not rows:
-            return
+        """Copy the rows matching `where_sql` into import_undo as JSON, inside SQLite (no Python loop)."""
         cols = [c[1] for c in self.conn.execute(f"PRAGMA table_info({table})")]
-        records = []
-        for r in rows:
-            row = dict(zip(cols, r, strict=True))
-            key = {c: row[c] for c in key_cols}
-            records.append((self.import_id, table, json.dumps(key), kind, json.dumps(row)))
-        self.conn.executemany("INSERT INTO import_undo(import_id, table_name, row_key, kind, before) "
-                              "VALUES (?, ?, ?, ?, ?)", records)
+        row_json = "json_object(" + ", ".join(f"'{c}', {c}" for c in cols) + ")"
+        key_json = "json_object(" + ", ".join(f"'{c}', {c}" for c in key_cols) + ")"
+        sql = (f"INSERT INTO import_undo(import_id, table_name, row_key, kind, before) "
+               f"SELECT {self.import_id}, '{table}', {key_json}, '{kind}', {row_json} FROM {table} WHERE {where_sql}")
+        if not chunk_param:
+            self.conn.execute(sql, params)
+            return
+        for part in _chunks(params):
+            self.conn.execute(sql.format(marks=",".join("?" * len(part))), (*prefix, *part))
 
 
 def write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: str,
@@ -255,7 +259,7 @@ def _write_products(conn, batch: ImportBatch, channel_id: int, import_id: int, u
     lines = lines[lines["channel_sku"].astype(str).str.strip() != ""]
     alias = _aliases(conn, channel_id)
     if not lines.empty:
-        sold = lines.assign(sku=lines["channel_sku"].map(lambda s: alias.get(s, s)))
+        sold = lines.assign(sku=_master_skus(lines["channel_sku"].astype(object), alias))
         sold = sold.drop_duplicates("sku", keep="last")
         sold = sold[~sold["sku"].isin(set(products["sku"]))]
         from_lines = pd.DataFrame({"sku": sold["sku"].to_numpy(), "title": sold["title"].to_numpy()})
@@ -283,7 +287,7 @@ def _write_products(conn, batch: ImportBatch, channel_id: int, import_id: int, u
                              _tuples(old, [*_PRODUCT_FIELDS, "sku"]))
             res.products_updated = len(old)
     # Every channel SKU maps to itself until the owner confirms a cross-channel match.
-    channel_skus = set(lines["channel_sku"].astype(str)) | set(batch.products["sku"].dropna().astype(str))
+    channel_skus = set(pd.unique(lines["channel_sku"].astype(str))) | set(batch.products["sku"].dropna().astype(str))
     fresh = [s for s in channel_skus if s and s not in alias]
     conn.executemany("INSERT OR IGNORE INTO sku_aliases(channel_id, channel_sku, sku, confirmed, import_id) "
                      "VALUES (?, ?, ?, 0, ?)", [(channel_id, s, s, import_id) for s in fresh])
@@ -338,34 +342,67 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
     lines = lines[lines["order_external_id"].astype(str).isin(order_ids)]
     order_id = lines["order_external_id"].astype(str).map(order_ids)
     # Lines are replaced per order: the newest export of an order is the truth about its items.
-    touched = sorted({int(i) for i in order_id})
+    touched = sorted(int(i) for i in pd.unique(order_id.to_numpy()))
     previous = _select_in(conn, "SELECT DISTINCT order_id FROM order_lines WHERE order_id IN ({marks})", touched)
     prev_ids = [r[0] for r in previous]
     if prev_ids:
         undo.capture("order_lines", ["order_id", "line_key"], "order_id IN ({marks})", prev_ids, kind="deleted")
         for part in _chunks(prev_ids):
             conn.execute(f"DELETE FROM order_lines WHERE order_id IN ({','.join('?' * len(part))})", part)
-    alias = _aliases(conn, channel_id)
     channel_sku = lines["channel_sku"].astype(object)
-    sku = channel_sku.map(lambda s: alias.get(s, s) if isinstance(s, str) and s else None)
+    channel_sku = channel_sku.where(channel_sku.notna() & (channel_sku != ""), None)
+    sku = _master_skus(channel_sku, _aliases(conn, channel_id))
     line_key = lines["line_key"].astype(object)
     line_key = line_key.where(line_key.notna(), (lines.groupby("order_external_id").cumcount() + 1).astype(str))
+    # Keys must be unique per order: a parser giving the same key twice gets numbered copies.
+    dup = pd.DataFrame({"o": order_id, "k": line_key}).duplicated()
+    if dup.any():
+        nth = lines.groupby([order_id, line_key]).cumcount()
+        line_key = line_key.where(~dup, line_key.astype(str) + "#" + (nth + 1).astype(str))
     discount = lines["discount"].astype("Int64").fillna(0)
     refunded_qty = pd.to_numeric(lines["refunded_qty"], errors="coerce").fillna(0.0)
     quantity = pd.to_numeric(lines["quantity"], errors="coerce").fillna(0.0)
-    rows = list(zip(order_id.astype(int).tolist(), column_values(line_key.astype(str)), column_values(sku),
+    rows = list(zip(order_id.astype(int).tolist(), column_values(line_key.astype(object)), column_values(sku),
                     column_values(channel_sku), column_values(lines["title"]), quantity.tolist(),
                     column_values(lines["unit_price"].astype("Int64")), column_values(discount),
                     column_values(lines["line_total"].astype("Int64")), refunded_qty.tolist(),
                     [import_id] * len(lines), strict=True))
-    conn.executemany(
-        "INSERT INTO order_lines(order_id, line_key, sku, channel_sku, title, quantity, unit_price, discount, "
-        "line_total, refunded_qty, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(order_id, line_key) DO UPDATE SET sku = excluded.sku, channel_sku = excluded.channel_sku, "
-        "title = excluded.title, quantity = quantity + excluded.quantity, "
-        "line_total = COALESCE(line_total, 0) + COALESCE(excluded.line_total, 0), "
-        "refunded_qty = refunded_qty + excluded.refunded_qty", rows)
+    with _bulk_indexes(conn, "order_lines", len(rows)):
+        conn.executemany(
+            "INSERT INTO order_lines(order_id, line_key, sku, channel_sku, title, quantity, unit_price, discount, "
+            "line_total, refunded_qty, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     res.lines = len(rows)
+
+
+def _master_skus(channel_sku: pd.Series, alias: dict[str, str]) -> pd.Series:
+    """Master SKU per channel SKU (itself unless an alias maps it elsewhere)."""
+    if not alias:
+        return channel_sku
+    mapped = channel_sku.map(alias)
+    return mapped.where(mapped.notna(), channel_sku)
+
+
+@contextlib.contextmanager
+def _bulk_indexes(conn, table: str, n_new: int) -> Iterator[None]:
+    """Drop a table's secondary indexes around a bulk insert and rebuild them once afterwards.
+
+    Maintaining two B-trees row by row costs more than building them once when the insert is
+    large next to the table (the first import of a big file); small imports keep the indexes.
+    Inside the import's transaction, so a failure rolls the drop back too.
+    """
+    existing = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if n_new < 50_000 or n_new < existing:
+        yield
+        return
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                           "AND sql IS NOT NULL", (table,)).fetchall()
+    for name, _sql in indexes:
+        conn.execute(f"DROP INDEX {name}")
+    try:
+        yield
+    finally:
+        for _name, sql in indexes:
+            conn.execute(sql)
 
 
 # --- stock and fees ------------------------------------------------------------------------------
