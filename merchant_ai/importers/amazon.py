@@ -13,6 +13,9 @@ whatever the import order. The settlement contributes fees, refunds, and orders 
 lacks (settlement-only shops get their sales too); All Orders leaves `refunded` NA so it never
 erases a refund a settlement recorded. A settlement order's date is the posting date (Amazon gives
 no purchase date there); an All Orders import corrects it to the purchase date.
+
+Order money: `subtotal` is the items after item promotions (the sum of the lines), `discount`
+all promotions (items + shipping), `total` what the buyer paid.
 """
 
 from __future__ import annotations
@@ -141,24 +144,26 @@ def parse_all_orders(table: Table) -> ImportBatch:
     z = {c: money[c] for c in _ALL_ORDERS_MONEY}
     per_row = pd.DataFrame({
         "external_id": oid, **dates.frame(), "currency": table.col("currency").str.upper().replace("", pd.NA),
-        "status": _status(table.col("order-status")), "subtotal": z["item-price"],
+        "status": _status(table.col("order-status")), "subtotal": z["item-price"] - z["item-promotion-discount"].fillna(0),
         "shipping": z["shipping-price"], "gift": z["gift-wrap-price"],
         "tax": z["item-tax"].fillna(0) + z["shipping-tax"].fillna(0) + z["gift-wrap-tax"].fillna(0),
+        "ship_discount": z["ship-promotion-discount"].fillna(0),
         "discount": z["item-promotion-discount"].fillna(0) + z["ship-promotion-discount"].fillna(0),
     })[keep]
     g = per_row.groupby("external_id", sort=False)
     orders = g.agg(created_at=("created_at", "first"), created_utc=("created_utc", "first"),
                    order_date=("order_date", "first"), currency=("currency", "first"), status=("status", "first"),
-                   tax=("tax", "sum"), discount=("discount", "sum")).reset_index()
+                   tax=("tax", "sum"), discount=("discount", "sum"),
+                   ship_discount=("ship_discount", "sum")).reset_index()
     for column in ("subtotal", "shipping", "gift"):
         orders[column] = g[column].sum(min_count=1).to_numpy()
     orders["total"] = (orders["subtotal"] + orders["shipping"].fillna(0) + orders["gift"].fillna(0)
-                       + orders["tax"] - orders["discount"])
+                       + orders["tax"] - orders["ship_discount"])
     for column in ("subtotal", "shipping", "tax", "discount", "total"):
         orders[column] = pd.array(np.round(orders[column].astype("Float64")), dtype="Int64")
     orders["customer_ref"] = pd.NA     # Amazon gives sellers no buyer identity in this report
     orders["refunded"] = pd.NA         # refunds come from settlements; NA never erases them
-    batch.orders = orders.drop(columns=["gift"])
+    batch.orders = orders.drop(columns=["gift", "ship_discount"])
     return batch.conform()
 
 
@@ -350,11 +355,11 @@ def _settlement_orders(sales: pd.DataFrame, refunds: pd.DataFrame, currency) -> 
     orders = orders.set_index("external_id").reindex(sales["order"].unique()).reset_index()
     by = orders["external_id"]
     get = lambda mask: _kind_sum(sales, ["order"], mask).reindex(by).to_numpy()  # noqa: E731
-    orders["subtotal"] = get(price & principal)
+    orders["subtotal"] = get(principal & (price | promo))    # items after item promotions
     orders["shipping"] = get(price & shipping)
     orders["tax"] = get(price & tax)
     orders["discount"] = -get(promo)
-    orders["total"] = orders["subtotal"] + orders["shipping"] + orders["tax"] + get(other) - orders["discount"]
+    orders["total"] = orders["subtotal"] + orders["shipping"] + orders["tax"] + get(other) + get(promo & ~principal)
     refunded = (-refunds["amount"]).groupby(refunds["order"]).sum().reindex(by).fillna(0).to_numpy()
     orders["refunded"] = np.clip(refunded, 0, None)
     orders["status"] = np.where(orders["refunded"] <= 0, "paid",

@@ -8,6 +8,9 @@ merges them: the orders file is `orders_only` (it updates order fields and keeps
 items file stored) and the items file leaves the refund fields NA so it never erases a refund the
 orders file recorded. Spreadsheet re-saves (tab-separated `.csv`, `1/4/2024`, `14.6`, mojibake)
 are read by the same parsers: `reading` splits them and `values` repairs what is certain.
+
+Order money follows one rule in both files: `subtotal` is the items after item discounts (the sum
+of the lines), `discount` all discounts (coupon + shipping discount), `total` what the buyer paid.
 """
 
 from __future__ import annotations
@@ -195,7 +198,8 @@ def parse_orders(table: Table) -> ImportBatch:
     discount = money["Discount Amount"].fillna(0) + money["Shipping Discount"].fillna(0)
     orders = pd.DataFrame({
         "external_id": oid, **dates.frame(), "currency": table.col("Currency").str.upper().replace("", pd.NA),
-        "customer_ref": refs, "subtotal": money["Order Value"], "shipping": money["Shipping"],
+        "customer_ref": refs, "subtotal": money["Order Value"] - money["Discount Amount"].fillna(0),
+        "shipping": money["Shipping"],
         "tax": money["Sales Tax"], "discount": discount, "total": total, "refunded": refunded, "status": status,
     })
     batch.orders = orders[keep]
@@ -307,18 +311,19 @@ def parse_items(table: Table) -> ImportBatch:
     refs = username(free_text(table, "Buyer"))
     per_row = pd.DataFrame({
         "external_id": oid, **dates.frame(), "currency": table.col("Currency").str.upper().replace("", pd.NA),
-        "customer_ref": refs, "gross": gross, "item_discount": item_discount,
+        "customer_ref": refs, "net": gross - line_discount, "item_discount": item_discount,
         "ship_discount": order_max("Shipping Discount"), "shipping": order_max("Order Shipping"),
         "tax": order_max("Order Sales Tax"),
     })[keep]
     grouped = per_row.groupby("external_id", sort=False)
     orders = grouped.agg(created_at=("created_at", "first"), created_utc=("created_utc", "first"),
                          order_date=("order_date", "first"), currency=("currency", "first"),
-                         customer_ref=("customer_ref", "first"), subtotal=("gross", "sum"),
+                         customer_ref=("customer_ref", "first"), subtotal=("net", "sum"),
                          item_discount=("item_discount", "first"), ship_discount=("ship_discount", "first"),
                          shipping=("shipping", "first"), tax=("tax", "first")).reset_index()
     orders["discount"] = orders["item_discount"] + orders["ship_discount"]
-    orders["total"] = orders["subtotal"] - orders["discount"] + orders["shipping"] + orders["tax"]
+    orders["total"] = orders["subtotal"] - orders["ship_discount"] + orders["shipping"] + orders["tax"]
+    orders = orders.drop(columns=["item_discount", "ship_discount"])
     # Refunds and status are only in the orders file: NA here so an import never erases them.
     orders["refunded"] = pd.NA
     orders["status"] = pd.NA

@@ -198,12 +198,11 @@ def test_garbage_rows_never_raise():
 # --- through the writer: All Orders and settlement share orders and lines ----------------------
 @pytest.mark.parametrize("sequence", [(ALL_ORDERS, V1), (V1, ALL_ORDERS), (ALL_ORDERS, V1, V1, ALL_ORDERS)])
 def test_all_orders_and_settlement_do_not_double_count(store, sequence):
-    writer = pytest.importorskip("merchant_ai.importers.writer")
+    pipeline = pytest.importorskip("merchant_ai.importers.pipeline")
     from merchant_ai.store import queries
 
-    parse = {ALL_ORDERS: amazon.parse_all_orders, V1: amazon.parse_settlement}
-    for name in sequence:
-        writer.write_batch(store, parse[name](table(name)), file_name=name, sha256=name, backup=False)
+    for name in sequence:     # detection, parsing and writing, as `merchant-ai import` does it
+        pipeline.import_bytes(store, name, (FIXTURES / name).read_bytes(), backup=False)
     orders = queries.orders(store).set_index("order_ref")
     # 6 All Orders orders + 111-1000008 that only the settlement has
     assert len(orders) == 7
@@ -216,3 +215,11 @@ def test_all_orders_and_settlement_do_not_double_count(store, sequence):
     assert fees == (11, -to_store("79.29"))
     if sequence[-1] == ALL_ORDERS:      # the sales report restores the purchase date
         assert orders.loc["111-1000001-0000001", "created_at"] == "2024-03-01T14:05:11+00:00"
+
+
+@pytest.mark.parametrize("name", [ALL_ORDERS, ALL_ORDERS_QP, V1, V2])
+def test_subtotal_is_the_sum_of_the_lines(name):
+    batch = registry.best_format(table(name)).parse(table(name))
+    lines = batch.lines.groupby("order_external_id")["line_total"].sum(min_count=1)
+    subtotal = batch.orders.set_index("external_id")["subtotal"]
+    assert subtotal.astype("Float64").equals(lines.reindex(subtotal.index).astype("Float64"))
