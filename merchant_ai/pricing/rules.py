@@ -236,7 +236,10 @@ class FeeRule:
 
 
 def _fmt(value: Decimal | None) -> str:
+    """Percentages as written (6.5, 13.25); money amounts keep two decimals (0.20)."""
     if value is None:
         return ""
     text = format(value.normalize(), "f")
+    if "." in text and len(text.split(".")[1]) == 1:
+        text += "0"
     return text
