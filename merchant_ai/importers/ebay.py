@@ -274,6 +274,10 @@ def parse_transactions(table: Table) -> ImportBatch:
     bad = no_order.copy()
     dates = v.parse_datetimes(text["date"])
     bad |= _problems(batch, table, cols["date"], dates, used)
+    undated = used & ~bad & dates.created_at.isna().to_numpy()
+    for pos in np.flatnonzero(undated):
+        batch.problems.append(RowProblem(_line(table, pos), cols["date"], "", "the row has no date"))
+    bad |= undated
     amounts = {}
     for key in ("net", "subtotal", "shipping", "seller_tax", "ebay_tax", "gross"):
         parsed = v.parse_money(text[key], decimal_comma=False)

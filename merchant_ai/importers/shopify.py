@@ -75,6 +75,10 @@ def parse_orders(table: Table) -> ImportBatch:
 
     created = v.parse_datetimes(table.col("Created at"))
     bad = _report(batch, table, "Created at", created)
+    undated = created.created_at.isna() & ~bad & ~no_name
+    for pos in np.flatnonzero(undated.to_numpy()):
+        batch.problems.append(RowProblem(_line(table, pos), "Created at", "", "the row has no order date"))
+    bad |= undated
     qty = v.parse_quantity(table.col("Lineitem quantity"))
     bad |= _report(batch, table, "Lineitem quantity", qty)
     money: dict[str, pd.Series] = {}

@@ -245,6 +245,12 @@ def parse_orders(table: Table) -> ImportBatch:
     items_sold = v.parse_quantity(text["items"])
     bad |= _problems(batch, table, cols["items"], items_sold, rows_mask)
     amount = net.values.where(net.values.notna(), revenue.values)
+    for field, missing, why in (("date", dates.created_at.isna(), "the row has no date"),
+                                ("net_sales", amount.isna(), "the row has no amount")):
+        missing = rows_mask & ~bad & missing.to_numpy()
+        for pos in np.flatnonzero(missing):
+            batch.problems.append(RowProblem(_line(table, pos), cols[field] or cols["revenue"], "", why))
+        bad |= missing
     bad_orders = set(order[bad])
     if bad_orders:
         batch.warnings.append(f"{len(bad_orders)} order(s) with unreadable values were left out")

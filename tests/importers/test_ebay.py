@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from merchant_ai.importers import ebay
 from merchant_ai.importers.reading import read_table
@@ -202,3 +204,24 @@ def test_orders_report_after_transaction_report_keeps_the_refund(store):
     sales = queries.sales_lines(store)
     assert len(sales) == 3 and sales["quantity"].sum() == 6
     assert round(queries.fees(store)["amount"].sum(), 2) == -15.03     # fees stored once
+
+
+CELLS = st.one_of(
+    st.text(max_size=10),
+    st.sampled_from(["", "--", "-0", "Order", "Refund", "Other fee", "Shipping label", "Payout", "1-1", "1-2",
+                     "$12.34", "£3.20", "$1,234.50", "70", "-0.3", "Sep-30-22", "Jun-24-2026", "Dec 5, 2022",
+                     "Feb 30, 2023", "2", "77", "6 record(s) downloaded", "Seller ID : x"]))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_garbage_never_raises_and_stays_consistent(data):
+    name, spec = data.draw(st.sampled_from([(UK_ORDERS, ebay.FORMATS[0]), (TRANSACTIONS, ebay.FORMATS[1])]))
+    header = table(name).header
+    rows = data.draw(st.lists(st.lists(CELLS, max_size=len(header) + 2), max_size=6))
+    batch = spec.parse(Table.from_rows(header, rows))
+    assert batch.orders["external_id"].is_unique
+    assert set(batch.lines["order_external_id"]) <= set(batch.orders["external_id"])
+    assert batch.orders[["created_at", "created_utc", "order_date"]].notna().all().all()
+    assert batch.fees["source_key"].is_unique
+    assert all(2 <= p.line < 2 + len(rows) for p in batch.problems)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from merchant_ai.importers import shopify
 from merchant_ai.importers.reading import read_table
@@ -236,3 +238,27 @@ def test_importing_twice_into_a_store_does_not_double_count(store):
     assert round(sales["net_revenue"].sum(), 2) == 308.20
     orders = queries.orders(store)
     assert round(orders["total"].sum(), 2) == 365.20 and round(orders["refunded"].sum(), 2) == 42.0
+
+
+CELLS = st.one_of(
+    st.text(max_size=10),
+    st.sampled_from(["", "#1001", "#1002", "paid", "refunded", "voided", "USD", "ZAR", "12.50", "-3", "1e400",
+                     "2021-05-13 11:01:13 +0200", "2021-02-30 10:00:00 +0000", "not stocked", "'4001",
+                     "Default Title", "TRUE", "shopify", "Size", "x\ny"]))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_garbage_never_raises_and_stays_consistent(data):
+    """Any cell content: no exception, lines belong to orders, problems point at real lines."""
+    name, spec = data.draw(st.sampled_from(list(zip(
+        ("orders_export_79cols_gb.csv", "products_export_2025.csv", "inventory_export_19cols.csv",
+         "customers_export.csv"), shopify.FORMATS, strict=True))))
+    header = table(name).header
+    rows = data.draw(st.lists(st.lists(CELLS, max_size=len(header) + 2), max_size=6))
+    batch = spec.parse(Table.from_rows(header, rows))
+    assert batch.orders["external_id"].is_unique
+    assert set(batch.lines["order_external_id"]) <= set(batch.orders["external_id"])
+    assert batch.orders[["created_at", "created_utc", "order_date"]].notna().all().all()
+    assert all(2 <= p.line < 2 + len(rows) for p in batch.problems)
+    assert batch.products["sku"].notna().all() and batch.products["sku"].is_unique

@@ -9,6 +9,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from merchant_ai.importers import woocommerce as woo
 from merchant_ai.importers.reading import read_table
@@ -169,3 +171,24 @@ def test_products_then_orders_into_a_store_twice(store):
     sales = queries.sales_lines(store)                     # cancelled #1205 left out
     assert len(sales) == 6 and sales["quantity"].sum() == 12
     assert round(sales["net_revenue"].sum(), 2) == 128 - 26
+
+
+CELLS = st.one_of(
+    st.text(max_size=10),
+    st.sampled_from(["", "1", "2", "-1", "'-1", "simple", "variable", "variation", "id:1", "id:2", "A", "B",
+                     "12,50", "12.50", "1.234,56", "'=x", "Kitchen\\, Home", "2× Mug, 1× Cap", "3×", "$5.00",
+                     "-$5.00", "2025-03-01 10:15:00", "refunded", "completed"]))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_garbage_never_raises_and_stays_consistent(data):
+    name, spec = data.draw(st.sampled_from([(EN, woo.FORMATS[0]), (RU, woo.FORMATS[0]), (ORDERS, woo.FORMATS[1])]))
+    header = table(name).header
+    rows = data.draw(st.lists(st.lists(CELLS, max_size=len(header) + 2), max_size=6))
+    batch = spec.parse(Table.from_rows(header, rows))
+    assert batch.orders["external_id"].is_unique
+    assert set(batch.lines["order_external_id"]) <= set(batch.orders["external_id"])
+    assert batch.orders[["created_at", "created_utc", "order_date"]].notna().all().all()
+    assert batch.products["sku"].notna().all() and batch.products["sku"].is_unique
+    assert all(2 <= p.line < 2 + len(rows) for p in batch.problems)
