@@ -184,18 +184,18 @@ class FeeRule:
             for tier in self.tiers:
                 bit = f"{_fmt(tier.percent)}%" if tier.percent else ""
                 if tier.fixed:
-                    bit = (bit + " + " if bit else "") + _fmt(tier.fixed)
-                slices.append(f"{bit} {'up to ' + _fmt(tier.up_to) if tier.up_to is not None else 'above'}")
+                    bit = (bit + " + " if bit else "") + _money(tier.fixed)
+                slices.append(f"{bit} {'up to ' + _money(tier.up_to) if tier.up_to is not None else 'above'}")
             kind = "of the whole base by its size" if self.tier_mode == "whole" else "per slice of the base"
             parts.append(f"tiered {kind}: " + "; ".join(slices))
         elif self.percent:
             parts.append(f"{_fmt(self.percent)}%")
         if self.fixed:
-            parts.append(f"+ {_fmt(self.fixed)}" if parts else _fmt(self.fixed))
+            parts.append(f"+ {_money(self.fixed)}" if parts else _money(self.fixed))
         if self.percent or self.tiers:
             parts.append("of " + " + ".join(self.base) + (" (+ tax if set)" if self.base_tax_setting else ""))
         if self.minimum is not None:
-            parts.append(f"(minimum {_fmt(self.minimum)})")
+            parts.append(f"(minimum {_money(self.minimum)})")
         parts.append(f"per {self.per}")
         return " ".join(parts)
 
@@ -236,10 +236,10 @@ class FeeRule:
 
 
 def _fmt(value: Decimal | None) -> str:
-    """Percentages as written (6.5, 13.25); money amounts keep two decimals (0.20)."""
-    if value is None:
-        return ""
-    text = format(value.normalize(), "f")
-    if "." in text and len(text.split(".")[1]) == 1:
-        text += "0"
-    return text
+    """A percentage as written (6.5, 13.25)."""
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def _money(value: Decimal | None) -> str:
+    """A money amount with cents (0.20, 10.00)."""
+    return "" if value is None else format(value.quantize(Decimal("0.01")), "f")
