@@ -157,6 +157,31 @@ def _fill_currency(store: Store, batch: ImportBatch) -> None:
             batch.orders["currency"].notna(), default)
 
 
+def check_batch(name: str, batch: ImportBatch, allow_partial: bool) -> None:
+    """Raise ImportRejected unless the batch may be written."""
+    if batch.problems and not allow_partial:
+        raise ImportRejected(name, batch.problems)
+    if batch.orders.empty and batch.products.empty and batch.inventory.empty and batch.fees.empty \
+            and batch.customers.empty:
+        raise ImportRejected(name, batch.problems or [RowProblem(1, None, None, "the file holds no rows to import")])
+
+
+def write_parsed(store: Store, name: str, data: bytes, batch: ImportBatch, *, progress: Progress | None = None,
+                 cancel: Cancel | None = None, backup: bool = True) -> ImportResult:
+    """Write a batch that passed `check_batch` (one transaction) and describe what happened."""
+    step = progress or (lambda f, m: None)
+    _fill_currency(store, batch)
+    result = summarise(batch, name)
+    extra = [f"{len(batch.problems)} row problem(s) left out: " + "; ".join(str(p) for p in batch.problems[:5])] \
+        if batch.problems else []
+    written = write_batch(store, batch, file_name=name, sha256=hashlib.sha256(data).hexdigest(),
+                          progress=step, cancel=cancel, backup=backup, extra_warnings=extra)
+    result.import_id = written.import_id
+    result.counts = written.counts
+    result.warnings = result.warnings + extra
+    return result
+
+
 def import_bytes(store: Store, name: str, data: bytes, *, format: str | None = None,
                  mapping: dict[str, str] | None = None, allow_partial: bool = False,
                  progress: Progress | None = None, cancel: Cancel | None = None,
@@ -172,22 +197,10 @@ def import_bytes(store: Store, name: str, data: bytes, *, format: str | None = N
     check(0.0, f"reading {name}")
     _table, batch = parse_bytes(data, name, format=format, mapping=mapping,
                                 progress=lambda f, m: check(f * 0.5, m))
-    if batch.problems and not allow_partial:
-        raise ImportRejected(name, batch.problems)
-    if batch.orders.empty and batch.products.empty and batch.inventory.empty and batch.fees.empty \
-            and batch.customers.empty:
-        raise ImportRejected(name, batch.problems or [RowProblem(1, None, None, "the file holds no rows to import")])
-    _fill_currency(store, batch)
-    result = summarise(batch, name)
-    extra = [f"{len(batch.problems)} row problem(s) left out: " + "; ".join(str(p) for p in batch.problems[:5])] \
-        if batch.problems else []
-    written = write_batch(store, batch, file_name=name, sha256=hashlib.sha256(data).hexdigest(),
-                          progress=lambda f, m: step(0.5 + f * 0.5, m), cancel=cancel, backup=backup,
-                          extra_warnings=extra)
-    result.import_id = written.import_id
-    result.counts = written.counts
-    result.warnings = result.warnings + extra
-    return result
+    check_batch(name, batch, allow_partial)
+    check(0.5, "writing")
+    return write_parsed(store, name, data, batch, progress=lambda f, m: step(0.5 + f * 0.5, m),
+                        cancel=cancel, backup=backup)
 
 
 def import_files(store: Store, paths: Iterable[str | os.PathLike], **kwargs) -> list[ImportResult]:
