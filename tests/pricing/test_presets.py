@@ -111,3 +111,4 @@ def test_channel_names_map_to_presets():
     assert lib.for_channel("shopify").platform == "shopify_payments"
     assert lib.for_channel("woocommerce").platform == "woopayments"
     assert lib.for_channel("generic") is None
+
