@@ -1,0 +1,152 @@
+"""Writer: one transaction, idempotent upserts, updates from later exports, undo, migration 2."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from merchant_ai.importers.batch import ImportBatch
+from merchant_ai.importers.writer import ImportCancelled, UndoError, list_imports, undo_import, write_batch
+from merchant_ai.store import Store
+from merchant_ai.store.schema import MIGRATIONS
+
+
+def _batch(status: str = "paid", refunded: int = 0, lines: bool = True, qty: float = 2.0,
+           cost: int | None = 40000, email: str = "Ann@Example.com") -> ImportBatch:
+    b = ImportBatch(format="test-orders", channel="shop", platform="shopify")
+    b.orders = pd.DataFrame({
+        "external_id": ["#1", "#2"], "created_at": ["2021-05-13T11:01:13+02:00", "2021-05-14T10:00:00+02:00"],
+        "created_utc": ["2021-05-13 09:01:13", "2021-05-14 08:00:00"], "order_date": ["2021-05-13", "2021-05-14"],
+        "currency": ["EUR", "EUR"], "customer_ref": [email, None],
+        "total": pd.array([250000, 100000], dtype="Int64"), "refunded": pd.array([refunded, 0], dtype="Int64"),
+        "status": [status, "paid"]})
+    if lines:
+        b.lines = pd.DataFrame({
+            "order_external_id": ["#1", "#1", "#2"], "line_key": ["1", "2", "1"],
+            "channel_sku": ["MUG-1", "CAP-1", "MUG-1"], "title": ["Mug", "Cap", "Mug"],
+            "quantity": [qty, 1.0, 1.0], "unit_price": pd.array([100000, 50000, 100000], dtype="Int64"),
+            "line_total": pd.array([int(qty * 100000), 50000, 100000], dtype="Int64")})
+    b.products = pd.DataFrame({"sku": ["MUG-1"], "title": ["Mug"],
+                               "unit_cost": pd.array([cost], dtype="Int64")})
+    b.customers = pd.DataFrame({"customer_ref": [email], "email": [email], "first_name": ["Ann"],
+                                "last_name": ["Lee"], "phone": ["+44 1"], "country": ["GB"]})
+    b.inventory = pd.DataFrame({"sku": ["MUG-1"], "location": ["Main"], "quantity": [5.0], "as_of": ["2021-05-15"]})
+    b.fees = pd.DataFrame({"order_external_id": ["#1"], "kind": ["Commission"],
+                           "amount": pd.array([-30000], dtype="Int64"), "currency": ["EUR"],
+                           "posted_at": ["2021-05-13"], "source_key": ["fee-1"]})
+    return b.conform()
+
+
+def _counts(store: Store) -> dict:
+    conn = store.connection()
+    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("orders", "order_lines", "products", "customers", "inventory_levels", "fees", "sku_aliases")}
+
+
+def _write(store: Store, batch: ImportBatch, **kw):
+    return write_batch(store, batch, file_name="f.csv", sha256="0" * 64, backup=False, **kw)
+
+
+def test_write_is_idempotent(store: Store) -> None:
+    first = _write(store, _batch())
+    counts = _counts(store)
+    assert counts == {"orders": 2, "order_lines": 3, "products": 2, "customers": 1, "inventory_levels": 1,
+                      "fees": 1, "sku_aliases": 2}
+    assert first.orders_new == 2 and first.products_new == 2       # CAP-1 comes from the lines
+    second = _write(store, _batch())
+    assert _counts(store) == counts
+    assert second.orders_new == 0 and second.orders_updated == 2
+    assert store.data_version() == 2
+    assert [r["status"] for r in list_imports(store)] == ["done", "done"]
+
+
+def test_later_export_updates_status_refunds_and_lines(store: Store) -> None:
+    _write(store, _batch())
+    _write(store, _batch(status="partially_refunded", refunded=100000, qty=3.0, cost=None))
+    conn = store.connection()
+    assert conn.execute("SELECT status, refunded FROM orders WHERE external_id = '#1'").fetchone() == \
+        ("partially_refunded", 100000)
+    assert conn.execute("SELECT quantity FROM order_lines l JOIN orders o ON o.id = l.order_id "
+                        "WHERE o.external_id = '#1' AND l.line_key = '1'").fetchone() == (3.0,)
+    assert conn.execute("SELECT count(*) FROM order_lines").fetchone()[0] == 3
+    # a known unit cost is never overwritten by an export that lacks it
+    assert conn.execute("SELECT unit_cost FROM products WHERE sku = 'MUG-1'").fetchone() == (40000,)
+
+
+def test_orders_only_batch_keeps_lines(store: Store) -> None:
+    _write(store, _batch())
+    b = _batch(status="refunded", refunded=250000, lines=False)
+    b.orders_only = True
+    _write(store, b)
+    assert _counts(store)["order_lines"] == 3
+
+
+def test_undo_restores_updates_and_removes_inserts(store: Store) -> None:
+    first = _write(store, _batch())
+    second = _write(store, _batch(status="refunded", refunded=250000, qty=5.0))
+    conn = store.connection()
+    undo_import(store, second.import_id, backup=False)
+    assert conn.execute("SELECT status, refunded FROM orders WHERE external_id = '#1'").fetchone() == ("paid", 0)
+    assert conn.execute("SELECT sum(quantity) FROM order_lines").fetchone() == (4.0,)
+    assert _counts(store)["orders"] == 2
+    with pytest.raises(UndoError):
+        undo_import(store, second.import_id, backup=False)
+    undo_import(store, first.import_id, backup=False)
+    assert _counts(store) == {"orders": 0, "order_lines": 0, "products": 0, "customers": 0,
+                              "inventory_levels": 0, "fees": 0, "sku_aliases": 0}
+    assert [r["status"] for r in list_imports(store)] == ["undone", "undone"]
+
+
+def test_cancel_rolls_everything_back(store: Store) -> None:
+    calls = {"n": 0}
+
+    def cancel() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 3          # cancel after customers and products were written
+
+    with pytest.raises(ImportCancelled):
+        _write(store, _batch(), cancel=cancel)
+    assert sum(_counts(store).values()) == 0
+    assert list_imports(store) == []
+
+
+def test_pseudonymous_mode_keeps_no_identities(store: Store) -> None:
+    _write(store, _batch())
+    conn = store.connection()
+    key, pseudo = conn.execute("SELECT key, pseudonymous FROM customers").fetchone()
+    assert key.startswith("c_") and pseudo == 1 and "ann" not in key.lower()
+    assert conn.execute("SELECT count(*) FROM customer_contacts").fetchone()[0] == 0
+    # the same buyer spelled differently gets the same key
+    _write(store, _batch(email=" ann@example.COM "))
+    assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 1
+
+
+def test_identities_kept_when_the_owner_turns_pseudonyms_off(store: Store) -> None:
+    store.set_setting("pseudonymize_customers", "0")
+    _write(store, _batch())
+    conn = store.connection()
+    assert conn.execute("SELECT key FROM customers").fetchone() == ("ann@example.com",)
+    assert conn.execute("SELECT first_name, phone FROM customer_contacts").fetchone() == ("Ann", "+44 1")
+
+
+def test_backup_is_taken_before_writing(store: Store) -> None:
+    res = write_batch(store, _batch(), file_name="f.csv", sha256="0" * 64)
+    assert res.backup and "before-import" in res.backup
+    assert store.list_backups()
+
+
+def test_version_1_store_migrates_to_2(tmp_path) -> None:
+    shop, _ = Store.create(tmp_path / "old", "pw")
+    conn = shop.connection()
+    # rebuild as a version-1 database: drop what migration 2 added
+    conn.execute("DROP TABLE import_undo")
+    conn.execute("ALTER TABLE sku_aliases DROP COLUMN import_id")
+    conn.execute("ALTER TABLE imports DROP COLUMN channel")
+    conn.execute("PRAGMA user_version = 1")
+    shop.close()
+    reopened = Store.open(tmp_path / "old", "pw")
+    assert reopened.schema_version() == len(MIGRATIONS) >= 2
+    _write(reopened, _batch())
+    assert json.loads(reopened.connection().execute("SELECT counts FROM imports").fetchone()[0])["orders_new"] == 2
