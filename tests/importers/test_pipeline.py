@@ -1,0 +1,100 @@
+"""Pipeline: detection, all-or-nothing rejection, partial imports, result shape, progress, preview."""
+
+from __future__ import annotations
+
+import pytest
+
+from merchant_ai.importers import pipeline
+from merchant_ai.importers.registry import UnknownFormat, all_formats
+from merchant_ai.store import Store
+
+GOOD = ("Order,Date,SKU,Title,Qty,Price,Currency,Customer\n"
+        "A1,2021-03-01 10:00:00,MUG-1,Mug,2,5.00,EUR,ann@example.com\n"
+        "A1,2021-03-01 10:00:00,CAP-1,Cap,1,3.50,EUR,ann@example.com\n"
+        "A2,2021-03-05 12:00:00,MUG-1,Mug,1,5.00,EUR,\n").encode()
+BAD = GOOD + b"A3,2021-13-45 10:00:00,MUG-1,Mug,1,5.00,EUR,\n"
+
+
+def _orders(store: Store) -> int:
+    return store.connection().execute("SELECT count(*) FROM orders").fetchone()[0]
+
+
+def test_import_result_has_the_contract_shape(store: Store) -> None:
+    res = pipeline.import_bytes(store, "orders.csv", GOOD, backup=False)
+    out = res.to_json()
+    for key in ("file", "format", "orders", "order_lines", "units", "products", "customers", "revenue",
+                "skipped", "warnings", "import_id", "date_span"):
+        assert key in out
+    assert (out["format"], out["orders"], out["order_lines"], out["units"], out["products"], out["customers"]) == \
+        ("generic", 2, 3, 4.0, 2, 1)
+    assert out["revenue"] == [{"currency": "EUR", "gross": 18.5, "refunded": 0.0}]
+    assert out["date_span"] == ["2021-03-01", "2021-03-05"]
+    assert _orders(store) == 2
+
+
+def test_rejected_file_writes_nothing_and_names_line_and_column(store: Store) -> None:
+    with pytest.raises(pipeline.ImportRejected) as info:
+        pipeline.import_bytes(store, "orders.csv", BAD, backup=False)
+    message = str(info.value)
+    assert "orders.csv" in message and "line 5" in message and "'Date'" in message
+    assert info.value.exit_code == 5
+    assert _orders(store) == 0 and store.data_version() == 0
+    assert info.value.to_json()["problems"][0]["line"] == 5
+
+
+def test_allow_partial_imports_the_good_rows(store: Store) -> None:
+    res = pipeline.import_bytes(store, "orders.csv", BAD, allow_partial=True, backup=False)
+    assert res.orders == 2 and _orders(store) == 2
+    assert any("left out" in w for w in res.warnings)
+
+
+def test_reimport_and_overlapping_exports_do_not_double_count(store: Store) -> None:
+    pipeline.import_bytes(store, "orders.csv", GOOD, backup=False)
+    overlap = GOOD + b"A4,2021-03-06 09:00:00,CAP-1,Cap,3,3.50,EUR,bob@example.com\n"
+    pipeline.import_bytes(store, "orders-2.csv", overlap, backup=False)
+    pipeline.import_bytes(store, "orders.csv", GOOD, backup=False)
+    conn = store.connection()
+    assert _orders(store) == 3
+    assert conn.execute("SELECT sum(line_total) FROM order_lines").fetchone()[0] == (10 + 3.5 + 5 + 10.5) * 10_000
+
+
+def test_progress_is_monotonic_and_cancel_writes_nothing(store: Store) -> None:
+    seen: list[float] = []
+    pipeline.import_bytes(store, "orders.csv", GOOD, backup=False, progress=lambda f, m: seen.append(f))
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) >= 5
+    with pytest.raises(pipeline.ImportCancelled):
+        pipeline.import_bytes(store, "more.csv", GOOD.replace(b"A", b"B"), backup=False,
+                              cancel=lambda: len(seen) > 0)
+    assert _orders(store) == 2
+
+
+def test_forced_and_unknown_formats(store: Store) -> None:
+    res = pipeline.import_bytes(store, "orders.csv", GOOD, format="generic", backup=False)
+    assert res.format == "generic"
+    with pytest.raises(UnknownFormat):
+        pipeline.import_bytes(store, "orders.csv", GOOD, format="no-such-format", backup=False)
+    assert "generic" in {s.name for s in all_formats()}
+
+
+def test_unrecognised_and_empty_files_are_rejected(store: Store) -> None:
+    for data in (b"", b"Name,Colour\nmug,blue\n", b"\x00\xff\x00garbage" * 40):
+        with pytest.raises(pipeline.ImportRejected):
+            pipeline.import_bytes(store, "x.csv", data, backup=False)
+    assert _orders(store) == 0
+
+
+def test_preview_writes_nothing_and_shows_rows() -> None:
+    out = pipeline.preview(GOOD, "orders.csv")
+    assert out["ok"] and out["format"] == "generic" and out["orders"] == 2
+    assert out["mapping"]["date"] == "Date"
+    assert out["orders_preview"][0]["external_id"] == "A1"
+    assert len(out["lines_preview"]) == 3
+    bad = pipeline.preview(b"", "x.csv")
+    assert bad["ok"] is False
+
+
+def test_import_files_and_mapping(store: Store, tmp_path) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_bytes(b"when;paid\n2021-01-05;9,99\n2021-01-06;5,00\n")
+    [res] = pipeline.import_files(store, [path], mapping={"date": "when", "amount": "paid"}, backup=False)
+    assert res.orders == 2 and res.revenue[0]["gross"] == pytest.approx(14.99)
