@@ -206,6 +206,28 @@ def test_orders_report_after_transaction_report_keeps_the_refund(store):
     assert round(queries.fees(store)["amount"].sum(), 2) == -15.03     # fees stored once
 
 
+def test_every_fixture_imports_through_the_pipeline_and_again_changes_nothing(store):
+    from merchant_ai.importers.pipeline import import_bytes
+    from merchant_ai.store import queries
+
+    def counts() -> tuple:
+        conn = store.connection()
+        return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                     for t in ("orders", "order_lines", "fees", "customers"))
+
+    files = [TRANSACTIONS, US_ORDERS, UK_ORDERS, CLEANED]
+    results = [import_bytes(store, f, (FIXTURES / f).read_bytes(), backup=False) for f in files]
+    assert [r.format for r in results] == ["ebay-transactions", "ebay-orders", "ebay-orders", "ebay-transactions"]
+    assert results[2].revenue == [{"currency": "GBP", "gross": 54.0, "refunded": 0.0}]   # items, no postage
+    first = counts()
+    for f, r in zip(files, results, strict=True):
+        import_bytes(store, f, (FIXTURES / f).read_bytes(), format=r.format, backup=False)
+    assert counts() == first
+    # orders 2 + 4 + 3 + 2, lines 3 + 5 + 4 + 2, fees 8 + 6
+    assert first[:3] == (11, 14, 14)
+    assert round(queries.fees(store)["amount"].sum(), 2) == -15.03 - 5.8
+
+
 CELLS = st.one_of(
     st.text(max_size=10),
     st.sampled_from(["", "--", "-0", "Order", "Refund", "Other fee", "Shipping label", "Payout", "1-1", "1-2",

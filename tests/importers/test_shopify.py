@@ -224,20 +224,44 @@ def test_empty_files_give_empty_batches():
 
 
 def test_importing_twice_into_a_store_does_not_double_count(store):
-    from merchant_ai.importers.writer import write_batch
+    from merchant_ai.importers.pipeline import import_bytes
     from merchant_ai.store import queries
 
     name = "orders_export_78cols_us.csv"
-    for _ in range(2):
-        write_batch(store, shopify.parse_orders(table(name)), file_name=name, sha256="x", backup=False)
+    data = (FIXTURES / name).read_bytes()
+    first = import_bytes(store, name, data, backup=False)
+    second = import_bytes(store, name, data, backup=False)
+    assert first.format == second.format == "shopify-orders"
+    # Line totals 2 x 29 - 4.90 + 40 - 4.90 + 180 + 42 + 40 = 350.20; #1350 refunded 42.
+    assert first.revenue == [{"currency": "USD", "gross": 350.2, "refunded": 42.0}]
+    assert (first.orders, first.order_lines, first.units) == (3, 5, 6)
+    assert second.counts["orders_new"] == 0 and second.counts["orders_updated"] == 3
     sales = queries.sales_lines(store)
-    assert len(sales) == 5 and sales["order_ref"].nunique() == 3
-    assert sales["quantity"].sum() == 6
-    # Lines: 2 x 29 - 4.90 + 40 - 4.90 + 180 + 42 + 40 = 350.20; #1350's 42 refund spread over its lines.
+    assert len(sales) == 5 and sales["order_ref"].nunique() == 3 and sales["quantity"].sum() == 6
     assert round(sales["revenue"].sum(), 2) == 350.20
-    assert round(sales["net_revenue"].sum(), 2) == 308.20
+    assert round(sales["net_revenue"].sum(), 2) == 308.20      # the refund spread over #1350's lines
     orders = queries.orders(store)
     assert round(orders["total"].sum(), 2) == 365.20 and round(orders["refunded"].sum(), 2) == 42.0
+
+
+def test_every_fixture_imports_through_the_pipeline_and_again_changes_nothing(store):
+    from merchant_ai.importers.pipeline import import_bytes
+
+    def counts() -> tuple:
+        conn = store.connection()
+        return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                     for t in ("orders", "order_lines", "products", "inventory_levels", "customers"))
+
+    files = sorted(FIXTURES.glob("*.csv"))
+    formats = [import_bytes(store, f.name, f.read_bytes(), backup=False).format for f in files]
+    assert formats == ["shopify-customers", "shopify-inventory", "shopify-inventory"] + ["shopify-orders"] * 4 \
+        + ["shopify-products"] * 2
+    after_first = counts()
+    for f, name in zip(files, formats, strict=True):   # detection was checked above
+        import_bytes(store, f.name, f.read_bytes(), format=name, backup=False)
+    assert counts() == after_first
+    # 15 orders, 22 lines in the four order files
+    assert after_first[:2] == (15, 22)
 
 
 CELLS = st.one_of(

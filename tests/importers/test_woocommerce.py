@@ -156,16 +156,20 @@ def test_analytics_refund_without_its_sale_is_skipped():
     assert batch.skipped[0]["line"] == 2 and "not in this file" in batch.skipped[0]["reason"]
 
 
-def test_products_then_orders_into_a_store_twice(store):
-    from merchant_ai.importers.writer import write_batch
+def test_products_then_orders_through_the_pipeline_twice(store):
+    from merchant_ai.importers.pipeline import import_bytes
     from merchant_ai.store import queries
 
     for _ in range(2):
-        write_batch(store, woo.parse_products(table(EN), as_of=TODAY), file_name=EN, sha256="p", backup=False)
-        write_batch(store, woo.parse_orders(table(ORDERS)), file_name=ORDERS, sha256="o", backup=False)
+        for name in (EN, RU, DE, ORDERS):
+            result = import_bytes(store, name, (FIXTURES / name).read_bytes(), backup=False)
+            assert result.format == ("woocommerce-orders" if name == ORDERS else "woocommerce-products")
+    assert result.revenue == [{"currency": "USD", "gross": 128.0, "refunded": 26.0}]   # #1205 cancelled
     products = queries.products(store).set_index("sku")
     assert products.loc["TEE-L", "unit_cost"] == 6.5 and products.loc["TEE-L", "parent_sku"] == "TEE"
-    assert queries.inventory_on_hand(store, as_of=TODAY).set_index("sku").loc["TEE-L", "on_hand"] == -2
+    assert products.loc["SAMOVAR-1", "list_price"] == 12500
+    stock = queries.inventory_on_hand(store).set_index("sku")["on_hand"]
+    assert stock["TEE-L"] == -2 and len(stock) == 4 + 3 + 3
     orders = queries.orders(store)
     assert len(orders) == 5 and orders["total"].sum() == 134 and orders["refunded"].sum() == 26
     sales = queries.sales_lines(store)                     # cancelled #1205 left out
