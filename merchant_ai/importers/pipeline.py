@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import sqlcipher3
 
 from merchant_ai.importers import registry
 from merchant_ai.importers.batch import ImportBatch, RowProblem
@@ -141,7 +142,7 @@ def parse_bytes(data: bytes, name: str, *, format: str | None = None, mapping: d
     step(0.2, f"parsing as {spec_name}")
     try:
         batch = parser(table)
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+    except Exception as exc:  # noqa: BLE001
         # A parser meeting a file it cannot handle must not crash the app: the file is rejected.
         raise ImportRejected(name, [RowProblem(1, None, None, f"the {spec_name} parser could not read this "
                                                                f"file ({type(exc).__name__}: {exc})")]) from None
@@ -174,8 +175,11 @@ def write_parsed(store: Store, name: str, data: bytes, batch: ImportBatch, *, pr
     result = summarise(batch, name)
     extra = [f"{len(batch.problems)} row problem(s) left out: " + "; ".join(str(p) for p in batch.problems[:5])] \
         if batch.problems else []
-    written = write_batch(store, batch, file_name=name, sha256=hashlib.sha256(data).hexdigest(),
-                          progress=step, cancel=cancel, backup=backup, extra_warnings=extra)
+    try:
+        written = write_batch(store, batch, file_name=name, sha256=hashlib.sha256(data).hexdigest(),
+                              progress=step, cancel=cancel, backup=backup, extra_warnings=extra)
+    except sqlcipher3.IntegrityError as exc:   # rolled back already: the rows break a store rule
+        raise ImportRejected(name, [RowProblem(1, None, None, f"the parsed rows break a store rule ({exc})")]) from None
     result.import_id = written.import_id
     result.counts = written.counts
     result.warnings = result.warnings + extra

@@ -33,6 +33,8 @@ _FOOTER = re.compile(r"^\s*(\d[\d,]*\s+record\(s\)\s+downloaded|seller\s+id\s*:|
 _EMPTY_CELL = {"", "--"}
 # Single-byte and CJK code pages we accept after strict UTF-8 fails (charset-normalizer chooses).
 _FALLBACK_CODEPAGES = ["cp1252", "gb18030", "cp1251", "big5", "shift_jis", "cp1250"]
+# Shopify's `Body (HTML)` cells can pass csv's default 128 KiB field limit.
+csv.field_size_limit(64 * 1024 * 1024)
 
 
 class UnreadableFile(ValueError):
@@ -224,8 +226,13 @@ def _read_text(text: str, file_name: str, delim: str) -> Table:
     return table
 
 
-def _records_with_lines(text: str, delim: str, limit: int | None = None) -> list[tuple[list[str], int]]:
-    """Records with the physical (1-based) line each starts on; stops quietly at a csv error."""
+def _records_with_lines(text: str, delim: str, limit: int | None = None,
+                        strict: bool = False) -> list[tuple[list[str], int]]:
+    """Records with the physical (1-based) line each starts on.
+
+    A csv error ends a sample quietly (`strict=False`); when reading the whole file it rejects
+    the file, since the rows after it would otherwise be lost without a word.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     out: list[tuple[list[str], int]] = []
     start = 1
@@ -236,8 +243,9 @@ def _records_with_lines(text: str, delim: str, limit: int | None = None) -> list
             start = reader.line_num + 1
             if limit is not None and len(out) >= limit:
                 break
-    except csv.Error:
-        pass
+    except csv.Error as exc:
+        if strict:
+            raise UnreadableFile(f"line {reader.line_num}: the file cannot be split into fields ({exc})") from None
     return out
 
 
@@ -270,9 +278,9 @@ def _read_fast(text: str, header_line: int, header: list[str], delim: str):
 
 
 def _read_slow(text: str, header_line: int, header: list[str], delim: str):
-    records = _records_with_lines(text, delim)
+    records = _records_with_lines(text, delim, strict=True)
     # Everything after the header record; the csv module reports line numbers we keep.
-    start = next(i for i, (_, ln) in enumerate(records) if ln == header_line) + 1
+    start = next((i for i, (_, ln) in enumerate(records) if ln == header_line), 0) + 1
     body = records[start:]
     footer: list[str] = []
     while body and (_filled(body[-1][0]) == 0 or _FOOTER.match(body[-1][0][0] if body[-1][0] else "")):

@@ -8,10 +8,10 @@ from merchant_ai.importers import pipeline
 from merchant_ai.importers.registry import UnknownFormat, all_formats
 from merchant_ai.store import Store
 
-GOOD = ("Order,Date,SKU,Title,Qty,Price,Currency,Customer\n"
-        "A1,2021-03-01 10:00:00,MUG-1,Mug,2,5.00,EUR,ann@example.com\n"
-        "A1,2021-03-01 10:00:00,CAP-1,Cap,1,3.50,EUR,ann@example.com\n"
-        "A2,2021-03-05 12:00:00,MUG-1,Mug,1,5.00,EUR,\n").encode()
+GOOD = (b"Order,Date,SKU,Title,Qty,Price,Currency,Customer\n"
+        b"A1,2021-03-01 10:00:00,MUG-1,Mug,2,5.00,EUR,ann@example.com\n"
+        b"A1,2021-03-01 10:00:00,CAP-1,Cap,1,3.50,EUR,ann@example.com\n"
+        b"A2,2021-03-05 12:00:00,MUG-1,Mug,1,5.00,EUR,\n")
 BAD = GOOD + b"A3,2021-13-45 10:00:00,MUG-1,Mug,1,5.00,EUR,\n"
 
 
