@@ -44,7 +44,7 @@ def sku_channel_table(sales: pd.DataFrame, orders: pd.DataFrame | None, fees: pd
         sales, orders, fees, library=library, as_of=as_of)
     summary = profit.summary(("sku", "channel"))
     if summary.empty:
-        return {"items": [], "unknown_cost": [], "alerts": [], "unallocated_fees": []}
+        return {"items": [], "unknown_cost": [], "alerts": [], "unallocated_fees": [], "channels": []}
     costs = sales.groupby("sku")["unit_cost"].first()
     prices = current_prices(sales, as_of)
     table = summary.merge(prices, on=["sku", "channel"], how="left")
@@ -80,6 +80,7 @@ def sku_channel_table(sales: pd.DataFrame, orders: pd.DataFrame | None, fees: pd
             "margin_pct": None if pd.isna(row.margin_pct) else float(row.margin_pct),
             "cost_known": bool(row.cost_known), "revenue_cost_unknown": float(row.revenue_cost_unknown),
             "unit_cost": cost, "price_now": price_now,
+            "units_per_week": None if pd.isna(row.units_per_week) else float(row.units_per_week),
             "elasticity": e, "elasticity_ci": None if ci is None else [ci[0], ci[1]],
             "elasticity_level": row.elasticity_level, "elasticity_note": row.elasticity_reason,
             "suggested_price": s.suggested_price, "suggestion": s.to_dict(),
@@ -91,4 +92,5 @@ def sku_channel_table(sales: pd.DataFrame, orders: pd.DataFrame | None, fees: pd
         "unknown_cost": unknown.to_dict("records"),
         "alerts": alerts.to_dict("records"),
         "unallocated_fees": profit.unallocated_fees_.to_dict("records"),
+        "channels": profit.summary(("channel",)).to_dict("records"),
     }
