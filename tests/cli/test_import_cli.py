@@ -1,0 +1,83 @@
+"""`merchant-ai import` / `formats` through main(): contract shapes and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from merchant_ai.cli.main import main
+from merchant_ai.store import Store
+
+GOOD = (b"Order,Date,SKU,Title,Qty,Price,Currency,Customer\n"
+        b"A1,2021-03-01 10:00:00,MUG-1,Mug,2,5.00,EUR,ann@example.com\n"
+        b"A2,2021-03-05 12:00:00,CAP-1,Cap,1,3.50,EUR,\n")
+
+
+@pytest.fixture
+def shop(tmp_path, monkeypatch):
+    monkeypatch.setenv("MERCHANT_AI_PASSPHRASE", "pw")
+    store, _ = Store.create(tmp_path / "shop", "pw")
+    store.close()
+    return tmp_path / "shop"
+
+
+def _json(capsys) -> dict:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_formats_lists_generic(capsys) -> None:
+    assert main(["formats", "--json"]) == 0
+    names = {f["name"] for f in _json(capsys)["formats"]}
+    assert "generic" in names
+    assert main(["formats"]) == 0
+    assert "generic" in capsys.readouterr().out
+
+
+def test_import_json_shape_and_undo(shop, tmp_path, capsys) -> None:
+    f = tmp_path / "orders.csv"
+    f.write_bytes(GOOD)
+    assert main(["import", "--store", str(shop), str(f), "--json"]) == 0
+    [imp] = _json(capsys)["imports"]
+    assert {k: imp[k] for k in ("file", "format", "orders", "order_lines", "units", "products", "customers")} == \
+        {"file": "orders.csv", "format": "generic", "orders": 2, "order_lines": 2, "units": 3.0, "products": 2,
+         "customers": 1}
+    assert imp["revenue"] == [{"currency": "EUR", "gross": 13.5, "refunded": 0.0}]
+    assert imp["skipped"] == [] and isinstance(imp["warnings"], list)
+    assert main(["import", "--store", str(shop), "--list", "--json"]) == 0
+    assert _json(capsys)["imports"][0]["id"] == imp["import_id"]
+    assert main(["import", "--store", str(shop), "--undo", str(imp["import_id"]), "--json"]) == 0
+    assert _json(capsys)["undone"] is True
+    assert main(["info", "--store", str(shop), "--json"]) == 0
+    assert _json(capsys)["orders"] == 0
+    assert main(["import", "--store", str(shop), "--undo", str(imp["import_id"])]) == 2
+
+
+def test_rejected_file_exits_5_with_one_line(shop, tmp_path, capsys) -> None:
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_bytes(GOOD)
+    bad.write_bytes(GOOD + b"A3,not a date,MUG-1,Mug,1,5.00,EUR,\n")
+    assert main(["import", "--store", str(shop), str(good), str(bad), "--json"]) == 5
+    out = capsys.readouterr()
+    assert out.out == ""
+    err = out.err.strip().splitlines()
+    assert err[-1].startswith("merchant-ai: bad.csv") and "bad.csv" in err[-1] and "line 4" in err[-1] and "'Date'" in err[-1]
+    assert main(["info", "--store", str(shop), "--json"]) == 0
+    assert _json(capsys)["orders"] == 0              # the good file was not written either
+    assert main(["import", "--store", str(shop), str(bad), "--allow-partial", "--json"]) == 0
+    assert _json(capsys)["imports"][0]["orders"] == 2
+
+
+def test_map_mapping_profiles_and_usage_errors(shop, tmp_path, capsys) -> None:
+    f = tmp_path / "sales.csv"
+    f.write_bytes(b"when,paid\n2021-01-05,9.99\n")
+    args = ["import", "--store", str(shop), str(f), "--json"]
+    assert main([*args, "--map", "date=when,amount=paid,currency=USD", "--save-mapping", "mine"]) == 0
+    assert _json(capsys)["imports"][0]["revenue"][0]["currency"] == "USD"
+    assert main([*args, "--mapping", "mine"]) == 0
+    assert _json(capsys)["imports"][0]["orders"] == 1
+    assert main([*args, "--mapping", "nope"]) == 2
+    assert main([*args, "--format", "nope"]) == 2
+    assert main(["import", "--store", str(shop)]) == 2
+    missing = tmp_path / "missing.csv"
+    assert main(["import", "--store", str(shop), str(missing)]) == 5

@@ -1,0 +1,47 @@
+"""Cross-channel SKU suggestions and confirming them."""
+
+from __future__ import annotations
+
+from merchant_ai.importers import pipeline
+from merchant_ai.importers.sku_matching import (
+    confirm_match,
+    normalise_sku,
+    suggest_from,
+    suggest_matches,
+    title_similarity,
+)
+
+
+def test_normalise_and_title_similarity() -> None:
+    assert normalise_sku("MUG-BLU-01") == normalise_sku("mug_blu_1") == normalise_sku("Mug Blu 001") == "mugblu1"
+    assert normalise_sku("MUG-10") != normalise_sku("MUG-1")
+    assert title_similarity("Blue ceramic mug 300ml", "Mug, ceramic, blue 300ml") > 0.9
+    assert title_similarity("Blue ceramic mug", "Red wool scarf") < 0.5
+    assert title_similarity("", "x") == 0.0
+
+
+def test_suggestions_cross_channels_only() -> None:
+    items = [("shopify", "MUG-BLU-01", "MUG-BLU-01", "Blue ceramic mug"),
+             ("etsy", "mug_blu_1", "mug_blu_1", "Handmade blue mug"),
+             ("etsy", "SCARF-R", "SCARF-R", "Red wool scarf, hand knitted"),
+             ("amazon", "B0X-778", "B0X-778", "Hand knitted red wool scarf"),
+             ("shopify", "MUG-BLU-01-X", "MUG-BLU-01-X", "Blue ceramic mug")]   # same channel: never
+    got = {(s.sku_a, s.sku_b): s for s in suggest_from(items)}
+    assert got[("MUG-BLU-01", "mug_blu_1")].score == 1.0
+    assert ("SCARF-R", "B0X-778") in got and got[("SCARF-R", "B0X-778")].score >= 0.85
+    assert ("MUG-BLU-01", "MUG-BLU-01-X") not in got
+
+
+def test_confirm_repoints_lines(store) -> None:
+    a = b"Order,Date,SKU,Title,Qty,Price\nA1,2021-03-01,MUG-BLU-01,Blue mug,1,5\n"
+    pipeline.import_bytes(store, "a.csv", a, backup=False)
+    conn = store.connection()
+    conn.execute("INSERT INTO channels(name, platform) VALUES ('etsy', 'etsy')")
+    cid = conn.execute("SELECT id FROM channels WHERE name = 'etsy'").fetchone()[0]
+    conn.execute("INSERT INTO sku_aliases(channel_id, channel_sku, sku) VALUES (?, 'mug_blu_1', 'mug_blu_1')", (cid,))
+    assert [(s.sku_a, s.sku_b) for s in suggest_matches(store)] == [("MUG-BLU-01", "mug_blu_1")]
+    confirm_match(store, "generic", "MUG-BLU-01", "MUG-BLU-01")
+    confirm_match(store, "etsy", "mug_blu_1", "MUG-BLU-01")
+    assert conn.execute("SELECT sku, confirmed FROM sku_aliases WHERE channel_sku = 'mug_blu_1'").fetchone() == \
+        ("MUG-BLU-01", 1)
+    assert suggest_matches(store) == []
