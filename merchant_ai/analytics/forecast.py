@@ -1,0 +1,304 @@
+"""Sales forecasts a merchant can check: per series, the model that won its own backtest.
+
+`Forecaster` follows scikit-learn: `__init__` stores options, `fit(sales, as_of=...)` learns and
+returns self, results end in `_`. Every candidate in `forecast_backtest.CANDIDATES` is backtested
+at rolling origins on each series; the best by MASE (ties to the simpler) forecasts the future, with
+80/95% bands from its own backtest residuals. Censored stockout periods and one-off spikes are
+cleaned first (`demand_censoring`); SKUs too new to backtest borrow their category's shape.
+Progress and cancel belong to the caller (see `forecast_task`); `fit` only takes a `monitor`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from merchant_ai.analytics import demand_censoring as dc
+from merchant_ai.analytics import forecast_backtest as fb
+from merchant_ai.analytics import forecast_models as fm
+from merchant_ai.analytics.forecast_panel import NO_CATEGORY, SEASON, Panel, build_panel, future_periods
+
+TOP_DOWN = "top_down_category"
+SHAPE_CANDIDATES = ["naive", "seasonal_naive", "moving_average_4", "moving_average_13", "ses", "damped_trend"]
+
+
+@dataclass
+class Monitor:
+    """Progress and cancel hooks handed down by the task function (GUI job or CLI)."""
+
+    progress: Callable[[float, str], None] | None = None
+    cancelled: Callable[[], bool] | None = None
+
+    def step(self, fraction: float, message: str) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise fb.Cancelled("forecast cancelled")
+        if self.progress is not None:
+            self.progress(min(max(fraction, 0.0), 1.0), message)
+
+
+class Forecaster:
+    """Per-series model selection by rolling-origin backtest, for one level/frequency/measure."""
+
+    def __init__(self, level: str = "sku", freq: str = "W", horizon: int = 12, measure: str = "units",
+                 week_start: str = "monday", candidates: list[str] | None = None, n_origins: int = 3,
+                 min_train: int = 4, tie_tolerance: float = 0.01, combine: bool = True,
+                 shrinkage: float = 10.0, calibrate: bool = True,
+                 censor_stockouts: bool = True, damp_spikes: bool = True, new_product_periods: int = 8,
+                 use_statsmodels: bool = True, use_global: bool = True, max_ets: int = 150,
+                 random_state: int = 0) -> None:
+        self.level = level
+        self.freq = freq
+        self.horizon = horizon
+        self.measure = measure
+        self.week_start = week_start
+        self.candidates = candidates
+        self.n_origins = n_origins
+        self.min_train = min_train
+        self.tie_tolerance = tie_tolerance
+        self.combine = combine
+        self.shrinkage = shrinkage
+        self.calibrate = calibrate
+        self.censor_stockouts = censor_stockouts
+        self.damp_spikes = damp_spikes
+        self.new_product_periods = new_product_periods
+        self.use_statsmodels = use_statsmodels
+        self.use_global = use_global
+        self.max_ets = max_ets
+        self.random_state = random_state
+
+    # --- fitting -----------------------------------------------------------------------------
+    def fit(self, sales: pd.DataFrame, as_of: dt.date | str, *, inventory_history: pd.DataFrame | None = None,
+            keys: list[str] | None = None, monitor: Monitor | None = None) -> Forecaster:
+        """Learn from `sales` (queries.SALES_COLUMNS) up to `as_of`; nothing later is looked at."""
+        if self.horizon < 1:
+            raise ValueError("horizon must be at least 1 period")
+        mon = monitor or Monitor()
+        self.as_of_ = pd.Timestamp(as_of).normalize()
+        names = list(self.candidates or fb.NAMES)
+        unknown = set(names) - set(fb.NAMES)
+        if unknown:
+            raise ValueError(f"unknown candidate models: {sorted(unknown)}")
+        mon.step(0.0, "building series")
+        panel = build_panel(sales, level=self.level, freq=self.freq, as_of=self.as_of_,
+                            week_start=self.week_start, measure=self.measure, keys=keys)
+        if inventory_history is not None and len(inventory_history):
+            inventory_history = inventory_history[pd.to_datetime(inventory_history["day"]) <= self.as_of_]
+        self.panel_ = panel
+        self.future_ = future_periods(panel, self.horizon) if panel.T else pd.DatetimeIndex([])
+        n, h = panel.n, self.horizon
+        self.forecast_ = np.zeros((n, h))
+        self.model_ = np.array([""] * n, dtype=object)
+        self.backtest_mase_ = np.full(n, np.nan)
+        self.naive_mase_ = np.full(n, np.nan)
+        self.reason_ = [""] * n
+        self.candidate_forecasts_: dict[str, np.ndarray] = {}
+        self.candidate_scores_: dict[str, np.ndarray] = {}
+        self.coverage_ = {"coverage80": float("nan"), "coverage95": float("nan"), "points": 0}
+        self.cum_error_: dict[str, np.ndarray] = {}
+        self.bands_ = {k: np.zeros((n, h)) for k in fb.QUANTILES}
+        if n == 0 or panel.T == 0:
+            self.classes_ = np.array([], dtype=object)
+            self.scale_ = np.zeros(n)
+            return self
+
+        mon.step(0.03, "finding stockouts and spikes")
+        Y = panel.values
+        start = panel.start.copy()
+        if self.censor_stockouts:
+            panel.censored = dc.stockout_mask(panel, inventory_history)
+        Y_fit = dc.impute_censored(Y, start, panel.censored)
+        if self.damp_spikes:
+            spikes, cap = dc.spike_mask(Y_fit, start, panel.censored)
+            panel.spikes = spikes
+            Y_fit = dc.winsorise(Y_fit, spikes, cap)
+        self.fitted_values_ = Y_fit
+        weight = (~panel.censored).astype(float)
+        m = SEASON[self.freq]
+        ctx = fb.Context(h, m, self.freq, self.level, panel.periods, panel.price, panel.category, weight,
+                         max_ets=self.max_ets, use_statsmodels=self.use_statsmodels,
+                         use_global=self.use_global, seed=self.random_state)
+        self.classes_ = fm.demand_class(Y_fit, start)
+        self.scale_ = fb.naive_scale(Y, start, weight)
+
+        base = [nm for nm in names if nm != fb.COMBO]
+        n_cand = max(1, len(base))
+        ticks = {"k": 0}
+
+        def bt_tick(frac_origin: float, message: str) -> None:
+            ticks["k"] += 1
+            mon.step(0.05 + 0.70 * min(1.0, ticks["k"] / (n_cand * max(1, self.n_origins))), message)
+
+        result = fb.backtest(Y_fit, Y, start, ctx, names, self.n_origins, self.min_train, bt_tick)
+        live_ticks = {"k": 0}
+
+        def live_tick(name: str) -> None:
+            live_ticks["k"] += 1
+            mon.step(0.75 + 0.2 * live_ticks["k"] / n_cand, f"forecasting: {name}")
+
+        final_ctx = fb.Context(**{**ctx.__dict__, "final": True})
+        live = fb.run_candidates(Y_fit, start, final_ctx, names, live_tick)
+        available = {nm: ~np.isnan(live[nm]).any(axis=1) for nm in base}
+        self.calibration_ = fb.calibrate(result, self.classes_, base) if self.calibrate else {}
+        for nm, fac in self.calibration_.items():
+            live[nm] = live[nm] * fac[:, None]
+        chosen, score = fb.select(result, names, available, self.tie_tolerance, self.combine,
+                                  self.classes_, self.shrinkage)
+        if fb.COMBO in result.scores:
+            first, second = result.extra["combo_members"]
+            stack = np.stack([live[nm] for nm in base])
+            idx = np.arange(n)
+            live[fb.COMBO] = (stack[first, idx] + stack[second, idx]) / 2
+            self.combo_members_ = [(base[a], base[b]) for a, b in zip(first, second, strict=True)]
+        self.candidate_forecasts_ = live
+        self.candidate_scores_ = result.scores
+        self.backtest_ = result
+        naive_scores = result.scores.get("naive", np.full(n, np.nan))
+        mean = np.zeros((n, h))
+        for name in set(chosen) - {""}:
+            rows = np.flatnonzero(chosen == name)
+            mean[rows] = live[name][rows]
+        # No backtest possible (too little history): fall back to the mean since launch.
+        unscored = chosen == ""
+        fallback = fm.moving_average(Y_fit, start, h, 8)
+        mean[unscored] = fallback[unscored]
+        self.model_ = np.where(unscored, "moving_average_8", chosen)
+        reasons = ["" if c else "too little history to backtest: mean of recent periods" for c in chosen]
+        self.backtest_mase_ = score
+        self.naive_mase_ = naive_scores
+
+        mon.step(0.95, "intervals and new products")
+        resid = fb.chosen_residuals(result, chosen) if result.origins else np.zeros((0, n, h))
+        groups = self.classes_
+        table = fb.interval_quantiles(resid, groups) if resid.size else {"_all": {
+            k: np.full(h, np.nan) for k in fb.QUANTILES}}
+        self.coverage_ = fb.coverage(resid, groups) if resid.size else self.coverage_
+        self.cum_error_ = fb.cumulative_error_rms(resid, groups)
+        self.interval_table_ = table
+        new = (panel.history_length() < self.new_product_periods) & (panel.history_length() > 0)
+        if self.level == "sku" and new.any():
+            mean, reasons = self._top_down(Y_fit, start, new, mean, reasons)
+        never = start >= panel.T
+        mean[never] = 0.0
+        self.model_ = np.where(never, "no_history", self.model_)
+        for i in np.flatnonzero(never):
+            reasons[i] = "no sales up to as_of"
+        mean = np.clip(np.nan_to_num(mean), 0, None)
+        self.forecast_ = mean
+        self.bands_ = fb.band(mean, self.scale_, groups, table)
+        self.reason_ = reasons
+        mon.step(1.0, "done")
+        return self
+
+    def _top_down(self, Y: np.ndarray, start: np.ndarray, new: np.ndarray, mean: np.ndarray,
+                  reasons: list[str]) -> tuple[np.ndarray, list[str]]:
+        """New SKUs: their own recent level times their category's forecast shape."""
+        cats = np.array([c or NO_CATEGORY for c in self.panel_.category], dtype=object)
+        groups = sorted(set(cats[new]))
+        agg = np.vstack([Y[cats == g].sum(axis=0) for g in groups])
+        agg_start = np.array([int(start[cats == g].min()) for g in groups])
+        h, T = self.horizon, Y.shape[1]
+        ctx = fb.Context(h, SEASON[self.freq], self.freq, "category", self.panel_.periods,
+                         np.full(agg.shape, np.nan), groups, np.ones(agg.shape), final=True,
+                         use_statsmodels=False, use_global=False)
+        res = fb.backtest(agg, agg, agg_start, fb.Context(**{**ctx.__dict__, "final": False}),
+                          SHAPE_CANDIDATES, self.n_origins, self.min_train)
+        live = fb.run_candidates(agg, agg_start, ctx, SHAPE_CANDIDATES)
+        avail = {nm: ~np.isnan(live[nm]).any(axis=1) for nm in SHAPE_CANDIDATES}
+        chosen, _ = fb.select(res, SHAPE_CANDIDATES, avail, self.tie_tolerance, combine=False)
+        shape_fc = np.vstack([live[c][j] if c else fm.moving_average(agg[j:j + 1], agg_start[j:j + 1], h, 8)[0]
+                              for j, c in enumerate(chosen)])
+        model = self.model_.copy()
+        for i in np.flatnonzero(new):
+            j = groups.index(cats[i])
+            length = int(T - start[i])
+            own = Y[i, T - length:].mean()
+            recent = agg[j, T - length:].mean()
+            ratio = shape_fc[j] / recent if recent > 0 else np.ones(h)
+            mean[i] = own * ratio
+            model[i] = TOP_DOWN
+            where = "the whole shop" if cats[i] == NO_CATEGORY else f"category '{cats[i]}'"
+            reasons[i] = (f"new product ({length} periods of sales): shape of {where} "
+                          f"({chosen[j] or 'moving_average_8'}) scaled to its own sales")
+        self.model_ = model
+        return mean, reasons
+
+    # --- results -----------------------------------------------------------------------------
+    def lead_time_sigma(self, periods: np.ndarray) -> np.ndarray:
+        """Std. error of total demand over `periods` (fractional) steps per series, from backtest."""
+        n = self.panel_.n
+        out = np.full(n, np.nan)
+        for i in range(n):
+            table = self.cum_error_.get(str(self.classes_[i])) if self.cum_error_ else None
+            if table is None or np.isnan(table).all():
+                table = self.cum_error_.get("_all") if self.cum_error_ else None
+            if table is None or np.isnan(table).all():
+                continue
+            k = float(max(periods[i], 0.0))
+            steps = np.arange(1, len(table) + 1)
+            finite = np.isfinite(table)
+            if k <= len(table):
+                val = np.interp(k, np.concatenate([[0], steps[finite]]), np.concatenate([[0], table[finite]]))
+            else:  # beyond the horizon: grow like sqrt(k)
+                val = table[finite][-1] * np.sqrt(k / steps[finite][-1])
+            out[i] = val * self.scale_[i]
+        return out
+
+    def series_frame(self) -> pd.DataFrame:
+        """One row per series: chosen model, its backtest MASE next to naive's, next period, trend."""
+        p = self.panel_
+        h = self.horizon
+        T = p.T
+        recent = p.values[:, max(0, T - h):].mean(axis=1) if T else np.zeros(p.n)
+        ahead = self.forecast_.mean(axis=1) if self.forecast_.size else np.zeros(p.n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            trend = np.where(recent > 0, ahead / recent - 1.0, np.nan)
+        return pd.DataFrame({
+            "level": self.level, "key": p.keys, "measure": self.measure, "model": self.model_,
+            "backtest_mase": self.backtest_mase_, "naive_mase": self.naive_mase_,
+            "demand_class": self.classes_, "history_periods": p.history_length(),
+            "next_period": self.forecast_[:, 0] if self.forecast_.size else np.zeros(p.n),
+            "horizon_total": self.forecast_.sum(axis=1) if self.forecast_.size else np.zeros(p.n),
+            "trend": trend, "censored_periods": p.censored.sum(axis=1) if p.censored is not None else 0,
+            "spikes_damped": p.spikes.sum(axis=1) if p.spikes is not None else 0,
+            "reason": self.reason_,
+        })
+
+    def to_dict(self, keys: list[str] | None = None) -> list[dict]:
+        """Series in the CLI contract's shape (plus extra fields)."""
+        frame = self.series_frame()
+        pos = {k: i for i, k in enumerate(self.panel_.keys)}
+        wanted = keys if keys is not None else self.panel_.keys
+        out = []
+        for key in wanted:
+            if key not in pos:
+                continue
+            i = pos[key]
+            row = frame.iloc[i]
+            points = [{"period_start": d.date().isoformat(), "mean": float(self.forecast_[i, j]),
+                       **{b: float(self.bands_[b][i, j]) for b in ("lower80", "upper80", "lower95", "upper95")}}
+                      for j, d in enumerate(self.future_)]
+            out.append({"level": self.level, "key": key, "measure": self.measure, "model": row["model"],
+                        "backtest_mase": _num(row["backtest_mase"]), "naive_mase": _num(row["naive_mase"]),
+                        "demand_class": row["demand_class"], "trend": _num(row["trend"]),
+                        "censored_periods": int(row["censored_periods"]),
+                        "spikes_damped": int(row["spikes_damped"]), "reason": row["reason"],
+                        "points": points})
+        return out
+
+    def history_frame(self, key: str) -> pd.DataFrame:
+        """The series as observed and as the models saw it (for the chart)."""
+        i = self.panel_.keys.index(key)
+        return pd.DataFrame({"period_start": self.panel_.periods, "actual": self.panel_.values[i],
+                             "cleaned": self.fitted_values_[i] if hasattr(self, "fitted_values_") else np.nan,
+                             "censored": self.panel_.censored[i], "spike": self.panel_.spikes[i]})
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+__all__ = ["Forecaster", "Monitor", "Panel"]

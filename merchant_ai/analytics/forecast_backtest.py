@@ -1,0 +1,401 @@
+"""Rolling-origin backtest: every candidate, every series, several origins, scored by MASE.
+
+Selection per series is only as good as the evidence: each candidate is refit at several past
+origins using only the data before each, forecasts the user's horizon, and is scored by MASE
+(mean absolute error over the in-sample one-step naive MAE, per series and origin). The residuals
+of the chosen model give the prediction intervals and the error over a lead time that stock
+policy needs; coverage is measured on the latest origin with quantiles learnt from the others.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from merchant_ai.analytics import forecast_models as fm
+from merchant_ai.analytics import forecast_statsmodels as fsm
+from merchant_ai.analytics.forecast_global import GlobalBoostedModel
+
+QUANTILES = {"lower95": 0.025, "lower80": 0.10, "upper80": 0.90, "upper95": 0.975}
+
+
+class Cancelled(Exception):
+    """The user cancelled a running forecast; nothing is kept."""
+
+
+@dataclass
+class Context:
+    """What candidates may look at besides the matrix: calendar, prices, categories, options."""
+
+    h: int
+    m: int
+    freq: str
+    level: str
+    periods: pd.DatetimeIndex
+    price: np.ndarray
+    categories: list[str]
+    weight: np.ndarray
+    final: bool = False
+    max_ets: int = 150
+    max_arima: int = 30
+    use_statsmodels: bool = True
+    use_global: bool = True
+    seed: int = 0
+
+    def truncated(self, t: int) -> Context:
+        return Context(self.h, self.m, self.freq, self.level, self.periods[:t], self.price[:, :t],
+                       self.categories, self.weight[:, :t], False, self.max_ets, self.max_arima,
+                       self.use_statsmodels, self.use_global, self.seed)
+
+
+def _snaive(Y, start, h, ctx):
+    out = fm.seasonal_naive(Y, start, h, ctx.m)
+    if not ctx.final:  # a backtest origin needs one season; the live forecast two (see issue 4)
+        return out if Y.shape[1] >= 2 * ctx.m else _one_season_naive(Y, start, h, ctx.m)
+    return out
+
+
+def _one_season_naive(Y, start, h, m):
+    n, T = Y.shape
+    out = np.full((n, h), np.nan)
+    if T < m:
+        return out
+    out[:] = Y[:, T - m + (np.arange(h) % m)]
+    out[(T - start) < m] = np.nan
+    return out
+
+
+def _ets(Y, start, h, ctx):
+    if not ctx.use_statsmodels:
+        return np.full((Y.shape[0], h), np.nan)
+    rows = fsm.ets_candidates(Y, start, ctx.m, ctx.max_ets)
+    return fsm.seasonal_ets(Y, start, h, ctx.m, rows)
+
+
+def _arima(Y, start, h, ctx):
+    if not ctx.use_statsmodels or Y.shape[0] > ctx.max_arima:
+        return np.full((Y.shape[0], h), np.nan)
+    return fsm.arima(Y, start, h, np.arange(Y.shape[0]))
+
+
+def _global(Y, start, h, ctx):
+    if not ctx.use_global or Y.shape[0] < 20 or Y.shape[1] < 12:
+        return np.full((Y.shape[0], h), np.nan)
+    model = GlobalBoostedModel(h, ctx.m, random_state=ctx.seed)
+    return model.fit(Y, start, ctx.periods, ctx.freq, ctx.price, ctx.categories, ctx.weight).predict()
+
+
+@dataclass
+class Candidate:
+    name: str
+    fn: Callable[..., np.ndarray]
+
+
+# Ordered simplest first: ties go to the earlier one.
+CANDIDATES: list[Candidate] = [
+    Candidate("naive", lambda Y, s, h, c: fm.naive(Y, s, h)),
+    Candidate("seasonal_naive", _snaive),
+    Candidate("moving_average_4", lambda Y, s, h, c: fm.moving_average(Y, s, h, 4)),
+    Candidate("moving_average_8", lambda Y, s, h, c: fm.moving_average(Y, s, h, 8)),
+    Candidate("moving_average_13", lambda Y, s, h, c: fm.moving_average(Y, s, h, 13)),
+    Candidate("ses", lambda Y, s, h, c: fm.ses(Y, s, h)),
+    Candidate("croston_sba", lambda Y, s, h, c: fm.croston_sba(Y, s, h)),
+    Candidate("tsb", lambda Y, s, h, c: fm.tsb(Y, s, h)),
+    Candidate("adida", lambda Y, s, h, c: fm.adida(Y, s, h)),
+    Candidate("imapa", lambda Y, s, h, c: fm.imapa(Y, s, h)),
+    Candidate("damped_trend", lambda Y, s, h, c: fm.damped_holt(Y, s, h)),
+    Candidate("ets_seasonal", _ets),
+    Candidate("arima", _arima),
+    Candidate("global_gbm", _global),
+]
+COMBO = "combination"
+NAMES = [c.name for c in CANDIDATES] + [COMBO]
+
+
+def run_candidates(Y: np.ndarray, start: np.ndarray, ctx: Context, names: list[str],
+                   tick: Callable[[str], None] | None = None) -> dict[str, np.ndarray]:
+    out = {}
+    for cand in CANDIDATES:
+        if cand.name in names:
+            if tick:
+                tick(cand.name)
+            out[cand.name] = cand.fn(Y, start, ctx.h, ctx)
+    return out
+
+
+def naive_scale(Y: np.ndarray, start: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """In-sample one-step naive MAE per series since launch (censored steps left out)."""
+    T = Y.shape[1]
+    diff = np.abs(np.diff(Y, axis=1))
+    ok = (np.arange(1, T)[None, :] > start[:, None]) & (weight[:, 1:] > 0) & (weight[:, :-1] > 0)
+    total = np.where(ok, diff, 0).sum(axis=1)
+    count = ok.sum(axis=1)
+    scale = np.where(count > 0, total / np.clip(count, 1, None), np.nan)
+    fallback = np.where(Y.sum(axis=1) > 0, Y.sum(axis=1) / np.clip(T - start, 1, None), 1.0)
+    return np.where((scale > 0) & np.isfinite(scale), scale, fallback)
+
+
+def origins_for(T: int, h: int, n_origins: int, min_train: int) -> list[int]:
+    spacing = max(1, round(h / 3))
+    return [o for o in (T - h - i * spacing for i in range(n_origins)) if o >= min_train]
+
+
+@dataclass
+class BacktestResult:
+    origins: list[int]
+    scores: dict[str, np.ndarray]                 # name -> (n,) mean MASE over origins
+    forecasts: dict[str, list[np.ndarray]]        # name -> per-origin (n, h)
+    actuals: list[np.ndarray]                     # per-origin (n, h), NaN where censored/out of range
+    scales: list[np.ndarray]                      # per-origin (n,)
+    evaluated: np.ndarray                         # (n,) number of origins each series was scored at
+    extra: dict = field(default_factory=dict)
+
+
+def backtest(Y_fit: np.ndarray, Y_true: np.ndarray, start: np.ndarray, ctx: Context, names: list[str],
+             n_origins: int = 3, min_train: int = 4,
+             tick: Callable[[float, str], None] | None = None) -> BacktestResult:
+    """Score candidates at rolling origins. Models see cleaned `Y_fit`; errors use `Y_true`."""
+    n, T = Y_fit.shape
+    h = ctx.h
+    origins = origins_for(T, h, n_origins, min_train)
+    forecasts: dict[str, list[np.ndarray]] = {name: [] for name in names if name != COMBO}
+    actuals, scales = [], []
+    mase = {name: [] for name in forecasts}
+    for k, o in enumerate(origins):
+        sub = ctx.truncated(o)
+        step = (lambda name, k=k: tick(k / max(1, len(origins)), f"backtest origin {k + 1}: {name}")) if tick else None
+        fc = run_candidates(Y_fit[:, :o], np.minimum(start, o), sub, names, step)
+        a = Y_true[:, o:o + h].astype(float).copy()
+        if a.shape[1] < h:
+            a = np.concatenate([a, np.full((n, h - a.shape[1]), np.nan)], axis=1)
+        w = ctx.weight[:, o:o + h]
+        a[:, :w.shape[1]][w <= 0] = np.nan
+        valid = (o - start >= min_train)
+        a[~valid] = np.nan
+        scale = naive_scale(Y_true[:, :o], np.minimum(start, o), ctx.weight[:, :o])
+        actuals.append(a)
+        scales.append(scale)
+        for name, f in fc.items():
+            forecasts[name].append(f)
+            with np.errstate(invalid="ignore"):
+                mae = np.nanmean(np.abs(f - a), axis=1) if h else np.zeros(n)
+            mae = np.where(np.isnan(f).all(axis=1), np.nan, mae)
+            mase[name].append(mae / scale)
+    evaluated = np.sum([~np.isnan(a).all(axis=1) for a in actuals], axis=0) if actuals else np.zeros(n, int)
+    scores = {}
+    for name, rows in mase.items():
+        if not rows:
+            scores[name] = np.full(n, np.nan)
+            continue
+        stack = np.vstack(rows)
+        # A candidate missing at an origin where the series was scored cannot be compared fairly.
+        scored = np.vstack([~np.isnan(a).all(axis=1) for a in actuals])
+        missing = (np.isnan(stack) & scored).any(axis=0)
+        with np.errstate(all="ignore"):
+            s = np.nanmean(stack, axis=0)
+        scores[name] = np.where(missing, np.nan, s)
+    return BacktestResult(origins, scores, forecasts, actuals, scales, evaluated)
+
+
+CALIBRATION_GRID = np.round(np.arange(0.5, 1.201, 0.05), 2)
+
+
+def _rescore(result: BacktestResult, name: str) -> None:
+    rows = []
+    for k, a in enumerate(result.actuals):
+        f = result.forecasts[name][k]
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mae = np.nanmean(np.abs(f - a), axis=1)
+        rows.append(np.where(np.isnan(f).all(axis=1), np.nan, mae) / result.scales[k])
+    scored = np.vstack([~np.isnan(a).all(axis=1) for a in result.actuals])
+    stack = np.vstack(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(stack, axis=0)
+    result.scores[name] = np.where((np.isnan(stack) & scored).any(axis=0), np.nan, mean)
+
+
+def calibrate(result: BacktestResult, groups: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
+    """Per demand class and candidate, the factor on forecasts that minimises backtest MASE.
+
+    MASE and WAPE reward the median of future demand, and sales are skewed (most weeks quiet,
+    a few big): the mean-type forecasts of smoothing methods sit above the median. One factor per
+    (class, model), learnt on thousands of backtest errors before `as_of`, moves them toward it.
+    Returns name -> (n,) factor; the backtest forecasts and scores are updated in place.
+    """
+    factors = {}
+    if not result.actuals:
+        return factors
+    for name in names:
+        if name not in result.forecasts:
+            continue
+        fac = np.ones(len(groups))
+        for g in np.unique(groups):
+            rows = groups == g
+            best_k, best_err = 1.0, np.inf
+            for k in CALIBRATION_GRID:
+                err = 0.0
+                for o, a in enumerate(result.actuals):
+                    d = np.abs(k * result.forecasts[name][o][rows] - a[rows]) / result.scales[o][rows, None]
+                    err += np.nansum(d)
+                if err < best_err - 1e-9 * abs(best_err if np.isfinite(best_err) else 0):
+                    best_k, best_err = float(k), err
+            fac[rows] = best_k
+        factors[name] = fac
+        result.forecasts[name] = [f * fac[:, None] for f in result.forecasts[name]]
+        _rescore(result, name)
+    return factors
+
+
+def select(result: BacktestResult, names: list[str], available: dict[str, np.ndarray],
+           tie_tolerance: float = 0.01, combine: bool = True, groups: np.ndarray | None = None,
+           shrinkage: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Per-series index into `names` of the chosen model (simplest within the tolerance), and score.
+
+    `available[name]` says whether the candidate has a live forecast for the series. A series'
+    scores are shrunk toward its group's mean score per model (weight `shrinkage` against the
+    number of origins it was scored at): three noisy origins alone pick the lucky model, not the
+    good one. When `combine`, the mean of each series' two best candidates is one more candidate.
+    """
+    base = [nm for nm in names if nm != COMBO]
+    S = np.vstack([np.where(available[nm], result.scores[nm], np.nan) for nm in base])
+    n = S.shape[1]
+    S = _shrink(S, result.evaluated, groups, shrinkage)
+    if combine and COMBO in names and len(base) >= 2:
+        filled = np.where(np.isnan(S), np.inf, S)
+        order = np.argsort(filled, axis=0)
+        first, second = order[0], order[1]
+        two = np.isfinite(filled[second, np.arange(n)])
+        idx = np.arange(n)
+        combo_fc, combo_scores = [], []
+        for k, a in enumerate(result.actuals):
+            F = np.stack([result.forecasts[nm][k] for nm in base])
+            f = (F[first, idx] + F[second, idx]) / 2
+            combo_fc.append(f)
+            with np.errstate(invalid="ignore"):
+                combo_scores.append(np.nanmean(np.abs(f - a), axis=1) / result.scales[k])
+        with np.errstate(all="ignore"):
+            cs = np.nanmean(np.vstack(combo_scores), axis=0) if combo_scores else np.full(n, np.nan)
+        result.scores[COMBO] = np.where(two, cs, np.nan)
+        result.extra["combo_members"] = (first, second)
+        result.forecasts[COMBO] = combo_fc
+        S = np.vstack([S, _shrink(result.scores[COMBO][None, :], result.evaluated, groups, shrinkage)])
+        full = base + [COMBO]
+    else:
+        full = base
+    filled = np.where(np.isnan(S), np.inf, S)
+    best = filled.min(axis=0)
+    within = filled <= best[None, :] * (1 + tie_tolerance) + 1e-12
+    choice = np.argmax(within, axis=0)
+    choice = np.where(np.isfinite(best), choice, -1)
+    return np.array([full[c] if c >= 0 else "" for c in choice], dtype=object), np.where(np.isfinite(best), best, np.nan)
+
+
+def _shrink(S: np.ndarray, evaluated: np.ndarray, groups: np.ndarray | None, weight: float) -> np.ndarray:
+    if weight <= 0 or groups is None:
+        return S
+    out = S.copy()
+    ev = evaluated.astype(float)
+    for g in np.unique(groups):
+        rows = groups == g
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(S[:, rows], axis=1)
+        out[:, rows] = (S[:, rows] * ev[rows] + weight * mean[:, None]) / (ev[rows] + weight)
+    return out
+
+
+def chosen_residuals(result: BacktestResult, chosen: np.ndarray) -> np.ndarray:
+    """(origins, n, h) actual minus forecast of each series' chosen model, over its scale."""
+    n = len(chosen)
+    out = np.full((len(result.origins), n, len(result.actuals[0][0]) if result.actuals else 0), np.nan)
+    for name in set(chosen) - {""}:
+        rows = np.flatnonzero(chosen == name)
+        for k in range(len(result.origins)):
+            f = result.forecasts[name][k][rows]
+            out[k, rows] = (result.actuals[k][rows] - f) / result.scales[k][rows, None]
+    return out
+
+
+def interval_quantiles(resid: np.ndarray, groups: np.ndarray, min_count: int = 60) -> dict[str, dict[str, np.ndarray]]:
+    """Per group and quantile name, an (h,) array of scaled-residual quantiles.
+
+    Per step where there is enough data; otherwise pooled over steps with sqrt(step) growth.
+    """
+    h = resid.shape[2] if resid.ndim == 3 else 0
+    steps = np.sqrt(np.arange(1, h + 1))
+    table = {}
+    for g in list(np.unique(groups)) + ["_all"]:
+        rows = np.ones(len(groups), bool) if g == "_all" else groups == g
+        r = resid[:, rows, :]
+        q = {}
+        pooled = (r / steps[None, None, :]).ravel()
+        pooled = pooled[np.isfinite(pooled)]
+        for name, p in QUANTILES.items():
+            col = np.full(h, np.nan)
+            for j in range(h):
+                v = r[:, :, j].ravel()
+                v = v[np.isfinite(v)]
+                if len(v) >= min_count:
+                    col[j] = np.quantile(v, p)
+                elif len(pooled) >= 8:
+                    col[j] = np.quantile(pooled, p) * steps[j]
+            q[name] = col
+        table[str(g)] = q
+    return table
+
+
+def band(mean: np.ndarray, scale: np.ndarray, groups: np.ndarray,
+         table: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Interval bounds for (n, h) means; empty groups borrow the all-series quantiles."""
+    out = {}
+    for name in QUANTILES:
+        q = np.vstack([table.get(str(g), table["_all"])[name] for g in groups]) if len(groups) else \
+            np.zeros_like(mean)
+        q = np.where(np.isnan(q), np.vstack([table["_all"][name]] * len(groups)) if len(groups) else q, q)
+        out[name] = np.clip(mean + np.nan_to_num(q) * scale[:, None], 0, None)
+    out["lower95"] = np.minimum(out["lower95"], out["lower80"])
+    out["upper95"] = np.maximum(out["upper95"], out["upper80"])
+    return out
+
+
+def coverage(resid: np.ndarray, groups: np.ndarray) -> dict[str, float]:
+    """Share of the latest origin's actuals inside bands learnt from the older origins."""
+    if resid.shape[0] < 2:
+        return {"coverage80": float("nan"), "coverage95": float("nan"), "points": 0}
+    table = interval_quantiles(resid[1:], groups)
+    latest = resid[0]
+    inside80 = inside95 = total = 0
+    for g in np.unique(groups):
+        rows = groups == g
+        q = table.get(str(g), table["_all"])
+        r = latest[rows]
+        ok = np.isfinite(r)
+        lo80, hi80 = q["lower80"][None, :], q["upper80"][None, :]
+        lo95, hi95 = q["lower95"][None, :], q["upper95"][None, :]
+        inside80 += int(((r >= lo80) & (r <= hi80) & ok).sum())
+        inside95 += int(((r >= lo95) & (r <= hi95) & ok).sum())
+        total += int(ok.sum())
+    if total == 0:
+        return {"coverage80": float("nan"), "coverage95": float("nan"), "points": 0}
+    return {"coverage80": inside80 / total, "coverage95": inside95 / total, "points": total}
+
+
+def cumulative_error_rms(resid: np.ndarray, groups: np.ndarray) -> dict[str, np.ndarray]:
+    """Per group, RMS of the summed scaled error over the first k steps (k = 1..h)."""
+    out = {}
+    if resid.size == 0:
+        return out
+    cum = np.nancumsum(resid, axis=2)
+    cum = np.where(np.isnan(resid), np.nan, cum)
+    for g in list(np.unique(groups)) + ["_all"]:
+        rows = np.ones(len(groups), bool) if g == "_all" else groups == g
+        c = cum[:, rows, :]
+        with np.errstate(all="ignore"):
+            out[str(g)] = np.sqrt(np.nanmean(c * c, axis=(0, 1)))
+    return out

@@ -1,0 +1,155 @@
+"""One gradient-boosted model learnt across all SKUs (the M5-winning recipe, with scikit-learn).
+
+A single series of a small shop is too short to learn much; thousands together teach the shape of
+demand after a price change, around a season or after a quiet spell. The model is direct
+multi-horizon: one row per (series, forecast origin, step ahead) with features known at the origin,
+the step `h` and the calendar of the target period. Targets and level features are divided by the
+series' recent mean so one tree serves slow and fast sellers; Poisson loss keeps forecasts >= 0.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingRegressor
+
+FEATURES = ["lag1", "lag2", "lag3", "lag4", "ma4", "ma8", "ma13", "ma26", "share13", "since_sale",
+            "age", "last_season", "price_rel", "log_price", "log_scale", "h", "calendar", "category"]
+
+
+def _window_mean(Y: np.ndarray, start: np.ndarray, t: int, k: int) -> np.ndarray:
+    lo = max(0, t - k)
+    count = np.clip(np.minimum(t - lo, t - start), 1, None)
+    return Y[:, lo:t].sum(axis=1) / count
+
+
+def _calendar(periods: pd.DatetimeIndex, freq: str) -> np.ndarray:
+    if freq == "D":
+        return periods.dayofweek.to_numpy()
+    if freq == "W":
+        return ((periods.dayofyear.to_numpy() - 1) // 7).clip(0, 51)
+    return periods.month.to_numpy() - 1
+
+
+class GlobalBoostedModel:
+    """HistGradientBoosting (Poisson) on lag/rolling/calendar/price/product features of all series."""
+
+    def __init__(self, horizon: int, season: int, max_rows: int = 60_000, max_iter: int = 100,
+                 learning_rate: float = 0.08, random_state: int = 0) -> None:
+        self.horizon = horizon
+        self.season = season
+        self.max_rows = max_rows
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    def _origin_features(self, Y: np.ndarray, start: np.ndarray, price: np.ndarray, cat: np.ndarray,
+                         t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Features at origin t (history = columns < t) without the step/calendar parts, and scale."""
+        n = Y.shape[0]
+        ma26 = _window_mean(Y, start, t, 26)
+        ma_all = _window_mean(Y, start, t, t)
+        scale = np.where(ma26 > 0, ma26, ma_all)
+        safe = np.where(scale > 0, scale, 1.0)
+        cols = []
+        for lag in (1, 2, 3, 4):
+            cols.append(np.where(t - lag >= start, Y[:, t - lag], np.nan) / safe if t - lag >= 0
+                        else np.full(n, np.nan))
+        for k in (4, 8, 13):
+            cols.append(_window_mean(Y, start, t, k) / safe)
+        cols.append(ma26 / safe)
+        lo = max(0, t - 13)
+        cols.append((Y[:, lo:t] > 0).sum(axis=1) / np.clip(np.minimum(t - lo, t - start), 1, None))
+        sold = Y[:, :t] > 0
+        last_sale = np.where(sold.any(axis=1), t - 1 - np.argmax(sold[:, ::-1], axis=1), start)
+        cols.append(np.minimum(t - last_sale, 52).astype(float))
+        cols.append(np.minimum(t - start, 104).astype(float))
+        p = price[:, max(0, t - 26):t]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean_p = np.nanmean(np.where(np.isfinite(p), p, np.nan), axis=1) if p.shape[1] else np.full(n, np.nan)
+            last_p = pd.DataFrame(p).ffill(axis=1).iloc[:, -1].to_numpy() if p.shape[1] else np.full(n, np.nan)
+            price_rel = last_p / mean_p
+            log_price = np.log(mean_p)
+        base = np.column_stack(cols + [np.full(n, np.nan), price_rel, log_price, np.log(safe)])
+        return base, scale
+
+    def _rows(self, base: np.ndarray, Y: np.ndarray, start: np.ndarray, scale: np.ndarray, t: int,
+              steps: np.ndarray, cal: np.ndarray, cat: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Full feature rows for (series rows[i], step steps[i]) at origin t."""
+        X = np.empty((len(rows), len(FEATURES)))
+        X[:, :15] = base[rows]
+        target = t - 1 + steps
+        seas = target - self.season
+        ok = (seas >= 0) & (seas < t) & (seas >= start[rows])
+        safe = np.where(scale[rows] > 0, scale[rows], 1.0)
+        X[:, 11] = np.where(ok, Y[rows, np.clip(seas, 0, Y.shape[1] - 1)] / safe, np.nan)
+        X[:, 15] = steps
+        X[:, 16] = cal
+        X[:, 17] = cat[rows]
+        return X
+
+    def fit(self, Y: np.ndarray, start: np.ndarray, periods: pd.DatetimeIndex, freq: str,
+            price: np.ndarray | None = None, categories: list[str] | None = None,
+            weight: np.ndarray | None = None) -> GlobalBoostedModel:
+        """Learn from every origin whose targets lie inside Y; `weight` 0 drops censored targets."""
+        n, T = Y.shape
+        price = np.full_like(Y, np.nan) if price is None else price
+        codes = pd.factorize(pd.Series(categories or ["-"] * n))[0].astype(float)
+        self.categories_ = codes
+        cal_all = _calendar(periods.append(pd.DatetimeIndex(
+            [periods[-1] + pd.DateOffset(**{"D": {"days": k}, "W": {"weeks": k}, "M": {"months": k}}[freq])
+             for k in range(1, self.horizon + 1)])), freq)
+        self.calendar_ = cal_all
+        rng = np.random.default_rng(self.random_state)
+        origins = np.arange(4, T)
+        per_origin = max(1, self.max_rows // max(1, len(origins)))
+        Xs, ys, ws = [], [], []
+        for t in origins:
+            alive = np.flatnonzero(t - start >= 2)
+            if len(alive) == 0:
+                continue
+            base, scale = self._origin_features(Y, start, price, codes, t)
+            max_h = min(self.horizon, T - t)
+            pairs = len(alive) * max_h
+            take = min(per_origin, pairs)
+            pick = rng.choice(pairs, size=take, replace=False) if take < pairs else np.arange(pairs)
+            rows, steps = alive[pick // max_h], pick % max_h + 1
+            keep = scale[rows] > 0
+            rows, steps = rows[keep], steps[keep]
+            X = self._rows(base, Y, start, scale, t, steps, cal_all[t - 1 + steps], codes, rows)
+            Xs.append(X)
+            ys.append(Y[rows, t - 1 + steps] / scale[rows])
+            ws.append(np.ones(len(rows)) if weight is None else weight[rows, t - 1 + steps])
+        self.model_ = None
+        if Xs:
+            X, y, w = np.vstack(Xs), np.concatenate(ys), np.concatenate(ws)
+            # Columns never observed (no season of history yet) carry nothing and upset the binner.
+            self.keep_ = ~np.isnan(X).all(axis=0)
+            cat_col = int(self.keep_[:-1].sum())
+            if len(y) >= 50 and y.sum() > 0:
+                self.model_ = HistGradientBoostingRegressor(
+                    loss="poisson", max_iter=self.max_iter, learning_rate=self.learning_rate,
+                    max_leaf_nodes=31, min_samples_leaf=40, l2_regularization=1.0,
+                    categorical_features=[cat_col], early_stopping=False,
+                    random_state=self.random_state).fit(X[:, self.keep_], y, sample_weight=w)
+        self.Y_, self.start_, self.price_, self.T_ = Y, start, price, T
+        return self
+
+    def predict(self) -> np.ndarray:
+        """(n, horizon) forecasts from the end of the training data; NaN where no model applies."""
+        n, T = self.Y_.shape
+        out = np.full((n, self.horizon), np.nan)
+        if self.model_ is None:
+            return out
+        alive = np.flatnonzero(T - self.start_ >= 2)
+        base, scale = self._origin_features(self.Y_, self.start_, self.price_, self.categories_, T)
+        rows = np.repeat(alive, self.horizon)
+        steps = np.tile(np.arange(1, self.horizon + 1), len(alive))
+        X = self._rows(base, self.Y_, self.start_, scale, T, steps, self.calendar_[T - 1 + steps],
+                       self.categories_, rows)
+        pred = self.model_.predict(X[:, self.keep_]) * scale[rows]
+        out[rows, steps - 1] = np.clip(pred, 0, None)
+        return out
