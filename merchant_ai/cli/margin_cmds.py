@@ -170,7 +170,7 @@ def _from_store(args: argparse.Namespace) -> int:
     for it in table["items"]:
         fmt = lambda v, w, p=2: f"{v:>{w}.{p}f}" if v is not None else f"{'?':>{w}}"  # noqa: E731
         print(f"{str(it['sku'])[:14]:<14} {it['channel'][:12]:<12} {it['units']:>7.0f} {it['revenue']:>10.2f} "
-              f"{it['fees']:>9.2f} {fmt(it['profit'], 10)} {fmt(it['margin_pct'], 8, 1)} "
+              f"{fmt(it['fees'], 9)} {fmt(it['profit'], 10)} {fmt(it['margin_pct'], 8, 1)} "
               f"{fmt(it['elasticity'], 7)} {fmt(it['suggested_price'], 8)}")
     if table["unknown_cost"]:
         share = sum(u["revenue_share"] or 0 for u in table["unknown_cost"]) * 100

@@ -49,9 +49,9 @@ def weekly_history(sales: pd.DataFrame, as_of: dt.date | str | None = None, by: 
     return out
 
 
-def _controls(weeks: pd.Series, origin: pd.Timestamp, span_weeks: float, n: int) -> np.ndarray:
-    """Trend and (when the history allows it) annual Fourier terms."""
-    t = ((weeks - origin).dt.days / 7.0).to_numpy()
+def _controls(days: np.ndarray, origin: float, span_weeks: float, n: int) -> np.ndarray:
+    """Trend and (when the history allows it) annual Fourier terms; `days` as day numbers."""
+    t = (np.asarray(days, dtype=float) - origin) / 7.0
     cols = [t / 52.0]
     harmonics = 2 if span_weeks >= 52 and n >= 30 else (1 if span_weeks >= 26 and n >= 20 else 0)
     for k in range(1, harmonics + 1):
@@ -71,22 +71,27 @@ class PriceElasticity:
         self.category_fallback = category_fallback
 
     def fit(self, sales: pd.DataFrame, as_of: dt.date | str | None = None) -> PriceElasticity:
-        hist = weekly_history(sales, as_of)
+        hist = weekly_history(sales, as_of).sort_values(["sku", "week"], kind="stable", ignore_index=True)
         self.as_of_ = as_of
         rows = []
         flat_by_category: dict[str, list[str]] = {}
-        for sku, g in hist.groupby("sku", sort=True):
-            row = self._fit_one(sku, g)
+        skus = hist["sku"].to_numpy()
+        days = (hist["week"].to_numpy().astype("datetime64[D]").astype(np.int64)).astype(float)
+        price, units = hist["price"].to_numpy(float), hist["units"].to_numpy(float)
+        category = hist["category"].to_numpy()
+        edges = np.flatnonzero(np.r_[True, skus[1:] != skus[:-1], True])
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+            row = self._fit_one(skus[lo], category[lo] or None, days[lo:hi], price[lo:hi], units[lo:hi])
             rows.append(row)
             if row["reason"] and row["reason"].startswith("price") and row["category"]:
-                flat_by_category.setdefault(row["category"], []).append(sku)
+                flat_by_category.setdefault(row["category"], []).append(skus[lo])
         results = pd.DataFrame(rows, columns=RESULT_COLUMNS)
         if self.category_fallback and flat_by_category:
-            for category in flat_by_category:
-                est = self._fit_pooled(hist[hist["category"] == category])
+            for cat, members in flat_by_category.items():
+                est = self._fit_pooled(hist[hist["category"] == cat])
                 if est is None:
                     continue
-                mask = results["sku"].isin(flat_by_category[category])
+                mask = results["sku"].isin(members)
                 for key, value in est.items():
                     results.loc[mask, key] = value
                 results.loc[mask, "level"] = "category"
@@ -94,32 +99,29 @@ class PriceElasticity:
         self.results_ = results
         return self
 
-    def _base_row(self, sku: str, g: pd.DataFrame) -> dict:
-        log_p = np.log(g["price"].to_numpy())
-        return {"sku": sku, "category": g["category"].iat[0] or None, "elasticity": np.nan, "ci_low": np.nan,
-                "ci_high": np.nan, "std_err": np.nan, "n_weeks": int(len(g)), "level": None,
-                "price_sd": float(np.std(log_p)) if len(g) else np.nan,
-                "last_price": float(g["price"].iat[-1]), "units_per_week": float(g["units"].tail(8).mean()),
-                "reason": None}
-
-    def _fit_one(self, sku: str, g: pd.DataFrame) -> dict:
-        g = g.sort_values("week")
-        row = self._base_row(sku, g)
-        if len(g) < self.min_weeks:
-            row["reason"] = f"too few weeks with sales ({len(g)} < {self.min_weeks})"
+    def _fit_one(self, sku: str, category: str | None, days: np.ndarray, price: np.ndarray,
+                 units: np.ndarray) -> dict:
+        n = len(days)
+        log_p = np.log(price)
+        row = {"sku": sku, "category": category, "elasticity": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+               "std_err": np.nan, "n_weeks": int(n), "level": None, "price_sd": float(np.std(log_p)),
+               "last_price": float(price[-1]), "units_per_week": float(units[-8:].mean()), "reason": None}
+        if n < self.min_weeks:
+            row["reason"] = f"too few weeks with sales ({n} < {self.min_weeks})"
             return row
-        if np.round(g["price"], 2).nunique() < 2 or row["price_sd"] < self.min_price_sd:
-            row["reason"] = "price never varied" if np.round(g["price"], 2).nunique() < 2 else \
-                f"price varied too little (log-price SD {row['price_sd']:.3f} < {self.min_price_sd})"
+        if len(np.unique(np.round(price, 2))) < 2:
+            row["reason"] = "price never varied"
             return row
-        span = (g["week"].iat[-1] - g["week"].iat[0]).days / 7.0 + 1
-        controls = _controls(g["week"], g["week"].iat[0], span, len(g))
+        if row["price_sd"] < self.min_price_sd:
+            row["reason"] = f"price varied too little (log-price SD {row['price_sd']:.3f} < {self.min_price_sd})"
+            return row
+        span = (days[-1] - days[0]) / 7.0 + 1
+        controls = _controls(days, days[0], span, n)
         # Keep at least 4 residual degrees of freedom: drop seasonal terms first.
-        while controls.shape[1] > 1 and len(g) - (controls.shape[1] + 2) < 4:
+        while controls.shape[1] > 1 and n - (controls.shape[1] + 2) < 4:
             controls = controls[:, :-2] if controls.shape[1] >= 3 else controls[:, :1]
-        X = sm.add_constant(np.column_stack([np.log(g["price"].to_numpy()), controls]), has_constant="add")
-        y = np.log(g["units"].to_numpy())
-        fit = sm.OLS(y, X).fit()
+        X = np.column_stack([np.ones(n), log_p, controls])
+        fit = sm.OLS(np.log(units), X).fit()
         low, high = fit.conf_int(self.alpha)[1]
         row.update(elasticity=float(fit.params[1]), ci_low=float(low), ci_high=float(high),
                    std_err=float(fit.bse[1]), level="sku")
@@ -135,8 +137,9 @@ class PriceElasticity:
             return None
         log_p = np.log(g["price"].to_numpy())
         log_q = np.log(g["units"].to_numpy())
-        span = (g["week"].max() - g["week"].min()).days / 7.0 + 1
-        controls = _controls(g["week"], g["week"].min(), span, len(g))
+        days = g["week"].to_numpy().astype("datetime64[D]").astype(np.int64).astype(float)
+        span = (days.max() - days.min()) / 7.0 + 1
+        controls = _controls(days, days.min(), span, len(g))
         X = np.column_stack([log_p, controls])
         demean = lambda a: a - pd.DataFrame(a).groupby(g["sku"].to_numpy()).transform("mean").to_numpy()  # noqa: E731
         Xd, yd = demean(X), demean(log_q.reshape(-1, 1)).ravel()

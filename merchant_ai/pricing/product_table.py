@@ -74,7 +74,7 @@ def sku_channel_table(sales: pd.DataFrame, orders: pd.DataFrame | None, fees: pd
                               units_now=float(row.units_per_week or 1.0))
         items.append({
             "sku": row.sku, "channel": row.channel, "units": float(row.units), "revenue": float(row.revenue),
-            "fees": float(row.fees), "fees_known": bool(row.fees_known),
+            "fees": None if pd.isna(row.fees) else float(row.fees), "fees_known": bool(row.fees_known),
             "cogs": None if pd.isna(row.cogs) else float(row.cogs),
             "profit": None if pd.isna(row.profit) else float(row.profit),
             "margin_pct": None if pd.isna(row.margin_pct) else float(row.margin_pct),

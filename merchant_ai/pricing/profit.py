@@ -226,8 +226,10 @@ class TrueProfit:
                     cogs=("cogs", "sum"), profit=("profit_known", "sum"), known_revenue=("known_revenue", "sum"),
                     revenue_cost_unknown=("unknown_revenue", "sum"), cost_known=("cost_known", "all"),
                     any_cost=("cost_known", "any"), fees_unknown=("fees_unknown", "any"),
+                    fees_all_unknown=("fees_unknown", "all"),
                     shipping_cost_known=("shipping_cost_known", "all")).reset_index()
         out["fees_known"] = ~out.pop("fees_unknown")
+        out.loc[out.pop("fees_all_unknown"), "fees"] = np.nan     # no fee data at all: unknown, not 0
         any_cost = out.pop("any_cost")
         out.loc[~any_cost, ["profit", "cogs"]] = np.nan
         known_rev = out.pop("known_revenue")

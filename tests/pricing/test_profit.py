@@ -122,3 +122,9 @@ def test_empty_sales():
     m = TrueProfit().fit(empty, None, None)
     assert m.lines_.empty and m.summary().empty
     assert isinstance(m.unknown_cost_skus(), pd.DataFrame)
+
+
+def test_fees_without_any_source_are_unknown_not_zero(shop):
+    s = TrueProfit().fit(*shop).summary(("sku", "channel")).set_index(["sku", "channel"])
+    assert np.isnan(s.loc[("A", "generic"), "fees"])
+    assert s.loc[("A", "etsy"), "fees_known"] and s.loc[("A", "etsy"), "fees"] > 0
