@@ -66,7 +66,12 @@ def strip_escape(series: pd.Series) -> pd.Series:
     as `'80s style` or `'Tis` keeps its apostrophe.
     """
     text = series.fillna("").astype(str)
-    return text.str.replace(_ESCAPED, "", regex=True)
+    marked = text.str.startswith("'")
+    if not marked.any():
+        return text
+    out = text.astype(object)
+    out[marked] = text[marked].str.replace(_ESCAPED, "", regex=True)
+    return out
 
 
 _MOJIBAKE_HINT = re.compile("[ÃÂÅÄÆÐÑØÙâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
@@ -118,7 +123,7 @@ def repair_mojibake(series: pd.Series) -> pd.Series:
 
 def clean_text(series: pd.Series) -> pd.Series:
     """Strip, unescape and repair free text (titles, names): the usual treatment of a label column."""
-    return repair_mojibake(strip_escape(_text(series))).str.strip()
+    return _on_uniques(_text(series), lambda u: repair_mojibake(strip_escape(u)).str.strip()).astype(object)
 
 
 def split_list(value: str, sep: str = ",") -> list[str]:
@@ -188,6 +193,9 @@ def _numbers(text: pd.Series, decimal_comma: bool | None) -> tuple[pd.Series, pd
     t = t.where(comma, t.str.replace(",", "", regex=False))
     values = pd.to_numeric(t.where(t.str.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"), None),
                            errors="coerce").astype(float)
+    # Infinity (`1e999`) and amounts past 10^12 cannot be money or counts: they are failures,
+    # which also keeps them inside the store's int64 fixed-point range.
+    values = values.where(np.isfinite(values) & (values.abs() < 1e12))
     values = values.where(~negative, -values.abs())
     values = values.where(values != 0, 0.0)   # `-0` is zero
     failed = values.isna() & (text != "")
@@ -196,16 +204,14 @@ def _numbers(text: pd.Series, decimal_comma: bool | None) -> tuple[pd.Series, pd
 
 def parse_number(series: pd.Series, decimal_comma: bool | None = None) -> Parsed:
     """Plain numbers (quantities, stock counts): thousands separators, decimal comma, `'-1`, `--`."""
-    text = strip_escape(_text(series))
+    codes, uniques = pd.factorize(_text(series), sort=False)
+    text = strip_escape(pd.Series(uniques, dtype=object)).astype(str)
     text = text.where(~text.isin(EMPTY_TOKENS), "")
-
-    def work(u: pd.Series) -> pd.DataFrame:
-        v, f = _numbers(u.astype(str), decimal_comma)
-        return pd.DataFrame({"v": v, "f": f})
-
     if decimal_comma is None:
         decimal_comma = _decimal_comma(text.str.replace(r"[\s']", "", regex=True))
-    res = _on_uniques(text, work)
+    v_, f_ = _numbers(text, decimal_comma)
+    res = pd.DataFrame({"v": v_.to_numpy()[codes] if len(codes) else [],
+                        "f": f_.to_numpy()[codes] if len(codes) else []}, index=series.index)
     return Parsed(res["v"].astype(float), res["f"].astype(bool), "is not a number")
 
 
@@ -222,7 +228,8 @@ def parse_money(series: pd.Series, decimal_comma: bool | None = None) -> Parsed:
     Returns float amounts (use `batch.money_to_store` for the store) and, in `currency`, the ISO
     code a symbol or code in the cell implies (NA where the cell has none): eBay writes `$`, not USD.
     """
-    text = strip_escape(_text(series))
+    codes, uniques = pd.factorize(_text(series), sort=False)
+    text = strip_escape(pd.Series(uniques, dtype=object)).astype(str)
     text = text.where(~text.isin(EMPTY_TOKENS), "")
 
     def work(u: pd.Series) -> pd.DataFrame:
@@ -233,7 +240,7 @@ def parse_money(series: pd.Series, decimal_comma: bool | None = None) -> Parsed:
         bad_chars = stripped.str.contains(_NUMBER_CHARS, regex=True)
         return pd.DataFrame({"s": stripped, "c": code, "bad": bad_chars})
 
-    res = _on_uniques(text, work)
+    res = work(text)
     stripped = res["s"].astype(str)
     if decimal_comma is None:
         decimal_comma = _decimal_comma(stripped.str.replace(r"[\s']", "", regex=True))
@@ -241,8 +248,14 @@ def parse_money(series: pd.Series, decimal_comma: bool | None = None) -> Parsed:
     bad = res["bad"].astype(bool)
     values = values.where(~bad)
     failed = (failed | bad) & (text != "")
-    currency = res["c"].where(res["c"].notna(), None)
-    return Parsed(values, failed, "is not a money amount", currency=currency)
+    currency = res["c"].astype(object).where(res["c"].notna(), None)
+
+    def spread(s: pd.Series, dtype=None) -> pd.Series:
+        arr = s.to_numpy()
+        return pd.Series(arr[codes] if len(codes) else arr[:0], index=series.index, dtype=dtype)
+
+    return Parsed(spread(values, float), spread(failed, bool), "is not a money amount",
+                  currency=spread(currency, object))
 
 
 # --- dates -------------------------------------------------------------------------------------
