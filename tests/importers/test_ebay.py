@@ -5,6 +5,7 @@ Expected figures are worked out by hand from the fixture rows (see comments).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ TRANSACTIONS = "Transaction_report_Nov-05-2022_Dec-05-2022.csv"
 CLEANED = "Transaction-Report-Feb-03-2023-cleaned.csv"
 
 
+@functools.cache
 def table(name: str) -> Table:
     return read_table((FIXTURES / name).read_bytes(), name)
 

@@ -7,6 +7,7 @@ running the parser.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from pathlib import Path
 
@@ -24,8 +25,15 @@ FIXTURES = Path(__file__).parent / "fixtures" / "shopify"
 TODAY = dt.date(2026, 4, 7)
 
 
+@functools.cache
 def table(name: str) -> Table:
     return read_table((FIXTURES / name).read_bytes(), name)
+
+
+@functools.cache
+def orders_of(name: str):
+    """Parsed once per run: several tests look at the same fixture (parsers never mutate a table)."""
+    return shopify.parse_orders(table(name))
 
 
 def revenue(batch) -> dict[str, tuple[float, float, float]]:
@@ -71,7 +79,7 @@ def test_orders_totals_for_every_header_version(name, width, n_orders, n_lines, 
 
 
 def test_order_fields_come_from_the_first_row_and_total_is_not_summed():
-    batch = shopify.parse_orders(table("orders_export_75cols_za.csv"))
+    batch = orders_of("orders_export_75cols_za.csv")
     order = batch.orders.set_index("external_id").loc["#1001"]
     assert order["total"] == 760 * SCALE          # not 1520: the second row's Total is empty
     assert order["currency"] == "ZAR"
@@ -82,7 +90,7 @@ def test_order_fields_come_from_the_first_row_and_total_is_not_summed():
 
 
 def test_statuses_refunds_and_cancellations():
-    za = shopify.parse_orders(table("orders_export_75cols_za.csv")).orders.set_index("external_id")
+    za = orders_of("orders_export_75cols_za.csv").orders.set_index("external_id")
     assert za.loc["#1002", "status"] == "partially_refunded"
     assert za.loc["#1002", "refunded"] == 80 * SCALE
     assert za.loc["#1002", "discount"] == 24 * SCALE
@@ -90,26 +98,26 @@ def test_statuses_refunds_and_cancellations():
     assert za.loc["#1003", "refunded"] == 210 * SCALE
     assert za.loc["#1004", "status"] == "pending"
     assert za["customer_ref"].isna().sum() == 1               # the POS order has no e-mail
-    us = shopify.parse_orders(table("orders_export_73cols_us.csv")).orders.set_index("external_id")
+    us = orders_of("orders_export_73cols_us.csv").orders.set_index("external_id")
     assert us.loc["#2002", "status"] == "cancelled"           # voided authorisation
     assert us.loc["#2002", "customer_ref"] == "maria.g@example.com"   # e-mail case folded
 
 
 def test_line_discount_reduces_the_line_total():
-    batch = shopify.parse_orders(table("orders_export_75cols_za.csv"))
+    batch = orders_of("orders_export_75cols_za.csv")
     line = batch.lines[batch.lines["order_external_id"] == "#1002"].iloc[0]
     assert (line["quantity"], line["unit_price"], line["discount"]) == (3, 80 * SCALE, 24 * SCALE)
     assert line["line_total"] == 216 * SCALE
 
 
 def test_dst_offset_kept_per_row_and_utc_computed():
-    orders = shopify.parse_orders(table("orders_export_73cols_us.csv")).orders.set_index("external_id")
+    orders = orders_of("orders_export_73cols_us.csv").orders.set_index("external_id")
     assert orders.loc["#2004", "created_at"] == "2021-11-08T10:15:00-05:00"
     assert orders.loc["#2003", "created_at"] == "2021-11-06T23:59:59-04:00"
     # Local day stays the shop's day even when UTC has moved on.
     assert orders.loc["#2003", "order_date"] == "2021-11-06"
     assert orders.loc["#2003", "created_utc"] == "2021-11-07 03:59:59"
-    gb = shopify.parse_orders(table("orders_export_79cols_gb.csv")).orders.set_index("external_id")
+    gb = orders_of("orders_export_79cols_gb.csv").orders.set_index("external_id")
     assert gb.loc["#5103", "created_utc"] == "2026-04-05 15:06:21"   # same wall time, +0600
 
 
@@ -120,10 +128,10 @@ def test_multiline_notes_do_not_split_rows_and_zip_apostrophes_go():
     customers = batch.customers.set_index("customer_ref")
     assert json.loads(customers.loc["kate.b@example.com", "address"])["zip"] == "02108"
     assert len(customers) == 2                                 # kate ordered twice: one customer
-    gb = shopify.parse_orders(table("orders_export_79cols_gb.csv")).customers.set_index("customer_ref")
+    gb = orders_of("orders_export_79cols_gb.csv").customers.set_index("customer_ref")
     assert gb.loc["olivia.w@example.co.uk", "phone"] == "+44 7700 900123"
     assert "zip" not in json.loads(gb.loc["rahim.k@example.com", "address"])  # `-` zip is no zip
-    za = shopify.parse_orders(table("orders_export_75cols_za.csv")).customers.set_index("customer_ref")
+    za = orders_of("orders_export_75cols_za.csv").customers.set_index("customer_ref")
     assert za.loc["thandi.mokoena@example.com", "last_name"] == "Mokoena"     # trailing space gone
     assert bool(za.loc["thandi.mokoena@example.com", "accepts_marketing"]) is True
 

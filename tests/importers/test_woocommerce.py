@@ -6,6 +6,7 @@ Expected figures are worked out by hand from the fixture rows (see comments).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ ORDERS = "wc-analytics-orders-2025-03.csv"
 TODAY = dt.date(2025, 3, 12)
 
 
+@functools.cache
 def table(name: str) -> Table:
     return read_table((FIXTURES / name).read_bytes(), name)
 
