@@ -1,0 +1,100 @@
+"""Import the UCI Online Retail file into a temporary encrypted store, next to a bare pandas read.
+
+    python bench/import.py [PATH]
+
+Each side runs in its own fresh process so peak memory (ru_maxrss above the process's baseline
+after imports) is its own. Prints wall time, lines/s and peak memory side by side, the ratio, and
+where the import's time goes (read, parse, write). Target: the whole import within 10x of the
+bare `pandas.read_csv(engine="pyarrow")` of the same file.
+
+Other benchmarks can load UCI the way the app does with
+`merchant_ai.importers.pipeline.load_uci(path, store)` and then read `queries.sales_lines(store)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _bare(path: str) -> dict:
+    import pandas as pd
+
+    base = _rss_mb()
+    t0 = time.perf_counter()
+    df = pd.read_csv(path, engine="pyarrow")
+    wall = time.perf_counter() - t0
+    return {"wall": wall, "rows": len(df), "peak_mb": _rss_mb() - base}
+
+
+def _import(path: str) -> dict:
+    os.environ.setdefault("MERCHANT_AI_KDF_LOG2N", "14")   # the passphrase KDF is not part of an import
+    from merchant_ai.importers import pipeline
+    from merchant_ai.store import Store
+
+    stages: list[tuple[float, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store, _ = Store.create(Path(tmp) / "shop", "bench passphrase")
+        store.set_setting("currency", "GBP")
+        base = _rss_mb()
+        t0 = time.perf_counter()
+        data = Path(path).read_bytes()
+        result = pipeline.import_bytes(store, Path(path).name, data,
+                                       progress=lambda f, m: stages.append((time.perf_counter() - t0, m)))
+        wall = time.perf_counter() - t0
+        peak = _rss_mb() - base
+        info = store.info()
+        store.close()
+    marks = {}
+    for t, m in stages:
+        marks.setdefault(m.split(" ")[0], t)
+    return {"wall": wall, "peak_mb": peak, "orders": result.orders, "lines": result.order_lines,
+            "skipped": len(result.skipped), "revenue": result.revenue, "stored_lines": info["order_lines"],
+            "parsed_at": marks.get("backing", marks.get("customers", 0.0)), "read_at": marks.get("recognising", 0.0)}
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--phase":
+        phase, path = sys.argv[2], sys.argv[3]
+        print(json.dumps(_bare(path) if phase == "bare" else _import(path)))
+        return
+    from _uci import path_from_argv
+
+    path = str(path_from_argv())
+    import gzip
+
+    with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as fh:
+        n_lines = sum(1 for _ in fh) - 1
+
+    def run(phase: str) -> dict:
+        out = subprocess.run([sys.executable, __file__, "--phase", phase, path], capture_output=True, text=True,
+                             check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    bare = run("bare")
+    imp = run("import")
+    print(f"file: {path} ({n_lines:,} data lines)")
+    print(f"{'':24}{'wall s':>10}{'lines/s':>14}{'peak MB':>10}")
+    print(f"{'bare pandas pyarrow read':24}{bare['wall']:>10.2f}{n_lines / bare['wall']:>14,.0f}{bare['peak_mb']:>10.0f}")
+    print(f"{'full import (encrypted)':24}{imp['wall']:>10.2f}{n_lines / imp['wall']:>14,.0f}{imp['peak_mb']:>10.0f}")
+    print(f"ratio import / bare read: {imp['wall'] / bare['wall']:.1f}x (target <= 10x)")
+    print(f"import stages: read {imp['read_at']:.2f} s, parsed {imp['parsed_at']:.2f} s, "
+          f"written {imp['wall']:.2f} s (cumulative)")
+    print(f"imported {imp['orders']:,} orders, {imp['lines']:,} lines ({imp['stored_lines']:,} stored), "
+          f"{imp['skipped']:,} rows skipped; revenue {imp['revenue']}")
+
+
+if __name__ == "__main__":
+    main()
