@@ -1,0 +1,157 @@
+"""Task-level entry points the CLI and GUI jobs call: load frames, fit, cache, shape the answer.
+
+These are where `progress(fraction, message)` and `cancel() -> bool` hooks live (the estimators
+only accept a `Monitor`). Results are cached in the store's `model_cache` keyed by data version and
+parameters, so reopening a tab after no import costs a lookup, not a refit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from merchant_ai.analytics.forecast import Forecaster, Monitor
+from merchant_ai.analytics.stock_policy import StockPolicy
+from merchant_ai.store import forecast_inputs as fi
+from merchant_ai.store import queries
+from merchant_ai.store.store import Store
+
+Progress = Callable[[float, str], None] | None
+Cancel = Callable[[], bool] | None
+
+
+def resolve_as_of(store: Store, as_of: dt.date | str | None) -> dt.date:
+    """The given day, else the last order day in the store, else today."""
+    if as_of is not None:
+        return as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+    return fi.last_order_day(store) or dt.date.today()
+
+
+def _scaled(progress: Progress, lo: float, hi: float) -> Progress:
+    if progress is None:
+        return None
+    return lambda f, m: progress(lo + (hi - lo) * f, m)
+
+
+def run_forecast(store: Store, *, level: str = "sku", freq: str = "W", horizon: int = 12,
+                 as_of: dt.date | str | None = None, skus: list[str] | None = None, measure: str = "units",
+                 progress: Progress = None, cancel: Cancel = None, use_cache: bool = True) -> dict[str, Any]:
+    """Forecast every series of a level; the answer has the CLI contract's shape.
+
+    The shop level gives two series (units and revenue). `skus` only filters the answer: the
+    models are fitted on all SKUs (the global model and per-class calibration learn across them).
+    """
+    day = resolve_as_of(store, as_of)
+    week_start = fi.setting(store, "week_start").lower()
+    measures = ["units", "revenue"] if level == "shop" else [measure]
+    params = {"level": level, "freq": freq, "horizon": horizon, "as_of": day.isoformat(),
+              "week_start": week_start, "measures": measures}
+    answer = fi.cache_get(store, "forecast", params) if use_cache else None
+    cached = answer is not None
+    if answer is None:
+        mon = Monitor(progress, cancel)
+        mon.step(0.0, "loading sales")
+        sales = queries.sales_lines(store, day)
+        inventory = queries.inventory_history(store, day) if level == "sku" else None
+        series, summary = [], []
+        for k, ms in enumerate(measures):
+            lo, hi = 0.05 + 0.9 * k / len(measures), 0.05 + 0.9 * (k + 1) / len(measures)
+            model = Forecaster(level=level, freq=freq, horizon=horizon, measure=ms, week_start=week_start)
+            model.fit(sales, day, inventory_history=inventory, monitor=Monitor(_scaled(progress, lo, hi), cancel))
+            series.extend(model.to_dict())
+            summary.append(backtest_summary(model))
+        answer = {"as_of": day.isoformat(), "freq": freq, "horizon": horizon, "level": level,
+                  "week_start": week_start, "series": series, "backtest": summary}
+        if use_cache:
+            fi.cache_put(store, "forecast", params, answer)
+    if skus:
+        wanted = set(skus)
+        answer = {**answer, "series": [s for s in answer["series"] if s["key"] in wanted]}
+        missing = sorted(wanted - {s["key"] for s in answer["series"]})
+        if missing:
+            answer["unknown_keys"] = missing
+    if progress:
+        progress(1.0, "done")
+    return {**answer, "cached": cached}
+
+
+def backtest_summary(model: Forecaster) -> dict[str, Any]:
+    """Across series: mean backtest MASE of the selection vs naive, model mix, interval coverage."""
+    sel, nv = model.backtest_mase_, model.naive_mase_
+    both = np.isfinite(sel) & np.isfinite(nv)
+    models, counts = np.unique(model.model_.astype(str), return_counts=True) if len(model.model_) else ([], [])
+    return {"measure": model.measure, "series": int(model.panel_.n),
+            "mean_mase": float(np.mean(sel[both])) if both.any() else None,
+            "naive_mean_mase": float(np.mean(nv[both])) if both.any() else None,
+            "coverage80": model.coverage_.get("coverage80"), "coverage95": model.coverage_.get("coverage95"),
+            "coverage_points": model.coverage_.get("points", 0),
+            "models": {str(m): int(c) for m, c in zip(models, counts, strict=True)}}
+
+
+def fit_stock(store: Store, as_of: dt.date | str | None = None, progress: Progress = None,
+              cancel: Cancel = None) -> tuple[StockPolicy, Forecaster]:
+    """The fitted policy and the SKU forecaster behind it (for the tab's chart and backtest)."""
+    day = resolve_as_of(store, as_of)
+    mon = Monitor(progress, cancel)
+    mon.step(0.0, "loading stock and sales")
+    sales = queries.sales_lines(store, day)
+    products = queries.products(store)
+    on_hand = queries.inventory_on_hand(store, day)
+    pos = queries.open_purchase_orders(store)
+    inventory = queries.inventory_history(store, day)
+    lead = fi.float_setting(store, "default_lead_time_days")
+    cycle = fi.float_setting(store, "default_order_cycle_days")
+    longest = max([lead + cycle] + [float(v) + cycle for v in products["lead_time_days"].dropna()])
+    horizon = max(12, int(math.ceil(longest / 7)) + 2)
+    forecaster = Forecaster(level="sku", freq="W", horizon=horizon,
+                            week_start=fi.setting(store, "week_start").lower())
+    forecaster.fit(sales, day, inventory_history=inventory, monitor=Monitor(_scaled(progress, 0.05, 0.9), cancel))
+    mon.step(0.92, "stock policy")
+    policy = StockPolicy(service_level=fi.float_setting(store, "default_service_level"),
+                         default_lead_time_days=lead, default_order_cycle_days=cycle)
+    policy.fit(sales, day, forecaster, on_hand, pos, products)
+    return policy, forecaster
+
+
+def run_stock(store: Store, as_of: dt.date | str | None = None, progress: Progress = None,
+              cancel: Cancel = None, use_cache: bool = True) -> dict[str, Any]:
+    """Stock alerts in the CLI contract's shape, plus supplier PO suggestions."""
+    day = resolve_as_of(store, as_of)
+    params = {"as_of": day.isoformat(), "lead": fi.setting(store, "default_lead_time_days"),
+              "service": fi.setting(store, "default_service_level"),
+              "cycle": fi.setting(store, "default_order_cycle_days"), "week_start": fi.setting(store, "week_start")}
+    answer = fi.cache_get(store, "stock", params) if use_cache else None
+    cached = answer is not None
+    if answer is None:
+        policy, _ = fit_stock(store, day, progress, cancel)
+        answer = {"as_of": day.isoformat(), "items": _records(policy.items_),
+                  "purchase_orders": _records(policy.purchase_orders_),
+                  "service_level": policy.service_level}
+        if use_cache:
+            fi.cache_put(store, "stock", params, answer)
+    if progress:
+        progress(1.0, "done")
+    return {**answer, "cached": cached}
+
+
+def _records(frame) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.to_dict("records"):
+        clean = {}
+        for k, v in row.items():
+            if v is None or (not isinstance(v, (str, bytes, list, dict)) and bool(pd.isna(v))):
+                v = None
+            elif isinstance(v, (dt.date, dt.datetime)):
+                v = v.isoformat()[:10]
+            elif isinstance(v, float) and not math.isfinite(v):
+                v = None
+            elif hasattr(v, "item"):
+                v = v.item()
+            clean[k] = v
+        out.append(clean)
+    return out

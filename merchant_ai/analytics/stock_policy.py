@@ -1,0 +1,249 @@
+"""Stock alerts and order suggestions driven by the forecast path and its measured error.
+
+The velocity rule of common tools (units/day x days) ignores trend, season and how wrong the
+forecast usually is. Here the projected stock walks the daily forecast path (with incoming
+purchase orders landing on their dates), safety stock comes from the backtest error of the
+chosen model summed over the lead time at the target service level, and the order quantity tops
+the inventory position up to the demand over lead time + order cycle, rounded to MOQ/case pack.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from merchant_ai.analytics.forecast import Forecaster
+
+STATUSES = ("order_now", "order_soon", "ok", "overstock", "dead_stock", "no_stock_data")
+_RANK = {"order_now": 0, "order_soon": 1, "overstock": 2, "dead_stock": 3, "ok": 4, "no_stock_data": 5}
+PERIOD_DAYS = {"D": 1, "W": 7, "M": 30.4375}
+
+
+def daily_path(forecaster: Forecaster, as_of: pd.Timestamp, days: int) -> np.ndarray:
+    """(n, days) expected demand for days as_of+1 .. as_of+days, from the forecast periods.
+
+    Beyond the horizon the mean of the last four forecast periods carries on.
+    """
+    f = forecaster.forecast_
+    n, h = f.shape
+    per = PERIOD_DAYS[forecaster.freq]
+    out = np.zeros((n, days))
+    if h == 0 or n == 0:
+        return out
+    first = forecaster.future_[0]
+    day = as_of + pd.to_timedelta(np.arange(1, days + 1), unit="D")
+    if forecaster.freq == "M":
+        idx = (day.year - first.year) * 12 + (day.month - first.month)
+        lengths = day.days_in_month.to_numpy().astype(float)
+    else:
+        idx = ((day - first).days // int(per))
+        lengths = np.full(days, per)
+    idx = np.asarray(idx)
+    tail = f[:, max(0, h - 4):].mean(axis=1)
+    inside = (idx >= 0) & (idx < h)
+    out[:, inside] = f[:, idx[inside]] / lengths[inside]
+    out[:, idx >= h] = (tail[:, None] / lengths[None, idx >= h])
+    return out
+
+
+def round_order(qty: float, moq: float | None, case_pack: float | None) -> float:
+    """Up to the minimum order, then up to whole cases; zero stays zero."""
+    if qty <= 0:
+        return 0.0
+    if moq and moq > 0:
+        qty = max(qty, moq)
+    if case_pack and case_pack > 0:
+        qty = math.ceil(qty / case_pack - 1e-9) * case_pack
+    return float(math.ceil(qty - 1e-9))
+
+
+class StockPolicy:
+    """Per-SKU cover, stockout date, safety stock, reorder point, order quantity and status."""
+
+    def __init__(self, service_level: float = 0.95, default_lead_time_days: float = 14.0,
+                 default_order_cycle_days: float = 14.0, overstock_days: float = 180.0,
+                 dead_stock_days: int = 90, soon_days: int = 7, projection_days: int = 365) -> None:
+        self.service_level = service_level
+        self.default_lead_time_days = default_lead_time_days
+        self.default_order_cycle_days = default_order_cycle_days
+        self.overstock_days = overstock_days
+        self.dead_stock_days = dead_stock_days
+        self.soon_days = soon_days
+        self.projection_days = projection_days
+
+    def fit(self, sales: pd.DataFrame, as_of: dt.date | str, forecaster: Forecaster, on_hand: pd.DataFrame,
+            purchase_orders: pd.DataFrame | None = None, products: pd.DataFrame | None = None) -> StockPolicy:
+        """`forecaster` is fitted at SKU level with the same `as_of`; frames as in store.queries."""
+        if not 0.5 <= self.service_level < 1:
+            raise ValueError("service_level must be in [0.5, 1)")
+        as_of = pd.Timestamp(as_of).normalize()
+        self.as_of_ = as_of
+        sales = sales[pd.to_datetime(sales["order_date"]) <= as_of] if len(sales) else sales
+        keys = list(forecaster.panel_.keys)
+        pos = {k: i for i, k in enumerate(keys)}
+        prod = products.set_index("sku") if products is not None and len(products) else pd.DataFrame()
+        counted = on_hand.set_index(on_hand["sku"].astype(str)) if len(on_hand) else pd.DataFrame()
+        skus = sorted(set(keys) | set(counted.index) | (set(prod.index) if len(prod) else set()))
+        H = self.projection_days
+        path = daily_path(forecaster, as_of, H)
+        z = float(norm.ppf(self.service_level))
+
+        last_sale = (sales.groupby(sales["sku"].astype(str))["order_date"].max() if len(sales)
+                     else pd.Series(dtype="datetime64[ns]"))
+        po = purchase_orders if purchase_orders is not None else pd.DataFrame(columns=["sku", "quantity", "expected_at"])
+        po_by_sku = {str(k): g for k, g in po.groupby(po["sku"].astype(str))} if len(po) else {}
+
+        def setting(sku: str, col: str, default: float | None) -> float | None:
+            if len(prod) and sku in prod.index and col in prod.columns:
+                v = prod.at[sku, col]
+                if v is not None and not (isinstance(v, float) and math.isnan(v)):
+                    return float(v)
+            return default
+
+        lead = np.array([setting(s, "lead_time_days", self.default_lead_time_days) for s in skus])
+        cycle = np.array([setting(s, "order_cycle_days", self.default_order_cycle_days) for s in skus])
+        rows = np.array([pos.get(s, -1) for s in skus])
+        per = PERIOD_DAYS[forecaster.freq]
+        sig_l = np.full(len(skus), np.nan)
+        sig_lr = np.full(len(skus), np.nan)
+        if forecaster.panel_.n:
+            all_l = np.full(forecaster.panel_.n, np.nan)
+            all_lr = np.full(forecaster.panel_.n, np.nan)
+            have = rows >= 0
+            all_l[rows[have]] = lead[have] / per
+            all_lr[rows[have]] = (lead[have] + cycle[have]) / per
+            sl = forecaster.lead_time_sigma(np.nan_to_num(all_l))
+            slr = forecaster.lead_time_sigma(np.nan_to_num(all_lr))
+            sig_l[have], sig_lr[have] = sl[rows[have]], slr[rows[have]]
+
+        items = []
+        for j, sku in enumerate(skus):
+            i = rows[j]
+            demand = path[i] if i >= 0 else np.zeros(H)
+            L, R = float(lead[j]), float(cycle[j])
+            unit_cost = setting(sku, "unit_cost", None)
+            item = {"sku": sku, "title": setting_text(prod, sku, "title"), "supplier": setting_text(prod, sku, "supplier"),
+                    "lead_time_days": L, "order_cycle_days": R, "moq": setting(sku, "moq", None),
+                    "case_pack": setting(sku, "case_pack", None), "unit_cost": unit_cost,
+                    "model": str(forecaster.model_[i]) if i >= 0 else None,
+                    "forecast_per_day": float(demand[:28].mean())}
+            if not len(counted) or sku not in counted.index:
+                items.append({**item, "status": "no_stock_data", "on_hand": None, "days_of_cover": None,
+                              "stockout_date": None, "safety_stock": None, "reorder_point": None,
+                              "suggested_qty": None, "order_by": None, "incoming": 0.0})
+                continue
+            count_row = counted.loc[sku]
+            count_day = pd.Timestamp(str(count_row["counted_at"])[:10])
+            sold_since = 0.0
+            if len(sales):
+                m = (sales["sku"].astype(str) == sku) & (pd.to_datetime(sales["order_date"]) > count_day)
+                sold_since = float(sales.loc[m, "net_quantity"].sum())
+            stock_now = float(count_row["on_hand"] or 0.0) - sold_since
+            arrivals = np.zeros(H)
+            incoming = 0.0
+            for _, p in po_by_sku.get(sku, pd.DataFrame()).iterrows():
+                when = pd.Timestamp(p["expected_at"]) if p["expected_at"] else as_of + pd.Timedelta(days=L)
+                d = int(np.clip((when.normalize() - as_of).days, 1, H)) - 1
+                arrivals[d] += float(p["quantity"])
+                incoming += float(p["quantity"])
+            projected = max(stock_now, 0.0) + np.cumsum(arrivals) - np.cumsum(demand)
+            out_days = np.flatnonzero(projected <= 0)
+            stockout_day = 0 if stock_now <= 0 else (int(out_days[0]) + 1 if len(out_days) else None)
+            Ld, LRd = int(math.ceil(L)), int(math.ceil(L + R))
+            fallback = math.sqrt(max(L, 1) / per) * float(forecaster.scale_[i]) if i >= 0 else 0.0
+            s_l = sig_l[j] if np.isfinite(sig_l[j]) else fallback
+            s_lr = sig_lr[j] if np.isfinite(sig_lr[j]) else fallback * math.sqrt((L + R) / max(L, 1))
+            safety = z * s_l
+            rop = float(demand[:Ld].sum()) + safety
+            up_to = float(demand[:LRd].sum()) + z * s_lr
+            position = stock_now + incoming
+            qty = round_order(up_to - position, item["moq"], item["case_pack"])
+            below = np.flatnonzero(projected <= safety)
+            order_by = (as_of + pd.Timedelta(days=int(below[0]) + 1 - Ld)) if len(below) else None
+            last = last_sale.get(sku)
+            idle_days = (as_of - pd.Timestamp(last)).days if last is not None and pd.notna(last) else None
+            demand_total = float(demand.sum())
+            if stock_now > 0 and (idle_days is None or idle_days >= self.dead_stock_days):
+                status = "dead_stock"
+            elif position <= rop or (order_by is not None and order_by <= as_of) or \
+                    (stockout_day is not None and stockout_day <= L):
+                status = "order_now"
+            elif order_by is not None and (order_by - as_of).days <= self.soon_days:
+                status = "order_soon"
+            elif stockout_day is None and stock_now > 0 and (demand_total <= 0 or H > self.overstock_days) or \
+                    (stockout_day is not None and stockout_day > self.overstock_days):
+                status = "overstock"
+            else:
+                status = "ok"
+            cover = None if stockout_day is None and demand_total <= 0 else (
+                float(stockout_day) if stockout_day is not None else float(H))
+            items.append({**item, "status": status, "on_hand": stock_now, "counted_on": count_day.date(),
+                          "incoming": incoming, "days_of_cover": cover,
+                          "stockout_date": (as_of + pd.Timedelta(days=stockout_day)).date()
+                          if stockout_day is not None else None,
+                          "stockout_before_arrival": bool(stockout_day is not None and stockout_day <= L),
+                          "safety_stock": safety, "reorder_point": rop, "order_up_to": up_to,
+                          "suggested_qty": qty if status in ("order_now", "order_soon") else 0.0,
+                          "order_by": order_by.date() if order_by is not None else None,
+                          "days_since_sale": idle_days,
+                          "cash_tied_up": stock_now * unit_cost if status == "dead_stock" and unit_cost is not None
+                          else None})
+        frame = pd.DataFrame(items)
+        if len(frame):
+            frame["_rank"] = frame["status"].map(_RANK) - frame.get("stockout_before_arrival", False).fillna(False) * 0.5
+            frame["_when"] = pd.to_datetime(frame["order_by"]).fillna(pd.Timestamp.max.normalize())
+            frame = frame.sort_values(["_rank", "_when", "sku"]).drop(columns=["_rank", "_when"]).reset_index(drop=True)
+        self.items_ = frame
+        self.purchase_orders_ = po_suggestions(frame)
+        return self
+
+    def to_dict(self) -> dict:
+        return {"as_of": self.as_of_.date().isoformat(), "items": self.items_.to_dict("records")}
+
+
+def setting_text(prod: pd.DataFrame, sku: str, col: str) -> str | None:
+    if len(prod) and sku in prod.index and col in prod.columns:
+        v = prod.at[sku, col]
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+    return None
+
+
+def po_suggestions(items: pd.DataFrame) -> pd.DataFrame:
+    """Order lines to place now or this week, grouped by supplier (biggest spend first)."""
+    cols = ["supplier", "sku", "title", "quantity", "unit_cost", "line_cost", "order_by", "status"]
+    if items.empty or "suggested_qty" not in items:
+        return pd.DataFrame(columns=cols)
+    sel = items[(items["suggested_qty"].fillna(0) > 0) & items["status"].isin(["order_now", "order_soon"])]
+    out = pd.DataFrame({"supplier": sel["supplier"].fillna("(no supplier)"), "sku": sel["sku"],
+                        "title": sel["title"], "quantity": sel["suggested_qty"], "unit_cost": sel["unit_cost"],
+                        "line_cost": sel["suggested_qty"] * sel["unit_cost"].astype(float),
+                        "order_by": sel["order_by"], "status": sel["status"]})
+    spend = out.groupby("supplier")["line_cost"].transform(lambda s: s.fillna(0).sum())
+    return out.assign(_s=spend).sort_values(["_s", "supplier", "order_by", "sku"], ascending=[False, True, True, True]) \
+        .drop(columns="_s").reset_index(drop=True)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Spreadsheet formula injection guard: text starting like a formula is quoted with '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """CSV text safe to open in Excel/LibreOffice (no cell is evaluated as a formula)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([safe_cell(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        writer.writerow([safe_cell(v) for v in row])
+    return buf.getvalue()
