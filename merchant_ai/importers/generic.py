@@ -279,7 +279,7 @@ def _matching(series: pd.Series, pattern: re.Pattern) -> pd.Series:
 
 
 def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
-    sku = frame["sku"].astype(object).str.upper()
+    sku = frame["sku"].str.upper()
     title = frame["title"]
     postage = sku.isin(_POSTAGE_CODES) | _matching(title, _POSTAGE_TITLES)
     discount = sku.isin(_DISCOUNT_CODES) | _matching(title, _DISCOUNT_TITLES)
@@ -309,7 +309,9 @@ def _match_returns(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
     if not is_return.any():
         return frame
     ret = frame[is_return & (frame["customer"] != "") & (frame["sku"] != "")]
-    sales = frame[~is_return & (frame["kind"] == "goods") & (frame["customer"] != "") & (frame["quantity"] > 0)]
+    # Only sales to customers who returned something can match: filter before building keys.
+    sales = frame[~is_return & (frame["kind"] == "goods") & (frame["quantity"] > 0)
+                  & frame["customer"].isin(pd.unique(ret["customer"]))]
     matched_rows: list[int] = []
     if not ret.empty and not sales.empty:
         key = lambda f: f["customer"] + "\x1f" + f["sku"]  # noqa: E731
@@ -343,8 +345,9 @@ def _build(frame: pd.DataFrame, batch: ImportBatch) -> None:
     if frame.empty:
         return
     goods = frame[frame["kind"] == "goods"]
-    by_order = frame.groupby("order", sort=False)
-    first = by_order.first()
+    # Order-level fields repeat on every row of an order: the first row of each order holds them.
+    first = frame.drop_duplicates("order")[["order", "created_at", "created_utc", "order_date", "currency",
+                                           "customer", "status"]].set_index("order")
     ship = frame["line_total"].where(frame["kind"] == "shipping", 0.0).groupby(frame["order"], sort=False).sum()
     disc = (-frame["line_total"].where(frame["kind"] == "discount", 0.0)).groupby(frame["order"], sort=False).sum()
     gross = goods["line_total"].groupby(goods["order"], sort=False).sum().reindex(first.index, fill_value=0.0)
