@@ -35,8 +35,9 @@ class DemoHistory:
     # One row per order: channel, external_id, created_local (naive local), utc_offset ('-0500'),
     # created_utc, order_date, customer, status, money in currency units (floats with 2 decimals).
     orders: pd.DataFrame
-    # One row per order line: order_id, line_no, sku, quantity, unit_price, compare_at, line_total,
-    # refunded_qty, role (primary | complement | extra).
+    # One row per order line: order_id, line_no, line_key, sku, quantity, unit_price, compare_at,
+    # discount (its share of the order's code), line_total (net of it), tax, refunded_qty,
+    # role (primary | complement | extra).
     lines: pd.DataFrame
     promotions: pd.DataFrame           # parent_sku, start, end, discount (0.2 = 20% off), kind
     stockouts: pd.DataFrame            # sku, start, end (inclusive), days, lost_units
@@ -76,7 +77,6 @@ class DemoHistory:
         o = o[o["status"] != "cancelled"]
         df = self.lines.merge(o, on="order_id", how="inner", suffixes=("", "_order"))
         df = df.merge(self.products[["sku", "title", "category", "unit_cost"]], on="sku", how="left")
-        df["discount"] = 0.0
         df["revenue"] = df["line_total"]
         line_refund = df["refunded_qty"] * df["unit_price"]
         order_rev = df.groupby("order_id")["revenue"].transform("sum")

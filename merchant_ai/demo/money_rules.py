@@ -58,6 +58,11 @@ def price_orders(rng: np.random.Generator, events: pd.DataFrame, lines: pd.DataF
     code[cyber], pct[cyber] = "CYBER15", 0.15
     code[thanks], pct[thanks] = "THANKYOU10", 0.10
     discount = np.round(items * pct).astype(np.int64)
+    # Shopify and Etsy spread an order's code over its lines by value; the first line takes the cents left.
+    line_disc = np.floor(discount[l_ord] * total_c / np.maximum(items[l_ord], 1)).astype(np.int64)
+    first_line = np.r_[0, np.flatnonzero(np.diff(l_ord)) + 1]
+    left = discount - np.bincount(l_ord, weights=line_disc, minlength=n).astype(np.int64)
+    line_disc[first_line] += left[l_ord[first_line]]
     net_items = items - discount
     shipping = np.select([ch == 0, ch == 1], [np.where(net_items < 5000, 595, 0), np.where(net_items < 3500, 495, 0)],
                          np.where(rng.random(n) < 0.2, 399, 0)).astype(np.int64)
@@ -134,7 +139,8 @@ def price_orders(rng: np.random.Generator, events: pd.DataFrame, lines: pd.DataF
         "quantity": qty.astype(float),
         "unit_price": unit_c / 100,
         "compare_at": compare_at,
-        "line_total": total_c / 100,
+        "discount": line_disc / 100,
+        "line_total": (total_c - line_disc) / 100,
         "tax": line_tax / 100,
         "refunded_qty": refunded_qty.astype(float),
         "role": np.array(["primary", "complement", "extra"])[lines["role"].to_numpy()],
