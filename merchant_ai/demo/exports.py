@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -436,14 +437,20 @@ def amazon_all_orders(h: DemoHistory) -> bytes:
     return _csv(AMAZON_ALL_ORDERS_HEADER, frame, delimiter="\t")
 
 
-def export_files(h: DemoHistory, *, etsy_orders_file: bool = True) -> list[tuple[str, bytes]]:
+class ExportFile(NamedTuple):
+    name: str
+    format: str       # the importer format it is (`merchant-ai formats` names)
+    data: bytes
+
+
+def export_files(h: DemoHistory, *, etsy_orders_file: bool = True) -> list[ExportFile]:
     """Every export in import order: catalogue and stock first, then the channels' orders."""
     start, end = h.start.strftime("%Y%m%d"), h.end.strftime("%Y%m%d")
-    files = [("products_export_1.csv", shopify_products(h)), ("inventory_export_1.csv", shopify_inventory(h)),
-             ("orders_export_1.csv", shopify_orders(h))]
-    files += list(etsy_order_items(h).items())
+    files = [ExportFile("products_export_1.csv", "shopify-products", shopify_products(h)),
+             ExportFile("inventory_export_1.csv", "shopify-inventory", shopify_inventory(h)),
+             ExportFile("orders_export_1.csv", "shopify-orders", shopify_orders(h))]
+    files += [ExportFile(n, "etsy-order-items", d) for n, d in etsy_order_items(h).items()]
     if etsy_orders_file:
-        files += list(etsy_orders(h).items())
-    files.append((f"All_Orders_Report_{start}-{end}.txt", amazon_all_orders(h)))
+        files += [ExportFile(n, "etsy-orders", d) for n, d in etsy_orders(h).items()]
+    files.append(ExportFile(f"All_Orders_Report_{start}-{end}.txt", "amazon-all-orders", amazon_all_orders(h)))
     return files
-

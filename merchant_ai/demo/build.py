@@ -1,0 +1,101 @@
+"""Build the demo shop into a store the way a real shop gets filled: by importing export files.
+
+The simulated history is written as the platforms' own export files (in memory) and each goes
+through `importers.pipeline.import_bytes`, so the demo exercises exactly the path a merchant's
+files take. What no export carries is then set directly: suppliers with lead times, MOQs and
+case packs (there is no supplier export format), each product's supplier, and the shop settings.
+Building again into the same shop re-imports the same keyed rows, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+from merchant_ai.demo.exports import export_files
+from merchant_ai.demo.generator import generate
+from merchant_ai.demo.history import DemoHistory
+from merchant_ai.importers.pipeline import import_bytes
+from merchant_ai.importers.writer import ImportCancelled
+from merchant_ai.store import Store
+
+Progress = Callable[[float, str], None]
+Cancel = Callable[[], bool]
+DEMO_SETTINGS = {"currency": "USD", "week_start": "monday", "timezone": "America/New_York",
+                 "default_lead_time_days": "21", "default_service_level": "0.95"}
+
+
+def build_demo(store: Store, *, seed: int = 7, end_date: dt.date | None = None, progress: Progress | None = None,
+               cancel: Cancel | None = None, n_skus: int = 250, days: int = 730,
+               history: DemoHistory | None = None) -> dict:
+    """Generate the demo shop, import its exports into `store`, set suppliers and settings.
+
+    Returns counts: per file what the importer stored, the totals, and the generator's expected
+    counts (`expected`) so a caller can check nothing was lost or doubled. `history` skips the
+    generation step when the caller already has one (tests, benchmarks).
+    """
+    step = progress or (lambda f, m: None)
+    started = time.perf_counter()
+
+    def check() -> None:
+        if cancel is not None and cancel():
+            raise ImportCancelled("Demo build cancelled; the files imported so far stay (each was complete).")
+
+    step(0.0, "simulating two years of Hearth & Thread")
+    h = history or generate(seed, end_date, n_skus=n_skus, days=days)
+    check()
+    step(0.1, "writing the shop's export files")
+    files = export_files(h)
+    # Settings first, so imports see the shop's currency.
+    for key, value in {"shop_name": h.shop_name, **DEMO_SETTINGS}.items():
+        store.set_setting(key, value)
+    imported = []
+    for i, (name, fmt, data) in enumerate(files):
+        check()
+        lo, hi = 0.15 + 0.8 * i / len(files), 0.15 + 0.8 * (i + 1) / len(files)
+        # The format is named (as `--format` would) because the demo knows what it wrote;
+        # detection of these same files is covered by tests/demo. One backup, before the first file.
+        result = import_bytes(store, name, data, format=fmt, cancel=cancel, backup=(i == 0),
+                              progress=lambda f, m, lo=lo, hi=hi: step(lo + (hi - lo) * f, m))
+        imported.append({"file": name, "format": result.format, "orders": result.orders,
+                         "order_lines": result.order_lines, "products": result.products,
+                         "customers": result.customers})
+    check()
+    step(0.96, "setting suppliers, lead times and pack sizes")
+    suppliers = _set_suppliers(store, h)
+    store.set_setting("demo", f"seed={h.seed};end={h.end.isoformat()}")
+    store.bump_data_version()
+    info = store.info()
+    step(1.0, "demo shop ready")
+    return {
+        "seed": h.seed, "start": h.start.isoformat(), "end": h.end.isoformat(), "files": imported,
+        "orders": info["orders"], "order_lines": info["order_lines"], "products": info["products"],
+        "customers": info["customers"], "channels": info["channels"], "suppliers": suppliers,
+        "expected": h.expected_counts(), "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def _set_suppliers(store: Store, h: DemoHistory) -> int:
+    """Suppliers and each product's supplier, in one transaction (idempotent upserts).
+
+    Also drops the products export's location-less stock totals where the inventory export gave
+    the same SKU per location on the same day: both files report the same units, and the
+    store's on-hand sums over locations, so keeping both would count the stock twice.
+    """
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO suppliers(name, lead_time_days, moq, case_pack) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET lead_time_days = excluded.lead_time_days, moq = excluded.moq, "
+            "case_pack = excluded.case_pack",
+            [(r.supplier, float(r.lead_time_days), float(r.moq), float(r.case_pack)) for r in h.suppliers.itertuples()])
+        ids = dict(conn.execute("SELECT name, id FROM suppliers").fetchall())
+        conn.executemany("UPDATE products SET supplier_id = ? WHERE sku = ?",
+                         [(ids[s], sku) for sku, s in zip(h.products["sku"], h.products["supplier"], strict=True)])
+        conn.execute("""
+            DELETE FROM inventory_levels
+            WHERE location = '' AND EXISTS (
+                SELECT 1 FROM inventory_levels other
+                WHERE other.sku = inventory_levels.sku AND other.as_of = inventory_levels.as_of
+                  AND other.location != '')""")
+    return len(ids)
