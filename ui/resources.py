@@ -1,0 +1,36 @@
+"""Where the app's stylesheet and icons live, and applying them to the QApplication.
+
+They sit in the repository's `resources/` folder (next to `ui/`), so the packaged app and a
+source checkout find them the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent / "resources"
+
+
+def resource(*parts: str) -> Path:
+    return ROOT.joinpath(*parts)
+
+
+def icon_path() -> Path:
+    return resource("icons", "merchant-ai.svg")
+
+
+def stylesheet() -> str:
+    """The app's .qss, or '' if missing (the app still works with Qt's default look)."""
+    try:
+        return resource("style.qss").read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def apply_look(app) -> None:
+    """Fusion style + our stylesheet + window icon: the same look on every OS and under Xvfb."""
+    from PySide6.QtGui import QIcon
+
+    app.setStyle("Fusion")
+    app.setStyleSheet(stylesheet())
+    app.setWindowIcon(QIcon(str(icon_path())))
