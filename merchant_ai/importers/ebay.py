@@ -262,9 +262,9 @@ def parse_transactions(table: Table) -> ImportBatch:
     is_order = (kind == "order").to_numpy()
     is_refund = (kind == "refund").to_numpy()
     is_fee = kind.isin(["shipping label", "other fee"]).to_numpy()
-    for pos in np.flatnonzero(~(is_order | is_refund | is_fee)):
-        reason = _SKIPPED_TYPES.get(kind.iat[pos], f"transaction type {text['type'].iat[pos]!r} is not a sale "
-                                                   "or a fee")
+    other = np.flatnonzero(~(is_order | is_refund | is_fee))
+    for pos, low, shown in zip(other, kind.to_numpy()[other], text["type"].to_numpy()[other], strict=True):
+        reason = _SKIPPED_TYPES.get(low, f"transaction type {shown!r} is not a sale or a fee")
         batch.skipped.append({"line": _line(table, pos), "reason": reason})
     used = is_order | is_refund | is_fee
     no_order = (is_order | is_refund) & order_no.eq("").to_numpy()
@@ -362,17 +362,21 @@ def _sales(batch: ImportBatch, table: Table, text: dict[str, pd.Series], is_orde
     # A refund row naming the line and quantity, for the line's whole value, returns those units;
     # a partial money refund stays order-level (refunded amount only).
     unit = lines["subtotal"] / lines["qty"].replace(0, np.nan)
-    refund_qty = pd.Series(0.0, index=lines.index)
+    refund_qty = np.zeros(len(lines))
     if len(refund_pos):
-        r_qty = v.parse_quantity(text["quantity"]).values.iloc[refund_pos].abs()
-        r_sub = amounts["subtotal"].iloc[refund_pos].abs()
         r_key = text["transaction"].iloc[refund_pos]
-        whole = r_key.ne("").to_numpy() & r_qty.notna().to_numpy()
-        by_txn = pd.DataFrame({"txn": r_key.to_numpy(), "qty": r_qty.to_numpy(), "sub": r_sub.to_numpy()})[whole]
-        for txn, grp in by_txn.groupby("txn"):
-            match = lines.index[lines["transaction"] == txn]
-            if len(match) and np.isclose(grp["sub"].sum(), grp["qty"].sum() * unit[match[0]]):
-                refund_qty[match[0]] = min(grp["qty"].sum(), lines.at[match[0], "qty"])
+        refunds = pd.DataFrame({"transaction": r_key.to_numpy(),
+                                "r_qty": qty.values.iloc[refund_pos].abs().to_numpy(),
+                                "r_sub": amounts["subtotal"].iloc[refund_pos].abs().to_numpy()})
+        refunds = refunds[r_key.ne("").to_numpy() & refunds["r_qty"].notna().to_numpy()]
+        refunds = refunds.groupby("transaction", as_index=False)[["r_qty", "r_sub"]].sum()
+        first_line = pd.DataFrame({"transaction": lines["transaction"], "line": np.arange(len(lines)),
+                                   "unit": unit.to_numpy(), "qty": lines["qty"].to_numpy()})
+        first_line = first_line[first_line["transaction"] != ""].drop_duplicates("transaction")
+        match = refunds.merge(first_line, on="transaction")
+        whole = np.isclose(match["r_sub"], match["r_qty"] * match["unit"])
+        match = match[whole]
+        refund_qty[match["line"].to_numpy()] = np.minimum(match["r_qty"], match["qty"]).to_numpy()
     key = lines["transaction"].where(lines["transaction"] != "", text["item"].iloc[pos].to_numpy())
     sku = v.strip_escape(text["label"]).iloc[pos]
     sku = sku.where(sku.ne(""), text["item"].iloc[pos]).replace("", pd.NA)
@@ -385,7 +389,7 @@ def _sales(batch: ImportBatch, table: Table, text: dict[str, pd.Series], is_orde
         "unit_price": money_to_store(unit).array,
         "discount": pd.array([0] * len(pos), dtype="Int64"),
         "line_total": money_to_store(lines["subtotal"]).array,
-        "refunded_qty": refund_qty.to_numpy(),
+        "refunded_qty": refund_qty,
     })
 
 

@@ -124,9 +124,10 @@ def parse_products(table: Table, as_of: dt.date | None = None) -> ImportBatch:
     types = text["type"].str.lower()
     container = types.str.contains(r"\b(?:variable|grouped)\b", regex=True).to_numpy()
     external = types.str.contains(r"\bexternal\b", regex=True).to_numpy()
+    type_names = types.to_numpy()
     for pos in np.flatnonzero(container & ~no_key):
-        batch.skipped.append({"line": _line(table, pos), "reason": f"{types.iat[pos]} product: a container whose "
-                                                                   "variations/children are the products"})
+        batch.skipped.append({"line": _line(table, pos), "reason": f"{type_names[pos]} product: a container "
+                                                                   "whose variations/children are the products"})
     for pos in np.flatnonzero(external & ~no_key):
         batch.skipped.append({"line": _line(table, pos), "reason": "external/affiliate product (sold elsewhere)"})
     sellable = ~no_key & ~container & ~external
@@ -314,29 +315,36 @@ def parse_orders(table: Table) -> ImportBatch:
 
 
 def _lines(orders: np.ndarray, products: np.ndarray, totals: np.ndarray) -> pd.DataFrame:
-    """Lines from `Product(s)` with Net Sales allocated by quantity (lines add up to the order)."""
-    records = []
-    for order, cell, total in zip(orders, products, totals, strict=True):
-        items = split_products(cell)
-        units = sum(q for q, _ in items)
-        total_units = to_units(total)
-        given = 0
-        for i, (qty, name) in enumerate(items, start=1):
-            share = total_units - given if i == len(items) else round(total_units * qty / units) if units else 0
-            given += share
-            unit_price = round(total_units / units) if units else None
-            records.append((order, str(i), name, name, qty, unit_price, 0, share, 0.0))
-    frame = pd.DataFrame.from_records(records, columns=[
-        "order_external_id", "line_key", "channel_sku", "title", "quantity", "unit_price", "discount",
-        "line_total", "refunded_qty"])
-    for column in ("unit_price", "discount", "line_total"):
-        frame[column] = frame[column].astype("Int64")
-    return frame
+    """Lines from `Product(s)` with Net Sales allocated by quantity.
 
-
-def to_units(amount: float) -> int:
-    """A float amount in store units (1/10,000), as the rest of the batch holds money."""
-    return int(money_to_store(pd.Series([amount])).iat[0])
+    Each line gets its quantity's share of the order's Net Sales, rounded to store units; the
+    rounding remainder goes to the order's last line so the lines add up to the order exactly.
+    """
+    items = [(i, n, qty, name) for i, cell in enumerate(products)
+             for n, (qty, name) in enumerate(split_products(cell), start=1)]
+    frame = pd.DataFrame.from_records(items, columns=["pos", "n", "qty", "name"])
+    if frame.empty:
+        return pd.DataFrame()
+    pos = frame["pos"].to_numpy()
+    total = money_to_store(pd.Series(totals)).to_numpy(dtype="float64", na_value=np.nan)[pos]
+    units = frame.groupby("pos")["qty"].transform("sum").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(units > 0, np.rint(total * frame["qty"].to_numpy() / units), 0.0)
+        unit_price = np.where(units > 0, np.rint(total / units), np.nan)
+    last = frame["n"].to_numpy() == frame.groupby("pos")["n"].transform("max").to_numpy()
+    given = pd.Series(share).groupby(pos).transform("sum").to_numpy()
+    share = np.where(last & (units > 0), share + (total - given), share)
+    return pd.DataFrame({
+        "order_external_id": orders[pos],
+        "line_key": frame["n"].astype(str).to_numpy(),
+        "channel_sku": frame["name"].to_numpy(),
+        "title": frame["name"].to_numpy(),
+        "quantity": frame["qty"].to_numpy(dtype=float),
+        "unit_price": pd.array(unit_price, dtype="Int64"),
+        "discount": pd.array(np.zeros(len(frame), dtype=np.int64), dtype="Int64"),
+        "line_total": pd.array(share, dtype="Int64"),
+        "refunded_qty": np.zeros(len(frame)),
+    })
 
 
 FORMATS: list[FormatSpec] = [
