@@ -81,6 +81,10 @@ def parse_orders(table: Table) -> ImportBatch:
     bad |= undated
     qty = v.parse_quantity(table.col("Lineitem quantity"))
     bad |= _report(batch, table, "Lineitem quantity", qty)
+    no_qty = table.col("Lineitem name").ne("") & qty.values.isna() & ~bad
+    for pos in np.flatnonzero(no_qty.to_numpy()):
+        batch.problems.append(RowProblem(_line(table, pos), "Lineitem quantity", "", "the line item has no quantity"))
+    bad |= no_qty
     money: dict[str, pd.Series] = {}
     for column in ("Lineitem price", "Lineitem discount", "Subtotal", "Shipping", "Taxes", "Total",
                    "Discount Amount", "Refunded Amount"):

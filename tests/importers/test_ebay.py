@@ -249,3 +249,23 @@ def test_garbage_never_raises_and_stays_consistent(data):
     assert batch.orders[["created_at", "created_utc", "order_date"]].notna().all().all()
     assert batch.fees["source_key"].is_unique
     assert all(2 <= p.line < 2 + len(rows) for p in batch.problems)
+
+
+def test_older_selling_manager_header():
+    """The older export names the buyer `User Id` and the price `Sale Price`."""
+    header = ["Sales Record Number", "User Id", "Buyer Fullname", "Buyer Phone Number", "Buyer Email",
+              "Buyer Address 1", "Buyer City", "Buyer Country", "Item Number", "Item Title", "Custom Label",
+              "Quantity", "Sale Price", "Shipping and Handling", "US Tax", "Insurance", "Total Price",
+              "Payment Method", "Sale Date", "Checkout Date", "Paid on Date", "Shipped on Date",
+              "Variation Details", "Transaction ID", "Order ID"]
+    t = Table.from_rows(header, [
+        ["88", "oldtimer", "Gus Hale", "", "gus@example.org", "4 Elm", "Reno", "United States", "1101",
+         "Tin Sign", "SIGN-1", "2", "$8.00", "$5.00", "$1.20", "$0.00", "$22.20", "PayPal", "Mar-15-15",
+         "Mar-15-15", "Mar-16-15", "", "", "9001", ""],
+    ], first_line=3)
+    assert ebay.detect_orders(t) >= 0.9
+    batch = ebay.parse_orders(t)
+    order = batch.orders.iloc[0]
+    assert (order["external_id"], order["customer_ref"], order["created_at"]) == ("88", "oldtimer", "2015-03-15")
+    assert (order["total"], order["tax"], order["subtotal"]) == (22.2 * SCALE, 1.2 * SCALE, 16 * SCALE)
+    assert batch.lines["unit_price"].iat[0] == 8 * SCALE and batch.lines["line_key"].iat[0] == "9001"
