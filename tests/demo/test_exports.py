@@ -165,12 +165,12 @@ def test_amazon_all_orders_layout(files, history):
     assert df["amazon-order-id"].nunique() == len(amz)
     assert df["purchase-date"].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00").all()
     priced = df[df["item-price"] != ""]
-    lines = history.lines.set_index(["order_id", "sku"])
-    ids = amz.set_index("external_id")["order_id"]
-    unit = [lines.loc[(ids[o], s), "unit_price"] for o, s in zip(priced["amazon-order-id"], priced["sku"],
-                                                                   strict=True)]
+    truth = history.lines.merge(amz[["order_id", "external_id"]], on="order_id")
+    unit = priced.merge(truth, left_on=["amazon-order-id", "sku"], right_on=["external_id", "sku"],
+                        how="left")["unit_price"]
+    assert unit.notna().all()
     # item-price is the line total, not the unit price.
-    assert np.allclose(priced["item-price"].astype(float), priced["quantity"].astype(float) * np.array(unit))
+    assert np.allclose(priced["item-price"].astype(float), priced["quantity"].astype(float) * unit.to_numpy())
     assert (priced["quantity"].astype(int) > 1).any()
     assert set(df.loc[df["item-price"] == "", "order-status"]) <= {"Pending", "Cancelled"}
     assert (df["order-status"] == "Cancelled").any()

@@ -15,7 +15,7 @@ from merchant_ai.store.queries import SALES_COLUMNS
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_differs():
-    small = {"n_skus": 40, "days": 90}
+    small = {"n_skus": 30, "days": 60}
     a = export_files(generate(3, dt.date(2025, 3, 31), **small))
     b = export_files(generate(3, dt.date(2025, 3, 31), **small))
     c = export_files(generate(4, dt.date(2025, 3, 31), **small))
