@@ -61,7 +61,7 @@ def period_start(days: pd.Series | pd.DatetimeIndex, freq: str, week_start: str 
     if freq == "D":
         return idx
     if freq == "W":
-        offset = (idx.dayofweek - WEEKDAYS.index(week_start.lower())) % 7
+        offset = (idx.day_of_week - WEEKDAYS.index(week_start.lower())) % 7
         return idx - pd.to_timedelta(offset, unit="D")
     if freq == "M":
         return idx - pd.to_timedelta(idx.day - 1, unit="D")
