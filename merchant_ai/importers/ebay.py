@@ -110,6 +110,13 @@ def _line(table: Table, pos: int) -> int:
     return int(table.line_numbers[pos])
 
 
+def _missing(batch: ImportBatch, table: Table, column: str | None, mask: np.ndarray, reason: str) -> np.ndarray:
+    """Report required cells that are empty; returns the mask."""
+    for pos in np.flatnonzero(mask):
+        batch.problems.append(RowProblem(_line(table, pos), column, "", reason))
+    return mask
+
+
 # --- Orders report -----------------------------------------------------------------------------
 def detect_orders(table: Table) -> float:
     cols = _columns(table, _ORDER_FIELDS)
@@ -144,12 +151,12 @@ def parse_orders(table: Table) -> ImportBatch:
             currency = currency.where(currency.notna(), parsed.currency)
     qty = v.parse_quantity(text["quantity"])
     bad |= _problems(batch, table, cols["quantity"], qty, is_item)
+    bad |= _missing(batch, table, cols["quantity"], is_item & ~bad & qty.values.isna().to_numpy(),
+                    "the item has no quantity")
     sold = v.parse_datetimes(text["sale_date"])
     bad |= _problems(batch, table, cols["sale_date"], sold, rows_mask)
-    missing_date = rows_mask & sold.created_at.isna().to_numpy() & ~bad
-    for pos in np.flatnonzero(missing_date):
-        batch.problems.append(RowProblem(_line(table, pos), cols["sale_date"], "", "the row has no sale date"))
-    bad |= missing_date
+    bad |= _missing(batch, table, cols["sale_date"], rows_mask & sold.created_at.isna().to_numpy() & ~bad,
+                    "the row has no sale date")
 
     bad_orders = set(order[bad])
     if bad_orders:
@@ -213,7 +220,7 @@ def parse_orders(table: Table) -> ImportBatch:
         "line_key": key.iloc[pos].to_numpy(),
         "channel_sku": sku.iloc[pos].replace("", pd.NA).to_numpy(),
         "title": v.clean_text(text["title"]).iloc[pos].replace("", pd.NA).to_numpy(),
-        "quantity": items["qty"].fillna(1.0).to_numpy(),
+        "quantity": items["qty"].to_numpy(),
         "unit_price": money_to_store(items["price"]).array,
         "discount": pd.array([0] * len(pos), dtype="Int64"),
         "line_total": money_to_store(items["line_value"]).array,
@@ -267,17 +274,12 @@ def parse_transactions(table: Table) -> ImportBatch:
         reason = _SKIPPED_TYPES.get(low, f"transaction type {shown!r} is not a sale or a fee")
         batch.skipped.append({"line": _line(table, pos), "reason": reason})
     used = is_order | is_refund | is_fee
-    no_order = (is_order | is_refund) & order_no.eq("").to_numpy()
-    for pos in np.flatnonzero(no_order):
-        batch.problems.append(RowProblem(_line(table, pos), cols["order"], "", "the row has no order number"))
-
-    bad = no_order.copy()
+    bad = _missing(batch, table, cols["order"], (is_order | is_refund) & order_no.eq("").to_numpy(),
+                   "the row has no order number").copy()
     dates = v.parse_datetimes(text["date"])
     bad |= _problems(batch, table, cols["date"], dates, used)
-    undated = used & ~bad & dates.created_at.isna().to_numpy()
-    for pos in np.flatnonzero(undated):
-        batch.problems.append(RowProblem(_line(table, pos), cols["date"], "", "the row has no date"))
-    bad |= undated
+    bad |= _missing(batch, table, cols["date"], used & ~bad & dates.created_at.isna().to_numpy(),
+                    "the row has no date")
     amounts = {}
     for key in ("net", "subtotal", "shipping", "seller_tax", "ebay_tax", "gross"):
         parsed = v.parse_money(text[key], decimal_comma=False)
@@ -285,6 +287,8 @@ def parse_transactions(table: Table) -> ImportBatch:
         amounts[key] = parsed.values
     qty = v.parse_quantity(text["quantity"])
     bad |= _problems(batch, table, cols["quantity"], qty, is_order)
+    bad |= _missing(batch, table, cols["quantity"], is_order & ~bad & qty.values.isna().to_numpy(),
+                    "the item has no quantity")
     fee_cols = [c for c in table.rows.columns if _norm(str(c)) in _FEE_COLUMNS]
     fee_values = {}
     for column in fee_cols:
@@ -314,7 +318,7 @@ def _sales(batch: ImportBatch, table: Table, text: dict[str, pd.Series], is_orde
     lines = pd.DataFrame({
         "order": order_no, "row": pos,
         "utc": dates.created_utc.iloc[pos].to_numpy(),
-        "qty": qty.values.iloc[pos].fillna(1.0).to_numpy(),
+        "qty": qty.values.iloc[pos].to_numpy(),
         "subtotal": amounts["subtotal"].iloc[pos].to_numpy(),
         "shipping": amounts["shipping"].iloc[pos].to_numpy(),
         "tax": (amounts["seller_tax"].fillna(0.0) + amounts["ebay_tax"].fillna(0.0)).iloc[pos].to_numpy(),
