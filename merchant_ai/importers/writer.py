@@ -48,6 +48,7 @@ class WriteResult:
     orders_new: int = 0
     orders_updated: int = 0
     lines: int = 0
+    lines_unchanged: int = 0
     products_new: int = 0
     products_updated: int = 0
     customers_new: int = 0
@@ -155,7 +156,8 @@ def write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: str
         _write_fees(conn, batch, channel_id, import_id, undo, res)
         check(0.95, "recording the import")
         res.counts = {"orders_new": res.orders_new, "orders_updated": res.orders_updated,
-                      "order_lines": res.lines, "products_new": res.products_new,
+                      "order_lines": res.lines, "order_lines_unchanged": res.lines_unchanged,
+                      "products_new": res.products_new,
                       "products_updated": res.products_updated, "customers_new": res.customers_new,
                       "inventory": res.inventory, "fees": res.fees}
         conn.execute("UPDATE imports SET finished_at = ?, counts = ? WHERE id = ?",
@@ -334,21 +336,17 @@ def _write_orders(conn, batch: ImportBatch, channel_id: int, customer_ids: dict[
     return ids
 
 
+_LINE_COLS = ["order_id", "line_key", "sku", "channel_sku", "title", "quantity", "unit_price", "discount",
+              "line_total", "refunded_qty"]
+
+
 def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str, int], import_id: int,
                  undo: _Undo, res: WriteResult) -> None:
     lines = batch.lines
     if batch.orders_only or lines.empty:
         return
     lines = lines[lines["order_external_id"].astype(str).isin(order_ids)]
-    order_id = lines["order_external_id"].astype(str).map(order_ids)
-    # Lines are replaced per order: the newest export of an order is the truth about its items.
-    touched = sorted(int(i) for i in pd.unique(order_id.to_numpy()))
-    previous = _select_in(conn, "SELECT DISTINCT order_id FROM order_lines WHERE order_id IN ({marks})", touched)
-    prev_ids = [r[0] for r in previous]
-    if prev_ids:
-        undo.capture("order_lines", ["order_id", "line_key"], "order_id IN ({marks})", prev_ids, kind="deleted")
-        for part in _chunks(prev_ids):
-            conn.execute(f"DELETE FROM order_lines WHERE order_id IN ({','.join('?' * len(part))})", part)
+    order_id = lines["order_external_id"].astype(str).map(order_ids).astype(int)
     channel_sku = lines["channel_sku"].astype(object)
     channel_sku = channel_sku.where(channel_sku.notna() & (channel_sku != ""), None)
     sku = _master_skus(channel_sku, _aliases(conn, channel_id))
@@ -359,19 +357,53 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
     if dup.any():
         nth = lines.groupby([order_id, line_key]).cumcount()
         line_key = line_key.where(~dup, line_key.astype(str) + "#" + (nth + 1).astype(str))
-    discount = lines["discount"].astype("Int64").fillna(0)
-    refunded_qty = pd.to_numeric(lines["refunded_qty"], errors="coerce").fillna(0.0)
-    quantity = pd.to_numeric(lines["quantity"], errors="coerce").fillna(0.0)
-    rows = list(zip(order_id.astype(int).tolist(), column_values(line_key.astype(object)), column_values(sku),
-                    column_values(channel_sku), column_values(lines["title"]), quantity.tolist(),
-                    column_values(lines["unit_price"].astype("Int64")), column_values(discount),
-                    column_values(lines["line_total"].astype("Int64")), refunded_qty.tolist(),
-                    [import_id] * len(lines), strict=True))
+    new = pd.DataFrame({
+        "order_id": order_id.to_numpy(), "line_key": column_values(line_key.astype(object)),
+        "sku": column_values(sku), "channel_sku": column_values(channel_sku), "title": column_values(lines["title"]),
+        "quantity": pd.to_numeric(lines["quantity"], errors="coerce").fillna(0.0).to_numpy(),
+        "unit_price": lines["unit_price"].astype("Int64").to_numpy(),
+        "discount": lines["discount"].astype("Int64").fillna(0).to_numpy(),
+        "line_total": lines["line_total"].astype("Int64").to_numpy(),
+        "refunded_qty": pd.to_numeric(lines["refunded_qty"], errors="coerce").fillna(0.0).to_numpy()})
+    # Lines are replaced per order (the newest export of an order is the truth about its items),
+    # except where they are unchanged: re-importing a big file then rewrites nothing.
+    touched = sorted(int(i) for i in pd.unique(new["order_id"]))
+    old = pd.DataFrame(_select_in(conn, f"SELECT {', '.join(_LINE_COLS)} FROM order_lines WHERE order_id IN ({{marks}})",
+                                  touched), columns=_LINE_COLS)
+    if not old.empty:
+        same = _unchanged_orders(old, new)
+        changed_ids = sorted(set(old["order_id"].astype(int)) - same)
+        if changed_ids:
+            undo.capture("order_lines", ["order_id", "line_key"], "order_id IN ({marks})", changed_ids, kind="deleted")
+            for part in _chunks(changed_ids):
+                conn.execute(f"DELETE FROM order_lines WHERE order_id IN ({','.join('?' * len(part))})", part)
+        new = new[~new["order_id"].isin(same)]
+        res.lines_unchanged = int(old["order_id"].isin(same).sum())
+    rows = list(zip(*(column_values(new[c]) for c in _LINE_COLS), [import_id] * len(new), strict=True))
     with _bulk_indexes(conn, "order_lines", len(rows)):
         conn.executemany(
             "INSERT INTO order_lines(order_id, line_key, sku, channel_sku, title, quantity, unit_price, discount, "
             "line_total, refunded_qty, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     res.lines = len(rows)
+
+
+def _unchanged_orders(old: pd.DataFrame, new: pd.DataFrame) -> set[int]:
+    """Orders whose stored lines equal the new ones exactly (as a set of rows)."""
+    def signature(frame: pd.DataFrame) -> pd.DataFrame:
+        cols = {}
+        for c in _LINE_COLS[1:]:
+            if c in ("line_key", "sku", "channel_sku", "title"):
+                cols[c] = frame[c].astype(object).where(frame[c].notna(), "").astype(str)
+            else:
+                cols[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
+        h = pd.util.hash_pandas_object(pd.DataFrame(cols), index=False).to_numpy()
+        key = frame["order_id"].astype(int).to_numpy()
+        return pd.DataFrame({"o": key, "h": h}).groupby("o")["h"].agg(["sum", "count"])
+
+    a, b = signature(old), signature(new)
+    joined = a.merge(b, left_index=True, right_index=True, suffixes=("_old", "_new"))
+    equal = (joined["sum_old"] == joined["sum_new"]) & (joined["count_old"] == joined["count_new"])
+    return {int(i) for i in joined.index[equal]}
 
 
 def _master_skus(channel_sku: pd.Series, alias: dict[str, str]) -> pd.Series:
