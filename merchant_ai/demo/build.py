@@ -3,7 +3,9 @@
 The simulated history is written as the platforms' own export files (in memory) and each goes
 through `importers.pipeline.import_bytes`, so the demo exercises exactly the path a merchant's
 files take. What no export carries is then set directly: suppliers with lead times, MOQs and
-case packs (there is no supplier export format), each product's supplier, and the shop settings.
+case packs (there is no supplier export format), each product's supplier, the owner's weekly
+stock counts (Sunday stocktakes: platforms export today's stock only, never past levels, and the
+forecaster needs past zero counts to tell stockouts from lack of demand), and the shop settings.
 Building again into the same shop re-imports the same keyed rows, so nothing is counted twice.
 """
 
@@ -12,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+
+import pandas as pd
 
 from merchant_ai.demo.exports import export_files
 from merchant_ai.demo.generator import generate
@@ -62,8 +66,8 @@ def build_demo(store: Store, *, seed: int = 7, end_date: dt.date | None = None, 
                          "order_lines": result.order_lines, "products": result.products,
                          "customers": result.customers})
     check()
-    step(0.96, "setting suppliers, lead times and pack sizes")
-    suppliers = _set_suppliers(store, h)
+    step(0.96, "setting suppliers, lead times, pack sizes and past stock counts")
+    suppliers, counts = _set_unexported(store, h)
     store.set_setting("demo", f"seed={h.seed};end={h.end.isoformat()}")
     store.bump_data_version()
     info = store.info()
@@ -71,13 +75,33 @@ def build_demo(store: Store, *, seed: int = 7, end_date: dt.date | None = None, 
     return {
         "seed": h.seed, "start": h.start.isoformat(), "end": h.end.isoformat(), "files": imported,
         "orders": info["orders"], "order_lines": info["order_lines"], "products": info["products"],
-        "customers": info["customers"], "channels": info["channels"], "suppliers": suppliers,
+        "customers": info["customers"], "channels": info["channels"], "suppliers": suppliers, "stock_counts": counts,
         "expected": h.expected_counts(), "seconds": round(time.perf_counter() - started, 2),
     }
 
 
-def _set_suppliers(store: Store, h: DemoHistory) -> int:
-    """Suppliers and each product's supplier, in one transaction (idempotent upserts).
+def _weekly_counts(h: DemoHistory) -> list[tuple[str, str, float, float, str]]:
+    """(sku, location, on hand, available, day) at the end of every Sunday, for SKUs on sale then.
+
+    Counted at the main location, which held all stock until the pop-up's share was moved there
+    at the end; so the latest count per location still sums to the stock the inventory export gives.
+    """
+    main = h.inventory["location"].iloc[0]
+    sundays = h.stock[h.stock.index.day_of_week == 6]
+    prods = h.products.set_index("sku")
+    rows = []
+    for sku in sundays.columns:
+        if prods.at[sku, "status"] == "draft":
+            continue
+        col = sundays[sku]
+        if pd.notna(prods.at[sku, "launch_date"]):
+            col = col[col.index >= prods.at[sku, "launch_date"]]
+        rows += [(sku, main, float(q), float(q), day.date().isoformat()) for day, q in col.items()]
+    return rows
+
+
+def _set_unexported(store: Store, h: DemoHistory) -> tuple[int, int]:
+    """Suppliers, each product's supplier and the weekly stock counts, in one transaction (upserts).
 
     Also drops the products export's location-less stock totals where the inventory export gave
     the same SKU per location on the same day: both files report the same units, and the
@@ -98,4 +122,9 @@ def _set_suppliers(store: Store, h: DemoHistory) -> int:
                 SELECT 1 FROM inventory_levels other
                 WHERE other.sku = inventory_levels.sku AND other.as_of = inventory_levels.as_of
                   AND other.location != '')""")
-    return len(ids)
+        counts = _weekly_counts(h)
+        conn.executemany(
+            "INSERT INTO inventory_levels(sku, location, quantity, available, as_of) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(sku, location, as_of) DO UPDATE SET quantity = excluded.quantity, "
+            "available = excluded.available", counts)
+    return len(ids), len(counts)

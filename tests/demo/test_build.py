@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from merchant_ai.demo.build import build_demo
@@ -55,9 +56,15 @@ def test_store_holds_the_truth(built, small):
     assert prods["lead_time_days"].between(7, 60).all() and (prods["moq"] > 0).all()
     truth_status = small.products.set_index("sku")["status"]
     assert (prods.set_index("sku")["status"] == truth_status.loc[prods["sku"]].to_numpy()).all()
-    # Stock: one count per SKU and location, summing to the simulated final stock.
+    # Stock: the latest count per SKU and location sums to the simulated final stock ...
     on_hand = queries.inventory_on_hand(store).set_index("sku")["on_hand"]
     assert on_hand.sum() == small.stock.iloc[-1].sum()
+    # ... and the weekly counts show the true stockouts (zero on a Sunday inside a window).
+    hist = queries.inventory_history(store, small.end)
+    zero = set(map(tuple, hist.loc[hist["on_hand"] <= 0, ["sku", "day"]].astype(str).to_numpy()))
+    inside = {(w.sku, str(day.date())) for w in small.stockouts.itertuples()
+              for day in pd.date_range(w.start, w.end) if day.day_of_week == 6}
+    assert inside and inside <= {(s, d[:10]) for s, d in zero}
     # Sales: the store's lines are the generator's (pending Amazon items have no price yet).
     stored = queries.sales_lines(store)
     truth = small.sales_frame()
