@@ -163,6 +163,14 @@ def backtest(Y_fit: np.ndarray, Y_true: np.ndarray, start: np.ndarray, ctx: Cont
     n, T = Y_fit.shape
     h = ctx.h
     origins = origins_for(T, h, n_origins, min_train)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows are expected (series too young)
+        return _backtest(Y_fit, Y_true, start, ctx, names, origins, min_train, tick)
+
+
+def _backtest(Y_fit, Y_true, start, ctx, names, origins, min_train, tick) -> BacktestResult:
+    n, T = Y_fit.shape
+    h = ctx.h
     forecasts: dict[str, list[np.ndarray]] = {name: [] for name in names if name != COMBO}
     actuals, scales = [], []
     mase = {name: [] for name in forecasts}
@@ -263,6 +271,12 @@ def select(result: BacktestResult, names: list[str], available: dict[str, np.nda
     number of origins it was scored at): three noisy origins alone pick the lucky model, not the
     good one. When `combine`, the mean of each series' two best candidates is one more candidate.
     """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _select(result, names, available, tie_tolerance, combine, groups, shrinkage)
+
+
+def _select(result, names, available, tie_tolerance, combine, groups, shrinkage):
     base = [nm for nm in names if nm != COMBO]
     S = np.vstack([np.where(available[nm], result.scores[nm], np.nan) for nm in base])
     n = S.shape[1]

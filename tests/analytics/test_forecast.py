@@ -1,0 +1,182 @@
+"""Forecaster on synthetic series with known structure: selection, censoring, spikes, as_of, bands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from merchant_ai.analytics.forecast import TOP_DOWN, Forecaster, Monitor
+from merchant_ai.analytics.forecast_backtest import Cancelled
+from merchant_ai.analytics.forecast_panel import build_panel
+
+MONDAY = pd.Timestamp("2022-01-03")
+
+
+def weekly_sales(series: dict[str, np.ndarray], start: pd.Timestamp = MONDAY, category: dict[str, str] | None = None,
+                 price: float = 10.0, weekday: int = 2) -> pd.DataFrame:
+    """One order line per SKU and week with that week's units (zero weeks have no line)."""
+    rows = []
+    for sku, values in series.items():
+        for week, qty in enumerate(values):
+            if qty <= 0:
+                continue
+            day = start + pd.Timedelta(weeks=week, days=weekday)
+            rows.append({"order_id": len(rows), "order_date": day, "created_at": day, "channel": "shop",
+                         "customer": None, "sku": sku, "title": sku,
+                         "category": (category or {}).get(sku), "quantity": float(qty),
+                         "unit_price": price, "net_quantity": float(qty), "net_revenue": float(qty) * price,
+                         "revenue": float(qty) * price, "status": "paid", "unit_cost": price / 2})
+    return pd.DataFrame(rows)
+
+
+def week_end(week: int, start: pd.Timestamp = MONDAY) -> pd.Timestamp:
+    """The Sunday closing week number `week` (0-based)."""
+    return start + pd.Timedelta(weeks=week + 1) - pd.Timedelta(days=1)
+
+
+FAST = dict(use_global=False)
+
+
+def _seasonal(rng, weeks=156, base=40.0, amp=25.0):
+    t = np.arange(weeks)
+    return rng.poisson(base + amp * np.sin(2 * np.pi * t / 52))
+
+
+def test_selection_beats_naive_on_structured_series():
+    rng = np.random.default_rng(1)
+    weeks = 156
+    series = {"SEASONAL": _seasonal(rng, weeks),
+              "STEADY": rng.poisson(30, weeks),
+              "INTERMITTENT": rng.poisson(2, weeks) * (rng.random(weeks) < 0.25)}
+    f = Forecaster(**FAST).fit(weekly_sales(series), week_end(weeks - 1))
+    frame = f.series_frame().set_index("key")
+    # Seasonal: a seasonal model (or a combination holding one) wins and halves naive's error.
+    model = frame.loc["SEASONAL", "model"]
+    i = f.panel_.keys.index("SEASONAL")
+    members = f.combo_members_[i] if model == "combination" else (model,)
+    assert any(m in ("seasonal_naive", "ets_seasonal") for m in members), model
+    assert frame.loc["SEASONAL", "backtest_mase"] < 0.7 * frame.loc["SEASONAL", "naive_mase"]
+    # White noise around a level: averaging beats carrying the last value forward.
+    assert frame.loc["STEADY", "model"] != "naive"
+    assert frame.loc["STEADY", "backtest_mase"] < frame.loc["STEADY", "naive_mase"]
+    assert frame.loc["INTERMITTENT", "demand_class"] in ("intermittent", "lumpy")
+    assert frame.loc["INTERMITTENT", "backtest_mase"] <= frame.loc["INTERMITTENT", "naive_mase"]
+    # The seasonal forecast follows the season: next peak above next trough.
+    fc = f.forecast_[i]
+    true = 40 + 25 * np.sin(2 * np.pi * np.arange(weeks, weeks + 12) / 52)
+    assert np.corrcoef(fc, true)[0, 1] > 0.8
+
+
+def test_trend_is_followed():
+    rng = np.random.default_rng(2)
+    weeks = 80
+    series = {"UP": rng.poisson(5 + 1.0 * np.arange(weeks))}
+    f = Forecaster(**FAST).fit(weekly_sales(series), week_end(weeks - 1))
+    assert f.forecast_[0].mean() > 0.9 * (5 + weeks)  # not stuck at the history's mean (~45)
+
+
+def test_as_of_is_strict():
+    rng = np.random.default_rng(3)
+    series = {"A": rng.poisson(20, 70), "B": rng.poisson(3, 70)}
+    sales = weekly_sales(series)
+    cut = week_end(59)
+    before = Forecaster(**FAST).fit(sales[sales["order_date"] <= cut], cut)
+    more = weekly_sales({"A": np.r_[np.zeros(60), np.full(10, 999)], "C": np.r_[np.zeros(60), np.ones(10)]})
+    after = Forecaster(**FAST).fit(pd.concat([sales, more]), cut)
+    assert after.panel_.keys == before.panel_.keys
+    np.testing.assert_allclose(after.forecast_, before.forecast_)
+    np.testing.assert_allclose(after.bands_["upper95"], before.bands_["upper95"])
+    assert list(after.model_) == list(before.model_)
+
+
+def test_bands_are_ordered_non_negative_and_calibrated():
+    rng = np.random.default_rng(4)
+    series = {f"S{i}": rng.poisson(rng.uniform(1, 30), 80) for i in range(60)}
+    f = Forecaster(**FAST).fit(weekly_sales(series), week_end(79))
+    b = f.bands_
+    assert (f.forecast_ >= 0).all() and (b["lower95"] >= 0).all()
+    assert (b["lower95"] <= b["lower80"]).all() and (b["lower80"] <= b["upper80"]).all()
+    assert (b["upper80"] <= b["upper95"]).all()
+    assert 0.65 <= f.coverage_["coverage80"] <= 0.95
+    assert 0.85 <= f.coverage_["coverage95"] <= 1.0
+
+
+def test_stockout_weeks_are_censored_not_zero_demand():
+    rng = np.random.default_rng(5)
+    weeks = 40
+    values = rng.poisson(20, weeks).astype(float)
+    values[32:] = 0  # shelf empty from week 32: two quiet weeks before anyone counted
+    sales = weekly_sales({"MUG": values})
+    counts = pd.DataFrame({"sku": ["MUG"], "day": [MONDAY + pd.Timedelta(weeks=34, days=1)], "on_hand": [0.0]})
+    as_of = week_end(weeks - 1)
+    censored = Forecaster(**FAST).fit(sales, as_of, inventory_history=counts)
+    plain = Forecaster(**FAST, censor_stockouts=False).fit(sales, as_of, inventory_history=counts)
+    mask = censored.panel_.censored[0]
+    assert mask[32:].all() and not mask[:32].any()
+    assert censored.forecast_[0, 0] > 14  # demand is still ~20 a week
+    assert plain.forecast_[0, 0] < censored.forecast_[0, 0] - 5
+    assert censored.series_frame()["censored_periods"].iloc[0] == 8
+
+
+def test_restock_ends_censoring():
+    values = np.full(30, 10.0)
+    values[10:13] = 0
+    counts = pd.DataFrame({"sku": ["A", "A"], "day": [MONDAY + pd.Timedelta(weeks=10, days=3),
+                                                     MONDAY + pd.Timedelta(weeks=13, days=0)],
+                           "on_hand": [0.0, 40.0]})
+    panel = build_panel(weekly_sales({"A": values}), as_of=week_end(29))
+    from merchant_ai.analytics.demand_censoring import stockout_mask
+
+    mask = stockout_mask(panel, counts)[0]
+    assert list(np.flatnonzero(mask)) == [10, 11, 12]
+
+
+def test_one_off_spike_is_damped():
+    rng = np.random.default_rng(6)
+    values = rng.poisson(10, 50).astype(float)
+    values[45] = 400  # one wholesale order
+    f = Forecaster(**FAST).fit(weekly_sales({"A": values}), week_end(49))
+    assert f.panel_.spikes[0, 45] and f.panel_.spikes[0].sum() == 1
+    assert f.forecast_[0].mean() < 16
+
+
+def test_new_product_borrows_category_shape():
+    rng = np.random.default_rng(7)
+    weeks = 120
+    season = 1 + 0.8 * np.sin(2 * np.pi * np.arange(weeks + 20) / 52)
+    series = {f"OLD{i}": rng.poisson(20 * season[:weeks]) for i in range(4)}
+    series["NEW"] = np.r_[np.zeros(weeks - 5), rng.poisson(10 * season[weeks - 5:weeks])]
+    cats = {k: "Mugs" for k in series}
+    f = Forecaster(**FAST).fit(weekly_sales(series, category=cats), week_end(weeks - 1))
+    row = f.series_frame().set_index("key").loc["NEW"]
+    assert row["model"] == TOP_DOWN and "category 'Mugs'" in row["reason"]
+    i = f.panel_.keys.index("NEW")
+    assert np.corrcoef(f.forecast_[i], season[weeks:weeks + 12])[0, 1] > 0.8
+    assert 0.5 < f.forecast_[i].mean() / (10 * season[weeks:weeks + 12].mean()) < 1.5
+
+
+def test_week_start_and_frequencies():
+    sales = weekly_sales({"A": np.full(30, 7.0)})
+    f = Forecaster(week_start="sunday", **FAST).fit(sales, week_end(29))
+    assert all(d.day_of_week == 6 for d in f.panel_.periods)
+    assert f.future_[0].day_of_week == 6
+    d = Forecaster(freq="D", horizon=14, **FAST).fit(sales, week_end(29))
+    assert d.forecast_.shape == (1, 14) and (d.future_[1] - d.future_[0]).days == 1
+    m = Forecaster(freq="M", horizon=3, **FAST).fit(sales, week_end(29))
+    assert all(p.day == 1 for p in m.future_)
+
+
+def test_monitor_reports_progress_and_cancels():
+    sales = weekly_sales({"A": np.full(30, 7.0), "B": np.full(30, 3.0)})
+    seen = []
+    Forecaster(**FAST).fit(sales, week_end(29), monitor=Monitor(lambda f, m: seen.append(f)))
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+    calls = {"n": 0}
+
+    def cancel_later() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 3
+
+    with pytest.raises(Cancelled):
+        Forecaster(**FAST).fit(sales, week_end(29), monitor=Monitor(cancelled=cancel_later))
