@@ -236,7 +236,7 @@ def _prices(rng: np.random.Generator, products: pd.DataFrame, lifecycle: dict, d
     for p in range(len(parents)):
         taken = np.zeros(n_days, bool)
         for _ in range(rng.poisson(1.3 * n_days / 730)):
-            length = int(rng.integers(10, 29))
+            length = min(int(rng.integers(10, 29)), n_days)
             start = int(rng.integers(0, max(1, n_days - length)))
             if taken[max(0, start - 14):start + length + 14].any():
                 continue
