@@ -315,10 +315,11 @@ def _match_returns(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
     matched_rows: list[int] = []
     if not ret.empty and not sales.empty:
         key = lambda f: f["customer"] + "\x1f" + f["sku"]  # noqa: E731
-        left = pd.DataFrame({"k": key(ret), "t": ret["created_utc"], "ri": ret.index}).sort_values("t")
-        right = pd.DataFrame({"k": key(sales), "t": sales["created_utc"], "si": sales.index}).sort_values("t")
-        left["t"] = pd.to_datetime(left["t"])
-        right["t"] = pd.to_datetime(right["t"])
+        # Stable sorts on (time, row): which sale absorbs a return must not depend on the sort algorithm.
+        left = pd.DataFrame({"k": key(ret), "t": pd.to_datetime(ret["created_utc"]), "ri": ret.index})
+        right = pd.DataFrame({"k": key(sales), "t": pd.to_datetime(sales["created_utc"]), "si": sales.index})
+        left = left.sort_values(["t", "ri"], kind="stable")
+        right = right.sort_values(["t", "si"], kind="stable")
         pairs = pd.merge_asof(left, right, on="t", by="k", direction="backward", allow_exact_matches=True)
         pairs = pairs.dropna(subset=["si"])
         if not pairs.empty:
