@@ -11,7 +11,9 @@ Retail transaction dumps (the UCI Online Retail file) need three decisions, made
   before the return, up to its quantity), and the order's `refunded` grows by that quantity at the
   sale's unit price. What cannot be matched (guest returns, returns of items bought before the
   file starts, quantities above what was bought) stays as a refund order: its own external id,
-  status `refunded`, negative lines. Either way net revenue is gross minus returns, exactly.
+  status `refunded`, negative lines. Either way net revenue is gross minus returns; a matched
+  return is valued at the price of the sale it returns (what `queries.sales_lines` uses), which
+  differs from the return line's own price only where the shop's price changed in between.
 - **Non-product codes** (postage, discounts, manual adjustments, bank and marketplace fees,
   samples, bad-debt adjustments): postage goes to the order's `shipping`, discounts to its
   `discount`; the others are left out and listed in `skipped` with the reason, so sales per
