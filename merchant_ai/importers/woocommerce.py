@@ -15,6 +15,7 @@ twice, on its order date and (with negative amounts) on its refund date. FORMATS
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import numpy as np
@@ -231,6 +232,10 @@ def parse_orders(table: Table) -> ImportBatch:
         return batch.conform()
     cols = _columns(table, _ORDER_FIELDS)
     text = {k: _col(table, c) for k, c in cols.items()}
+    # The formatted total comes from wc_price(); entities (`&#36;`, `&euro;`, `&nbsp;`) may survive.
+    entity = text["revenue"].str.contains("&", regex=False)
+    if entity.any():
+        text["revenue"] = text["revenue"].where(~entity, text["revenue"][entity].map(html.unescape))
     order = text["order"].str.lstrip("#")
     no_order = order.eq("").to_numpy()
     for pos in np.flatnonzero(no_order):

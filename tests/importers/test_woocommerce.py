@@ -198,3 +198,17 @@ def test_garbage_never_raises_and_stays_consistent(data):
     assert batch.orders[["created_at", "created_utc", "order_date"]].notna().all().all()
     assert batch.products["sku"].notna().all() and batch.products["sku"].is_unique
     assert all(2 <= p.line < 2 + len(rows) for p in batch.problems)
+
+
+def test_analytics_formatted_revenue_with_html_entities():
+    header = ["Date", "Order #", "N. Revenue (formatted)", "Status", "Customer", "Customer type", "Product(s)",
+              "Items sold", "Coupon(s)", "Net Sales", "Attribution"]
+    t = Table.from_rows(header, [
+        ["2025-04-02 09:00:00", "902", "18,50&nbsp;&euro;", "completed", "Eva Roth", "new", "2× Cap", "2", "",
+         "18.5", ""],
+        ["2025-04-02 10:00:00", "903", "&#36;7.00", "completed", "Tom Ash", "new", "1× Pin", "1", "", "7", ""],
+    ])
+    batch = woo.parse_orders(t)
+    assert batch.problems == []
+    assert list(batch.orders["currency"]) == ["EUR", "USD"]
+    assert list(batch.lines["unit_price"]) == [9.25 * SCALE, 7 * SCALE]
