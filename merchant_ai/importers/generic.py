@@ -169,9 +169,13 @@ def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
     if n == 0:
         return batch.conform()
 
+    blank = pd.Series([""] * n, index=table.rows.index, dtype=object)
+
     def col(field: str) -> pd.Series:
-        return table.col(mapping[field]) if field in mapping and mapping[field] in table.rows.columns \
-            else pd.Series([""] * n, index=table.rows.index, dtype=object)
+        return table.col(mapping[field]) if field in mapping and mapping[field] in table.rows.columns else blank
+
+    def text(field: str) -> pd.Series:
+        return v.clean_text(col(field)) if field in mapping else blank
 
     bad = np.zeros(n, dtype=bool)
 
@@ -211,13 +215,13 @@ def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
         "order": v.strip_escape(col("order_id")).str.strip(),
         "customer": col("customer").str.replace(r"^(\d+)\.0+$", r"\1", regex=True),
         "sku": v.strip_escape(col("sku")).str.strip(),
-        "title": v.clean_text(col("title")),
+        "title": text("title"),
         "quantity": quantity.astype(float),
         "unit_price": unit_price.astype(float),
         "line_total": line_total.astype(float),
         "cost": cost.values,
-        "category": v.clean_text(col("category")),
-        "country": v.clean_text(col("country")),
+        "category": text("category"),
+        "country": text("country"),
         "status": col("status").str.lower().map(_STATUS_WORDS),
         "currency": _currency(mapping, table.header, col, price, amount),
         "created_at": dates.created_at, "created_utc": dates.created_utc, "order_date": dates.order_date,
@@ -274,19 +278,26 @@ def _row_order_ids(frame: pd.DataFrame) -> pd.Series:
     return (basis + "|" + rank).map(lambda s: "g-" + hashlib.sha1(s.encode("utf-8")).hexdigest()[:16])
 
 
-def _matching(series: pd.Series, pattern: re.Pattern) -> pd.Series:
-    """Regex match tested once per distinct value (titles repeat thousands of times)."""
-    hits = {u for u in pd.unique(series) if isinstance(u, str) and pattern.match(u)}
-    return series.isin(hits) if hits else pd.Series(False, index=series.index)
+def _flags(series: pd.Series, tests) -> list[np.ndarray]:
+    """Boolean masks for several per-value tests, each evaluated once per distinct value."""
+    codes, uniques = pd.factorize(series, sort=False)
+    out = []
+    for test in tests:
+        hit = np.fromiter((isinstance(u, str) and bool(test(u)) for u in uniques), dtype=bool, count=len(uniques))
+        out.append(np.append(hit, False)[codes])    # code -1 (NA) -> False
+    return out
 
 
 def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
+    sku_post, sku_disc, sku_other = _flags(frame["sku"], [
+        lambda u: u.upper() in _POSTAGE_CODES, lambda u: u.upper() in _DISCOUNT_CODES,
+        lambda u: u.upper() in _OTHER_CODES or u.upper().startswith("GIFT_")])
+    t_post, t_disc, t_other = _flags(frame["title"], [_POSTAGE_TITLES.match, _DISCOUNT_TITLES.match,
+                                                      _OTHER_TITLES.match])
+    postage = pd.Series(sku_post | t_post, index=frame.index)
+    discount = pd.Series(sku_disc | t_disc, index=frame.index) & ~postage
+    other = pd.Series(sku_other | t_other, index=frame.index) & ~postage & ~discount
     sku = frame["sku"].str.upper()
-    title = frame["title"]
-    postage = sku.isin(_POSTAGE_CODES) | _matching(title, _POSTAGE_TITLES)
-    discount = sku.isin(_DISCOUNT_CODES) | _matching(title, _DISCOUNT_TITLES)
-    other = (sku.isin(_OTHER_CODES) | _matching(sku, re.compile("GIFT_")) | _matching(title, _OTHER_TITLES)) \
-        & ~postage & ~discount
     adjustment = ((frame["quantity"] < 0) & (frame["unit_price"].fillna(0) == 0) & (frame["customer"] == "")
                   & ~frame["order"].str.upper().str.startswith("C"))
     no_goods = (frame["unit_price"].fillna(0) == 0) & (frame["title"] == "") & (frame["sku"] != "")
