@@ -29,8 +29,16 @@ def stylesheet() -> str:
 
 def apply_look(app) -> None:
     """Fusion style + our stylesheet + window icon: the same look on every OS and under Xvfb."""
-    from PySide6.QtGui import QIcon
+    from PySide6.QtGui import QColor, QIcon, QPalette
 
     app.setStyle("Fusion")
+    palette = app.palette()
+    for role, colour in ((QPalette.ColorRole.Window, "#f6f7fb"), (QPalette.ColorRole.Base, "#ffffff"),
+                         (QPalette.ColorRole.AlternateBase, "#f6f8fc"), (QPalette.ColorRole.Button, "#f3f5f9"),
+                         (QPalette.ColorRole.Highlight, "#dbe6fe"), (QPalette.ColorRole.HighlightedText, "#111827"),
+                         (QPalette.ColorRole.Text, "#1f2937"), (QPalette.ColorRole.WindowText, "#1f2937"),
+                         (QPalette.ColorRole.Mid, "#e2e5ec"), (QPalette.ColorRole.Midlight, "#eef0f4")):
+        palette.setColor(role, QColor(colour))
+    app.setPalette(palette)
     app.setStyleSheet(stylesheet())
     app.setWindowIcon(QIcon(str(icon_path())))
