@@ -48,7 +48,7 @@ _ORDER_FIELDS = {
     "quantity": ("quantity",),
     "price": ("sold for", "sale price"),
     "shipping": ("shipping and handling", "postage and packaging", "postage and handling", "p&p"),
-    "seller_tax": ("seller collected tax", "us tax", "vat"),
+    "seller_tax": ("seller collected tax", "sales tax", "us tax", "vat"),
     "ebay_tax": ("ebay collected tax",),
     "total": ("total price",),
     "sale_date": ("sale date",),

@@ -214,14 +214,17 @@ def detect_orders(table: Table) -> float:
     return sum(c is not None for c in cols.values()) / len(cols)
 
 
-def split_products(cell: str) -> list[tuple[float, str]]:
+def split_products(cell: str, items_sold: float | None = None) -> list[tuple[float, str]]:
     """`2× Blue Mug, 1× Tea Towel, Linen` -> [(2, 'Blue Mug'), (1, 'Tea Towel, Linen')].
 
-    Items are split only before `N×`, so commas inside product names survive.
+    Items are split only before `N×`, so commas inside product names survive. A cell without any
+    `N×` (a plugin or translation changed the format) is one item of `items_sold` units: splitting
+    it on commas would cut product names apart.
     """
-    out = []
-    for qty, name in _ITEM.findall(cell or ""):
-        out.append((float(qty.replace(",", ".")), name.strip()))
+    out = [(float(qty.replace(",", ".")), name.strip()) for qty, name in _ITEM.findall(cell or "")]
+    if not out and cell and cell.strip():
+        qty = items_sold if items_sold is not None and items_sold == items_sold and items_sold > 0 else 1.0
+        out = [(float(qty), cell.strip())]
     return out
 
 
@@ -312,21 +315,22 @@ def parse_orders(table: Table) -> ImportBatch:
         "refunded": money_to_store(pd.Series(refunded)).array,
         "status": status,
     })
-    batch.lines = _lines(orders, text["products"].iloc[sale_pos].to_numpy(), total)
+    batch.lines = _lines(orders, text["products"].iloc[sale_pos].to_numpy(), total,
+                         items_sold.values.iloc[sale_pos].to_numpy())
     if len(batch.lines):
         batch.warnings.append("WooCommerce's orders report gives no item prices: each order's Net Sales "
                               "was shared across its items in proportion to quantity")
     return batch.conform()
 
 
-def _lines(orders: np.ndarray, products: np.ndarray, totals: np.ndarray) -> pd.DataFrame:
+def _lines(orders: np.ndarray, products: np.ndarray, totals: np.ndarray, items_sold: np.ndarray) -> pd.DataFrame:
     """Lines from `Product(s)` with Net Sales allocated by quantity.
 
     Each line gets its quantity's share of the order's Net Sales, rounded to store units; the
     rounding remainder goes to the order's last line so the lines add up to the order exactly.
     """
     items = [(i, n, qty, name) for i, cell in enumerate(products)
-             for n, (qty, name) in enumerate(split_products(cell), start=1)]
+             for n, (qty, name) in enumerate(split_products(cell, items_sold[i]), start=1)]
     frame = pd.DataFrame.from_records(items, columns=["pos", "n", "qty", "name"])
     if frame.empty:
         return pd.DataFrame()

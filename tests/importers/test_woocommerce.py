@@ -120,6 +120,7 @@ def test_split_products_keeps_commas_inside_names():
     assert woo.split_products("3× Pattern eBook, 1× Tea Towel, Linen") == [(3, "Pattern eBook"),
                                                                            (1, "Tea Towel, Linen")]
     assert woo.split_products("") == []
+    assert woo.split_products("Blue Mug, large", 3) == [(3, "Blue Mug, large")]   # no `N×` at all
 
 
 def test_analytics_orders_totals_refunds_and_allocation():
