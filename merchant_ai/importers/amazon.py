@@ -27,6 +27,7 @@ import pandas as pd
 
 from merchant_ai.importers import values as vals
 from merchant_ai.importers.batch import ImportBatch, RowProblem, money_to_store
+from merchant_ai.importers.etsy import money_columns, quantities
 from merchant_ai.importers.registry import FormatSpec
 from merchant_ai.importers.table import Table
 
@@ -113,12 +114,11 @@ def parse_all_orders(table: Table) -> ImportBatch:
                           for i in no_date[no_date & ~empty].index[:50])
     bad |= dates.failed | no_date
     qty_col = "quantity" if table.has("quantity") else "quantity-purchased"
-    qty = vals.parse_quantity(table.col(qty_col))
+    qty = quantities(table, qty_col)
     batch.problems.extend(qty.problems(table, qty_col))
     bad |= qty.failed
     money: dict[str, pd.Series] = {}
-    for column in _ALL_ORDERS_MONEY:
-        parsed = vals.parse_money(table.col(column))
+    for column, parsed in money_columns(table, _ALL_ORDERS_MONEY).items():
         batch.problems.extend(parsed.problems(table, column))
         bad |= parsed.failed
         money[column] = money_to_store(parsed.values.abs() if "promotion" in column else parsed.values)
@@ -201,17 +201,16 @@ def _components(table: Table, batch: ImportBatch) -> pd.DataFrame:
     }, index=table.rows.index)
     parts = []
     if table.has("amount-type"):
-        amount = vals.parse_money(table.col("amount"))
+        amount = money_columns(table, ["amount"])["amount"]
         batch.problems.extend(amount.problems(table, "amount"))
         atype, desc = table.col("amount-type"), table.col("amount-description")
         generic = desc.eq("") | desc.str.lower().isin({"transactiontotalamount", "amount"})
         cls = atype.str.lower().str.replace(" ", "").map(_V2_CLASSES).fillna("fee")
         parts.append(_present(base, table.col("amount"), amount, kind=desc.where(~generic, atype), cls=cls))
     else:
-        for column, (type_col, cls) in _V1_AMOUNTS.items():
-            if not table.has(column):
-                continue
-            amount = vals.parse_money(table.col(column))
+        present = [c for c in _V1_AMOUNTS if table.has(c)]
+        for column, amount in money_columns(table, present).items():
+            type_col, cls = _V1_AMOUNTS[column]
             batch.problems.extend(amount.problems(table, column))
             kind = table.col(type_col) if type_col else pd.Series("", index=table.rows.index)
             fallback = "MiscFee" if column == "misc-fee-amount" else base["tt"]
@@ -244,7 +243,7 @@ def parse_settlement(table: Table) -> ImportBatch:
         return batch.conform()
     tt = table.col("transaction-type")
     summary = tt.eq("") & table.col("total-amount").ne("")
-    total_amount = vals.parse_money(table.col("total-amount"))
+    total_amount = money_columns(table, ["total-amount"])["total-amount"]
     currency = table.col("currency").str.upper().where(summary, "")
     currency = currency[currency != ""].iloc[0] if (currency != "").any() else pd.NA
     lines_no = _lines(table)
@@ -277,7 +276,9 @@ def parse_settlement(table: Table) -> ImportBatch:
         batch.skipped.append({"line": int(line), "reason": f"'{kind}' moves money between your account and Amazon;"
                                                            " it is neither a sale nor a fee"})
     comps = comps[~transfer & comps["cls"].ne("withheld")]
-    is_order, is_refund = low[comps.index].eq("order"), low[comps.index].isin(_REFUND_TYPES)
+    # Several components share a file row (and its index label): masks come from comps itself.
+    kind_of = comps["tt"].str.lower()
+    is_order, is_refund = kind_of.eq("order"), kind_of.isin(_REFUND_TYPES)
     money_part = comps["cls"].isin(["price", "promotion"])
     batch.fees = _fees(comps[~money_part | ~(is_order | is_refund)], currency)
     sales = comps[money_part & is_order]
@@ -397,11 +398,11 @@ def parse_fba_inventory(table: Table, as_of: str | None = None) -> ImportBatch:
     bad = empty.copy()
     numbers: dict[str, pd.Series] = {}
     for column in ("afn-total-quantity", "afn-fulfillable-quantity", "mfn-fulfillable-quantity", *_INBOUND):
-        parsed = vals.parse_quantity(table.col(column))
+        parsed = quantities(table, column)
         batch.problems.extend(parsed.problems(table, column))
         bad |= parsed.failed
         numbers[column] = parsed.values
-    price = vals.parse_money(table.col("your-price"))
+    price = money_columns(table, ["your-price"])["your-price"]
     batch.problems.extend(price.problems(table, "your-price"))
     bad |= price.failed
     yes = lambda c: table.col(c).str.lower().isin({"yes", "true", "y"})  # noqa: E731

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from merchant_ai.importers import amazon, registry
 from merchant_ai.importers.reading import read_table
@@ -223,3 +225,27 @@ def test_subtotal_is_the_sum_of_the_lines(name):
     lines = batch.lines.groupby("order_external_id")["line_total"].sum(min_count=1)
     subtotal = batch.orders.set_index("external_id")["subtotal"]
     assert subtotal.astype("Float64").equals(lines.reindex(subtotal.index).astype("Float64"))
+
+
+# --- fuzz: any cells in these headers give a batch (problems, never an exception) -------------
+_CELLS = st.one_of(
+    st.sampled_from(["", " ", "0", "-0", "1", "3", "12.99", "-4.80   ", "1,234.50", "12,50", "abc", "--", "N/A",
+                     "2024-03-01T14:05:11+00:00", "03.04.2024", "12/31/22", "31/31/31", "Pending", "Cancelled",
+                     "Order", "Refund", "Principal", "Commission", "ItemPrice", "Successful charge", "Yes",
+                     "111-1000001-0000001", "SKU-1", "MontrÃ©al", "1e308", "(3.00)"]),
+    st.text(max_size=12))
+
+
+_HEADERS = {"amazon-all-orders": table(ALL_ORDERS).header, "amazon-settlement": table(V1).header,
+            "amazon-settlement-v2": table(V2).header, "amazon-fba-inventory": table(FBA).header}
+
+
+@pytest.mark.parametrize("spec", amazon.FORMATS, ids=lambda s: s.name)
+@settings(max_examples=8, deadline=None)
+@given(data=st.data())
+def test_fuzzed_rows_never_raise(spec, data):
+    header = _HEADERS[spec.name]
+    rows = data.draw(st.lists(st.lists(_CELLS, min_size=len(header), max_size=len(header)), max_size=5))
+    batch = spec.parse(Table.from_rows(header, rows))
+    assert all(2 <= p.line <= len(rows) + 1 for p in batch.problems)
+    assert set(batch.lines["order_external_id"]) <= set(batch.orders["external_id"])

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from merchant_ai.importers import etsy, registry
 from merchant_ai.importers.reading import read_table
@@ -235,3 +237,25 @@ def test_both_files_agree_on_every_order_amount():
     pd.testing.assert_frame_equal(from_orders.sort_index().astype(object), from_items.sort_index().astype(object))
     lines = etsy.parse_items(table(ITEMS)).lines.groupby("order_external_id")["line_total"].sum()
     assert (lines.sort_index() == from_items["subtotal"].sort_index()).all()
+
+
+# --- fuzz: any cells in these headers give a batch (problems, never an exception) -------------
+_CELLS = st.one_of(
+    st.sampled_from(["", " ", "0", "0.00", "12.5", "-0.25", "1,234.50", "abc", "--", "12/26/22", "1/4/2024",
+                     "31/31/31", "2890001001", "Maria (maria)", "(x)", "SKU-1,SKU-2", "SUMMER10;SUMMER10",
+                     "MontrÃ©al", "HÃ\u00a0", "1e308", "Size:Small"]),
+    st.text(max_size=12))
+_HEADERS = {"etsy-orders": table(ORDERS).header, "etsy-order-items": table(ITEMS).header,
+            "etsy-listings": table(LISTINGS).header}
+
+
+@pytest.mark.parametrize("spec", etsy.FORMATS, ids=lambda s: s.name)
+@settings(max_examples=8, deadline=None)
+@given(data=st.data())
+def test_fuzzed_rows_never_raise(spec, data):
+    header = _HEADERS[spec.name]
+    rows = data.draw(st.lists(st.lists(_CELLS, min_size=len(header), max_size=len(header)), max_size=5))
+    batch = spec.parse(Table.from_rows(header, rows))
+    assert all(2 <= p.line <= len(rows) + 1 for p in batch.problems)
+    assert set(batch.lines["order_external_id"]) <= set(batch.orders["external_id"])
+    assert batch.customers["customer_ref"].is_unique
