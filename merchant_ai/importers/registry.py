@@ -72,12 +72,14 @@ def detect(table: Table) -> list[tuple[float, FormatSpec]]:
 
 
 def best_format(table: Table) -> FormatSpec | None:
-    """The most confident platform format, else the generic one (None if no format accepts it)."""
+    """The most confident platform format, else the generic one.
+
+    Generic is returned even when it cannot map the file: its problems then say which columns
+    are missing (and the Import tab's mapping editor gets the columns to map). None only when
+    no generic module exists.
+    """
     scored = detect(table)
     for score, spec in scored:
         if spec.name != "generic" and score >= MIN_CONFIDENCE:
             return spec
-    for score, spec in scored:
-        if spec.name == "generic" and score > 0:
-            return spec
-    return None
+    return next((spec for _, spec in scored if spec.name == "generic"), None)

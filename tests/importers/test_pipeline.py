@@ -98,3 +98,9 @@ def test_import_files_and_mapping(store: Store, tmp_path) -> None:
     path.write_bytes(b"when;paid\n2021-01-05;9,99\n2021-01-06;5,00\n")
     [res] = pipeline.import_files(store, [path], mapping={"date": "when", "amount": "paid"}, backup=False)
     assert res.orders == 2 and res.revenue[0]["gross"] == pytest.approx(14.99)
+
+
+def test_preview_of_an_unmappable_file_still_lists_its_columns() -> None:
+    out = pipeline.preview(b"Name,Colour\nmug,blue\n", "x.csv")
+    assert out["ok"] is False and out["columns"] == ["Name", "Colour"]
+    assert any("date" in p for p in out["problems"])
