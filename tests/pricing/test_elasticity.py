@@ -125,3 +125,62 @@ def test_unit_fee_curve_uses_the_preset():
     assert fees(np.array([25.0]))[0] == pytest.approx(1.025)
     amazon = unit_fee_curve(load_builtin("amazon"), dt.date(2025, 1, 1))
     assert amazon(np.array([1.0, 20.0])) == pytest.approx([0.30, 3.0])
+
+
+def sparse_multichannel(elasticity=-2.0, weeks=104, seed=5, sku="SP", category=None, base=1.0):
+    """Poisson counts (about 1-3 a week) on three channels priced 0/10/15% apart, with promotions."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2023-01-02", periods=weeks, freq="7D")
+    promo = np.zeros(weeks)
+    starts = np.arange(0, weeks - 4, 6)
+    for start in rng.choice(starts, size=min(8, len(starts)), replace=False):
+        promo[start:start + 3] = rng.choice([0.15, 0.25, 0.3])
+    rows, i = [], 0
+    for channel, markup, level in (("shopify", 1.0, 1.0), ("etsy", 1.10, 0.6), ("amazon", 1.15, 0.4)):
+        price = np.round(20 * markup * (1 - promo), 2)
+        mean = base * level * 1.5 * (1 - promo) ** elasticity * np.exp(0.3 * np.sin(2 * np.pi * np.arange(weeks) / 52))
+        for w, (day, p, m) in enumerate(zip(days, price, mean, strict=True)):
+            for _ in range(rng.poisson(m)):
+                rows.append(dict(order_id=i, order_ref=str(i), channel=channel, order_date=day + pd.Timedelta(days=w % 5),
+                                 sku=sku, quantity=1, unit_price=p, category=category))
+                i += 1
+    return rows
+
+
+def test_sparse_counts_across_channels_recovered():
+    """Zero weeks kept (Poisson), channel price levels not mistaken for a price effect."""
+    res = PriceElasticity(max_ci_width=100).fit(sales_frame(sparse_multichannel())).results_.iloc[0]
+    assert res["level"] == "sku"
+    assert res["ci_low"] < -2.0 < res["ci_high"]
+    assert res["ci_high"] < -0.5                     # the price effect is found, not washed out
+
+
+def test_quiet_weeks_across_a_price_change_are_left_out():
+    from merchant_ai.pricing.elasticity import weekly_panel
+
+    rows = [dict(order_id=i, order_ref=str(i), channel="shopify", order_date=d, sku="Q", quantity=1, unit_price=p)
+            for i, (d, p) in enumerate([("2024-01-01", 10.0), ("2024-01-22", 10.0), ("2024-02-12", 8.0)])]
+    panel = weekly_panel(weekly_history(sales_frame(rows)))
+    days = pd.to_datetime(panel["day"], unit="D").dt.strftime("%m-%d").tolist()
+    # Jan 8 and 15 lie between two sales at 10.00: known price, 0 units. Jan 29 and Feb 5 lie
+    # between 10.00 and 8.00: unknown price, left out.
+    assert days == ["01-01", "01-08", "01-15", "01-22", "02-12"]
+    assert panel["units"].tolist() == [1, 0, 0, 1, 1]
+    assert panel["price"].tolist() == [10.0, 10.0, 10.0, 10.0, 8.0]
+
+
+def test_vague_sku_estimate_uses_the_category():
+    rows = (sparse_multichannel(sku="A", category="mugs", seed=1, base=0.3, weeks=40)
+            + sparse_multichannel(sku="B", category="mugs", seed=2, base=2.0)
+            + sparse_multichannel(sku="C", category="mugs", seed=3, base=2.0))
+    res = PriceElasticity(max_ci_width=3.0).fit(sales_frame(rows)).results_.set_index("sku")
+    a = res.loc["A"]
+    assert a["level"] == "category" and "too uncertain" in a["reason"]
+    assert a["ci_low"] < -2.0 < a["ci_high"]
+
+
+def test_ols_method_on_dense_data():
+    res = PriceElasticity(method="ols").fit(sales_frame(synthetic())).results_.iloc[0]
+    assert res["ci_low"] < -1.8 < res["ci_high"]
+    with pytest.raises(ValueError):
+        PriceElasticity(method="magic").fit(sales_frame(synthetic()))
