@@ -126,6 +126,13 @@ def parse_all_orders(table: Table) -> ImportBatch:
     keep = ~bad & ~oid.isin(bad_orders)
     if bad_orders:
         batch.warnings.append(f"{len(bad_orders)} order(s) with unreadable values were left out")
+    # Multi-Channel Fulfilment: orders sold elsewhere (the seller's Shopify, eBay...) that Amazon
+    # only shipped. They belong to the channel that sold them; counting them here would double count.
+    mcf = table.col("sales-channel").str.lower().eq("non-amazon") & keep
+    for i in mcf[mcf].index:
+        batch.skipped.append({"line": int(lines_no[i]), "reason": "multi-channel fulfilment order (sales-channel "
+                              "Non-Amazon): sold on another channel, only shipped by Amazon"})
+    keep &= ~mcf
 
     sku = table.col("sku")
     quantity = qty.values.fillna(0.0)

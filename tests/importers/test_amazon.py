@@ -84,6 +84,9 @@ def test_all_orders_quirks():
     assert (mini["discount"], mini["line_total"]) == (m("1.00"), m("9.00"))   # `-1.00` promotion
     assert orders.loc["111-1000004-0000004", "discount"] == m("6.99")           # + ship promotion 5.99
     assert lines.loc[("111-1000006-0000006", "SKU-MUG-BLU#2"), "discount"] == m("2.00")
+    # a Multi-Channel Fulfilment order (sold on the own shop, shipped by FBA) is not an Amazon sale
+    assert [s["line"] for s in batch.skipped] == [8] and "Non-Amazon" in batch.skipped[0]["reason"]
+    assert "S01-1000007-0000007" not in orders.index
 
 
 def test_all_orders_quantity_purchased_and_appended_columns():
