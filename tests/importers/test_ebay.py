@@ -237,7 +237,7 @@ CELLS = st.one_of(
                      "Feb 30, 2023", "2", "77", "6 record(s) downloaded", "Seller ID : x"]))
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_garbage_never_raises_and_stays_consistent(data):
     name, spec = data.draw(st.sampled_from([(UK_ORDERS, ebay.FORMATS[0]), (TRANSACTIONS, ebay.FORMATS[1])]))

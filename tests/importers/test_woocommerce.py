@@ -187,7 +187,7 @@ CELLS = st.one_of(
                      "-$5.00", "2025-03-01 10:15:00", "refunded", "completed"]))
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_garbage_never_raises_and_stays_consistent(data):
     name, spec = data.draw(st.sampled_from([(EN, woo.FORMATS[0]), (RU, woo.FORMATS[0]), (ORDERS, woo.FORMATS[1])]))
