@@ -204,8 +204,10 @@ class CustomerSegmenter:
     def _cluster(self, table: pd.DataFrame) -> None:
         feats, channel_cols = self._features(table)
         n = len(feats)
-        scaler = StandardScaler().fit(feats)
-        x = scaler.transform(feats)
+        x = StandardScaler().fit_transform(feats)
+        # Channel shares count half: they describe where people buy, RFM describes how they behave,
+        # and a shop with two channels would otherwise split on channel alone.
+        x[:, [feats.columns.get_loc(c) for c in channel_cols]] *= 0.5
         lo, hi = self.k_range
         hi = min(hi, n - 1, len(np.unique(x.round(6), axis=0)) - 1)
         if n < 3 or hi < lo:
@@ -233,6 +235,7 @@ class CustomerSegmenter:
             return
         score, k, km = best
         centres = pd.DataFrame(km.cluster_centers_, columns=feats.columns)
+        centres[channel_cols] *= 2.0  # back to standard units for the words
         # Stable, meaningful numbering: cluster 0 spends the most.
         order = centres["monetary"].sort_values(ascending=False).index.to_list()
         relabel = {old: new for new, old in enumerate(order)}
