@@ -170,6 +170,18 @@ def _resave_warning(table: Table, batch: ImportBatch) -> None:
                               "dates were read as written; non-US postal codes may have lost leading zeros.")
 
 
+def split_names(full: pd.Series, first: pd.Series, last: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """First/last name, mending Etsy's split of names with commas.
+
+    `Alex Whitehouse, B. Eng, MBA, PMP` comes out as First `Alex`, Last `PMP`: where the full
+    name starts with the first name but does not end as `first last`, the last name is the rest
+    of the full name.
+    """
+    mended = [f[len(g):].strip() if g and f.startswith(g + " ") and f != f"{g} {n}" else n
+              for f, g, n in zip(full, first, last, strict=True)]
+    return first, pd.Series(mended, index=last.index, dtype=object)
+
+
 # --- EtsySoldOrders --------------------------------------------------------------------------
 _ORDER_MONEY = ("Order Value", "Discount Amount", "Shipping Discount", "Shipping", "Sales Tax", "Order Total",
                 "Card Processing Fees", "Order Net", "Adjusted Order Total", "Adjusted Card Processing Fees",
@@ -241,7 +253,8 @@ def parse_orders(table: Table) -> ImportBatch:
     batch.customers = _customers(
         table, refs, keep, {"street1": "Street 1", "street2": "Street 2", "city": "Ship City", "state": "Ship State",
                             "zip": "Ship Zipcode", "country": "Ship Country"},
-        lambda idx: (free_text(table, "First Name", idx), free_text(table, "Last Name", idx)))
+        lambda idx: split_names(free_text(table, "Full Name", idx), free_text(table, "First Name", idx),
+                                free_text(table, "Last Name", idx)))
     batch.fees = _card_fees(oid, orders, money)[lambda f: f.index.isin(keep[keep].index)]
     return batch.conform()
 

@@ -184,6 +184,14 @@ def test_allocate_is_exact():
     assert list(parts[3:5]) == [5, 2]
 
 
+def test_split_names_mends_commas_in_full_names():
+    full = pd.Series(["Alex Whitehouse, B. Eng, MBA, PMP", "Maria Muñoz", "Jo Ann Smith", "Prince"])
+    first = pd.Series(["Alex", "Maria", "Jo Ann", "Prince"])
+    last = pd.Series(["PMP", "Muñoz", "Smith", ""])
+    _, got = etsy.split_names(full, first, last)
+    assert list(got) == ["Whitehouse, B. Eng, MBA, PMP", "Muñoz", "Smith", ""]
+
+
 def test_username():
     got = etsy.username(pd.Series(["Maria Muñoz (mariamunoz)", "priyap", "", "Jo (Jr) Smith (jo_s)"]))
     assert got[0] == "mariamunoz" and got[1] == "priyap" and pd.isna(got[2]) and got[3] == "jo_s"
