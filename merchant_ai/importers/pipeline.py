@@ -201,6 +201,7 @@ def import_bytes(store: Store, name: str, data: bytes, *, format: str | None = N
     check(0.0, f"reading {name}")
     _table, batch = parse_bytes(data, name, format=format, mapping=mapping,
                                 progress=lambda f, m: check(f * 0.5, m))
+    del _table   # the text cells are no longer needed: free them before the write
     check_batch(name, batch, allow_partial)
     check(0.5, "writing")
     return write_parsed(store, name, data, batch, progress=lambda f, m: step(0.5 + f * 0.5, m),

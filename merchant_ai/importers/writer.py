@@ -379,12 +379,20 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
                 conn.execute(f"DELETE FROM order_lines WHERE order_id IN ({','.join('?' * len(part))})", part)
         new = new[~new["order_id"].isin(same)]
         res.lines_unchanged = int(old["order_id"].isin(same).sum())
-    rows = list(zip(*(column_values(new[c]) for c in _LINE_COLS), [import_id] * len(new), strict=True))
-    with _bulk_indexes(conn, "order_lines", len(rows)):
+    with _bulk_indexes(conn, "order_lines", len(new)):
         conn.executemany(
             "INSERT INTO order_lines(order_id, line_key, sku, channel_sku, title, quantity, unit_price, discount, "
-            "line_total, refunded_qty, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    res.lines = len(rows)
+            "line_total, refunded_qty, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _row_stream(new, _LINE_COLS, (import_id,)))
+    res.lines = len(new)
+
+
+def _row_stream(frame: pd.DataFrame, cols: list[str], extra: tuple = (), size: int = 50_000) -> Iterator[tuple]:
+    """Tuples for executemany, converted 50,000 rows at a time: half a million rows of boxed
+    Python values at once would cost hundreds of MB."""
+    for start in range(0, len(frame), size):
+        part = frame.iloc[start:start + size]
+        yield from (row + extra for row in zip(*(column_values(part[c]) for c in cols), strict=True))
 
 
 def _unchanged_orders(old: pd.DataFrame, new: pd.DataFrame) -> set[int]:
