@@ -182,11 +182,14 @@ def test_products_spreadsheet_resave_signature():
     assert shopify.detect_products(t) == 1.0
     batch = shopify.parse_products(t, as_of=TODAY)
     products = batch.products.set_index("sku")
-    assert list(products.index) == ["25970", "25971", "25980"]      # `'25970` escape removed
+    assert list(products.index) == ["25970", "25971", "25980", "30011", "30012"]   # `'25970` escape removed
     assert products.loc["25970", "list_price"] == 495 * SCALE        # `495`, not `495.00`
     assert products.loc["25971", "list_price"] == int(545.5 * SCALE)
     assert products.loc["25980", "status"] == "archived"
     assert batch.inventory.set_index("sku").loc["25971", "quantity"] == -1
+    assert products.loc["30012", "list_price"] == 89.5 * SCALE and products.loc["30012", "category"] == "Bangles"
+    assert [s["line"] for s in batch.skipped] == [7]                    # the bangle's second image
+    assert batch.inventory["quantity"].sum() == 3 - 1 + 7 + 0 + 2
 
 
 @pytest.mark.parametrize("name,expected", [

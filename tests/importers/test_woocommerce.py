@@ -79,9 +79,14 @@ def test_german_export_semicolons_and_comma_prices():
     t = table(DE)
     assert t.delimiter == ";"
     batch = woo.parse_products(t, as_of=TODAY)
-    prices = batch.products.set_index("sku")["list_price"]
-    assert prices.to_dict() == {"BRETT-EICHE": 34.9 * SCALE, "LOEFFEL-3": 12.5 * SCALE, "KORB-S": 19.9 * SCALE}
-    assert batch.products.set_index("sku").loc["LOEFFEL-3", "vendor"] == "Holzhaus"
+    products = batch.products.set_index("sku")
+    assert products["list_price"].to_dict() == {"BRETT-EICHE": 34.9 * SCALE, "LOEFFEL-3": 12.5 * SCALE,
+                                                "KORB-S": 19.9 * SCALE, "TASSE-ROT": 8.5 * SCALE}
+    assert products.loc["LOEFFEL-3", "vendor"] == "Holzhaus"
+    tasse = products.loc["TASSE-ROT"]                 # `id:304`; brand and category from the parent
+    assert (tasse["parent_sku"], tasse["vendor"], tasse["category"]) == ("TASSE", "Keramik Nord",
+                                                                          "Küche > Geschirr")
+    assert batch.inventory["quantity"].sum() == 8 + 25 + 0 + 14
 
 
 @pytest.mark.parametrize("header", [
@@ -172,7 +177,7 @@ def test_products_then_orders_through_the_pipeline_twice(store):
     assert products.loc["TEE-L", "unit_cost"] == 6.5 and products.loc["TEE-L", "parent_sku"] == "TEE"
     assert products.loc["SAMOVAR-1", "list_price"] == 12500
     stock = queries.inventory_on_hand(store).set_index("sku")["on_hand"]
-    assert stock["TEE-L"] == -2 and len(stock) == 4 + 3 + 3
+    assert stock["TEE-L"] == -2 and len(stock) == 4 + 3 + 4
     orders = queries.orders(store)
     assert len(orders) == 5 and orders["total"].sum() == 134 and orders["refunded"].sum() == 26
     sales = queries.sales_lines(store)                     # cancelled #1205 left out
