@@ -291,10 +291,14 @@ def parse_settlement(table: Table) -> ImportBatch:
     sales = comps[money_part & is_order]
     refunds = comps[money_part & is_refund]
     batch.orders, batch.lines = _settlement_orders(sales, refunds, currency)
-    orphan = set(refunds["order"]) - set(sales["order"])
-    if orphan:
-        batch.warnings.append(f"{len(orphan)} refund(s) concern orders sold before this settlement: their fees "
-                              f"were kept; import the earlier settlement or All Orders report for the sales")
+    orphan = refunds[~refunds["order"].isin(set(sales["order"]))]
+    if not orphan.empty:
+        # Recording them would need an update-only order row (the sale's date is not in this
+        # file, and an order row here would overwrite it): the writer cannot express that yet.
+        batch.warnings.append(
+            f"{orphan['order'].nunique()} refund(s) of {-int(orphan['amount'].sum()) / 1e4:.2f} "
+            f"{'' if pd.isna(currency) else currency} concern orders sold before this settlement: their fee "
+            f"reversals were kept, the refunded amounts were not recorded on the orders".replace("  ", " "))
     return batch.conform()
 
 

@@ -157,6 +157,16 @@ def test_settlement_v2():
     assert net - m("3.18") == -m("36.88")
 
 
+def test_settlement_refund_of_an_earlier_sale_is_reported():
+    text = (FIXTURES / V1).read_text(encoding="utf-8")
+    # keep only the summary and the refund rows: the sale is in an earlier settlement
+    kept = [ln for i, ln in enumerate(text.split("\n")) if i < 2 or "\tRefund\t" in ln]
+    batch = amazon.parse_settlement(read_table(("\n".join(kept) + "\n").encode(), V1))
+    assert batch.orders.empty and batch.lines.empty
+    assert len(batch.fees) == 2 and int(batch.fees["amount"].sum()) == m("1.56")   # 1.95 back, 0.39 charged
+    assert any("14.03 USD concern orders sold before" in w for w in batch.warnings)
+
+
 def test_settlement_source_keys_are_stable():
     first, second = amazon.parse_settlement(table(V1)), amazon.parse_settlement(table(V1))
     assert list(first.fees["source_key"]) == list(second.fees["source_key"])
