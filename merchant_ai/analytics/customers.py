@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 SEGMENTS = [
     "Champions", "Loyal", "Potential loyalists", "New", "Promising", "Need attention",
@@ -172,6 +173,11 @@ class CustomerSegmenter:
         self.silhouette_sample = silhouette_sample
 
     def fit(self, sales: pd.DataFrame) -> CustomerSegmenter:
+        # One thread: KMeans on a few thousand rows loses 10x to OpenMP oversubscription otherwise.
+        with threadpool_limits(1):
+            return self._fit(sales)
+
+    def _fit(self, sales: pd.DataFrame) -> CustomerSegmenter:
         self.as_of_ = to_date(self.as_of, sales)
         table = rfm_table(sales, self.as_of_)
         if table.empty:
