@@ -47,9 +47,10 @@ def weekly_history(sales: pd.DataFrame, as_of: dt.date | str | None = None,
                    by: tuple[str, ...] = ("sku", "channel")) -> pd.DataFrame:
     """Units and the week's price per `by` and week (weeks start Monday) up to `as_of`, sales weeks only.
 
-    The price is the median line unit price: the price the shop posted that week. Revenue / units
-    would mix in coupon codes a few buyers used and quantity-tier prices of big buyers, price
-    differences other customers never saw, which blur the price-demand relation toward zero.
+    The price is the highest line unit price of the week: the price the shop posted for a single
+    buyer. Revenue / units (or a median) would mix in coupon codes a few buyers used and the
+    quantity-tier prices of big buyers, price differences other customers never saw: on the UCI
+    wholesale file a median price made weeks with big buyers look like price cuts that sold more.
     """
     df = sales
     if as_of is not None:
@@ -66,7 +67,7 @@ def weekly_history(sales: pd.DataFrame, as_of: dt.date | str | None = None,
     out = (df.assign(week=week, category=df["category"].fillna(""), posted=posted)
              .groupby([*keys, "week"], as_index=False, sort=True)
              .agg(units=("quantity", "sum"), revenue=("revenue", "sum"), category=("category", "first"),
-                  price=("posted", "median")))
+                  price=("posted", "max")))
     return out
 
 
@@ -169,6 +170,10 @@ class PriceElasticity:
                 flat = mask & results["level"].isna()
                 results.loc[mask, "level"] = "category"
                 results.loc[flat, "reason"] = "the SKU's own price varied too little: its category's estimate"
+        # Still too uncertain after the category step (no category, or none estimable): shown, but
+        # not used for suggestions; a +-20% price move would be extrapolated from noise.
+        vague = (results["level"] == "sku") & (results["ci_high"] - results["ci_low"] > self.max_ci_width)
+        results.loc[vague, "level"] = "uncertain"
         self.results_ = results
         return self
 

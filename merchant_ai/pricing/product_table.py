@@ -68,9 +68,10 @@ def sku_channel_table(sales: pd.DataFrame, orders: pd.DataFrame | None, fees: pd
     for row in table.itertuples(index=False):
         e = None if pd.isna(row.elasticity) else float(row.elasticity)
         ci = None if e is None else (float(row.ci_low), float(row.ci_high))
+        usable = e is not None and row.elasticity_level in ("sku", "category")
         cost = None if pd.isna(row.unit_cost) else float(row.unit_cost)
         price_now = None if pd.isna(row.price_now) else float(row.price_now)
-        s = suggester.suggest(price_now or 0.0, cost, e, ci, fee_fns[row.channel],
+        s = suggester.suggest(price_now or 0.0, cost, e if usable else None, ci, fee_fns[row.channel],
                               units_now=float(row.units_per_week or 1.0))
         items.append({
             "sku": row.sku, "channel": row.channel, "units": float(row.units), "revenue": float(row.revenue),

@@ -75,7 +75,7 @@ class PriceSuggester:
         if unit_cost is None or not np.isfinite(unit_cost):
             return Suggestion(price_now, reason="unit cost unknown", **empty)
         if elasticity is None or not np.isfinite(elasticity):
-            return Suggestion(price_now, reason="no elasticity estimate", **empty)
+            return Suggestion(price_now, reason="no usable elasticity estimate", **empty)
         if not price_now or price_now <= 0:
             return Suggestion(price_now, reason="no current price", **empty)
         r = self.range_pct / 100
