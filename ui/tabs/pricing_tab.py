@@ -154,7 +154,8 @@ class ProductModel(QAbstractTableModel):
             if value is None:
                 return "—"
             lo, hi = it["elasticity_ci"]
-            tag = " (category)" if it.get("elasticity_level") == "category" else ""
+            tag = {"category": " (category)", "uncertain": " (too uncertain to use)"}.get(
+                it.get("elasticity_level") or "", "")
             return f"{value:.2f} [{lo:.2f}, {hi:.2f}]{tag}"
         return _fmt(value)
 
@@ -489,7 +490,8 @@ class PricingTab(BaseTab):
     def _weekly_curve(self, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Expected weekly profit of the selected product from its elasticity (and its CI ends)."""
         it = self.selected
-        if not it or it.get("elasticity") is None or not it.get("price_now") or it.get("unit_cost") is None:
+        if (not it or it.get("elasticity") is None or it.get("elasticity_level") not in ("sku", "category")
+                or not it.get("price_now") or it.get("unit_cost") is None):
             return None
         from merchant_ai.pricing.suggest import unit_fee_curve
 
