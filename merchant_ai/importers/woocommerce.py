@@ -45,7 +45,6 @@ _PRODUCT_FIELDS = {
     "in_stock": ("in stock?", "в наличии?", "vorrätig?", "auf lager?", "en stock?", "¿en inventario?",
                  "¿hay existencias?"),
     "stock": ("stock", "запасы", "lager", "lagerbestand", "bestand", "inventario", "existencias"),
-    "sale_price": ("sale price", "цена распродажи", "angebotspreis", "tarif promo", "precio rebajado"),
     "regular_price": ("regular price", "базовая цена", "regulärer preis", "tarif régulier", "precio normal"),
     "categories": ("categories", "категории", "kategorien", "catégories", "categorías"),
     "parent": ("parent", "родительский", "übergeordnetes produkt", "eltern", "parent", "superior", "padre"),
@@ -136,7 +135,7 @@ def parse_products(table: Table, as_of: dt.date | None = None) -> ImportBatch:
     where = pd.Series(sellable, index=table.rows.index)
     prices = {}
     bad = np.zeros(len(key), dtype=bool)
-    for field in ("regular_price", "sale_price", "cost"):
+    for field in ("regular_price", "cost"):
         parsed = v.parse_money(text[field])
         bad |= _problems(batch, table, cols[field], parsed, where)
         prices[field] = parsed.values
@@ -165,7 +164,15 @@ def parse_products(table: Table, as_of: dt.date | None = None) -> ImportBatch:
     mine.index = table.rows.index
     merged = mine.combine_first(inherited)
 
+    # A variation's own attribute values, else what WooCommerce appended to the parent's name
+    # when it named the variation ("Tasse - Rot" under "Tasse").
     variant = _attribute_values(table)
+    parent_title = inherited["title"].fillna("").astype(str)
+    own_title = mine["title"].fillna("").astype(str)
+    prefix = parent_title + " - "
+    from_name = pd.Series([t[len(p):] if p != " - " and t.startswith(p) else "" for t, p in
+                           zip(own_title, prefix, strict=True)], index=table.rows.index)
+    variant = variant.where(variant.ne(""), from_name)
     status = np.where(published.values == 1, "active", "draft")
     status = np.where(published.values.isna(), "active", status)
     products = pd.DataFrame({

@@ -71,6 +71,7 @@ def test_russian_export_bom_after_whitespace_and_decimal_comma():
     assert products.loc["PLATOK-RED", "list_price"] == 2990 * SCALE
     assert products.loc["PLATOK-BLUE", "parent_sku"] == "PLATOK"                    # `id:202`
     assert products.loc["PLATOK-BLUE", "category"] == "Текстиль"
+    assert products.loc["PLATOK-BLUE", "variant"] == "Синий"          # from "<parent name> - Синий"
     assert list(products["status"]) == ["active", "active", "draft", "draft"]
     assert batch.inventory["quantity"].sum() == 3 + 7 + 0                          # MATR-5 unmanaged
 
