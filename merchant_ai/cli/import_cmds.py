@@ -132,9 +132,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         emit_json({"imports": results})
     else:
         for r in results:
-            money = ", ".join(f"{x['gross']:.2f} {x['currency'] or ''}".strip() for x in r["revenue"])
-            print(f"{r['file']}: {r['format']} -> {r['orders']} orders, {r['order_lines']} lines, "
-                  f"{r['units']:g} units, {r['products']} products, {r['customers']} customers; revenue {money}"
+            money = ", ".join(f"{x['gross']:,.2f} {x['currency'] or ''} (refunded {x['refunded']:,.2f})".strip()
+                              for x in r["revenue"])
+            print(f"{r['file']}: {r['format']} -> {r['orders']:,} orders, {r['order_lines']:,} lines, "
+                  f"{r['units']:,.10g} units, {r['products']:,} products, {r['customers']:,} customers; "
+                  f"revenue {money}"
                   + (f"; {r['skipped_total']} rows skipped" if r["skipped_total"] else ""))
             for w in r["warnings"]:
                 print(f"  note: {w}")
