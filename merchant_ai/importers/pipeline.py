@@ -107,7 +107,8 @@ def summarise(batch: ImportBatch, file_name: str) -> ImportResult:
                             "refunded": round(float(grp["refunded"].sum()) / SCALE, 4)})
     refs = pd.concat([orders["customer_ref"], batch.customers["customer_ref"]]).dropna()
     refs = refs[refs.astype(str).str.strip() != ""]
-    skus = set(batch.products["sku"].dropna().astype(str)) | set(lines["channel_sku"].dropna().astype(str))
+    skus = set(pd.unique(batch.products["sku"].dropna().astype(str))) | set(
+        pd.unique(lines["channel_sku"].dropna().astype(str)))
     days = orders["order_date"].dropna().astype(str)
     return ImportResult(
         file=file_name, format=batch.format, channel=batch.channel, orders=int(orders["external_id"].nunique()),
