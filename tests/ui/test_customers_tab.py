@@ -1,0 +1,49 @@
+"""Customers tab: overview, chart, table, segment filter and export, on a small shop."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from tests.cli.test_customer_cli import _fill
+from ui.context import AppContext
+from ui.jobs import SyncJobRunner
+from ui.tabs.customers_tab import ALL, COLUMNS, CustomersTab
+
+pytestmark = pytest.mark.gui
+
+
+def test_segments_table_filter_chart_and_export(qtbot, store, tmp_path):
+    _fill(store)
+    tab = CustomersTab(AppContext(store, runner=SyncJobRunner()))
+    qtbot.addWidget(tab)
+    tab.resize(1100, 700)
+    with qtbot.waitSignal(tab.refreshed, timeout=20_000):
+        tab.show()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 40, timeout=20_000)
+    assert not tab.is_showing_empty()
+    heights = tab.bars.opts["height"]
+    assert sum(heights) == 40 and tab.overview.rowCount() == 11
+    assert "Not enough data" in tab.status.text()          # 40 customers: the stated rule applies
+    keys = {tab.model.rows[r]["customer"] for r in range(40)}
+    assert "1001" in keys                                   # float-looking ids normalised
+    segment = tab.model.rows[0]["rfm_segment"]
+    tab.segment.setCurrentText(segment)
+    shown = tab.proxy.rowCount()
+    assert 0 < shown == sum(1 for r in tab.model.rows if r["rfm_segment"] == segment)
+    out = tmp_path / "c.csv"
+    assert tab.export_csv(tab.proxy, path=str(out)) == str(out)
+    rows = list(csv.reader(out.open(encoding="utf-8-sig")))
+    assert rows[0] == COLUMNS and len(rows) == shown + 1
+    tab.segment.setCurrentText(ALL)
+    assert tab.proxy.rowCount() == 40
+
+
+def test_no_shop_shows_empty_state(qtbot):
+    tab = CustomersTab(AppContext(runner=SyncJobRunner()))
+    qtbot.addWidget(tab)
+    with qtbot.waitSignal(tab.refreshed, timeout=5_000):
+        tab.show()
+    assert tab.is_showing_empty()
+    tab.resize(tab.minimumSizeHint())

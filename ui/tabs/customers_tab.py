@@ -1,0 +1,221 @@
+"""Customers tab: segment overview (sizes, revenue share, bar chart) and the customer table.
+
+Everything is computed in one job (`load_customers`: sales -> RFM segments, clusters, P(alive),
+expected orders and CLV, the same code as `merchant-ai segments`). The table filters by segment on
+the GUI thread (a proxy model, no recomputation) and exports what it shows only when asked.
+Customer keys are shown as stored: pseudonymous where the shop chose that.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from merchant_ai.analytics.customers import SEGMENTS
+from ui.jobs import JobContext
+from ui.tabs.base import BaseTab
+
+ALL = "All segments"
+COLUMNS = ["Customer", "Segment", "Cluster", "Recency (days)", "Orders", "Net revenue", "P(alive)",
+           "Expected orders", "Predicted CLV"]
+_KEYS = ["customer", "rfm_segment", "cluster", "recency_days", "frequency", "monetary", "p_alive",
+         "expected_orders", "predicted_clv"]
+
+
+def load_customers(jc: JobContext, horizon_days: int) -> dict[str, Any]:
+    """Segments and predictions for every customer (pool thread)."""
+    from merchant_ai.cli.customer_cmds import segments_result
+    from merchant_ai.store import queries
+
+    jc.progress(0.05, "Loading sales…")
+    sales = queries.sales_lines(jc.store)
+    if sales.empty or sales["customer"].notna().sum() == 0:
+        return {"customers": []}
+    jc.progress(0.3, "Segments, clusters and predictions…")
+    doc, _seg = segments_result(sales, None, horizon_days)
+    jc.check()
+    return doc
+
+
+class CustomerModel(QAbstractTableModel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[dict[str, Any]] = []
+        self.cluster_words: dict[int, str] = {}
+
+    def set_rows(self, rows: list[dict[str, Any]], cluster_words: dict[int, str]) -> None:
+        self.beginResetModel()
+        self.rows, self.cluster_words = list(rows), dict(cluster_words)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = self.rows[index.row()], index.column()
+        value = row.get(_KEYS[col])
+        if role == Qt.ItemDataRole.UserRole:  # sort key
+            if col < 2:
+                return str(value)
+            return -math.inf if value is None else float(value)
+        if role == Qt.ItemDataRole.ToolTipRole and col == 2:
+            return self.cluster_words.get(value)
+        if role == Qt.ItemDataRole.ToolTipRole and col == 7 and row.get("expected_orders_low") is not None:
+            return f"80% band: {row['expected_orders_low']:.0f} to {row['expected_orders_high']:.0f} orders"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col >= 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if value is None:
+            return "—"
+        if col in (5, 8):
+            return f"{value:,.2f}"
+        if col == 6:
+            return f"{value:.0%}"
+        if col == 7:
+            return f"{value:.2f}"
+        if col == 3:
+            return f"{value:.0f}"
+        return str(value)
+
+
+class SegmentFilter(QSortFilterProxyModel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.segment = ALL
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+
+    def set_segment(self, segment: str) -> None:
+        self.beginFilterChange()
+        self.segment = segment
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # noqa: N802
+        if self.segment == ALL:
+            return True
+        return self.sourceModel().rows[row]["rfm_segment"] == self.segment
+
+
+class CustomersTab(BaseTab):
+    title = "Customers"
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.doc: dict[str, Any] = {}
+        split = QSplitter(Qt.Orientation.Vertical)
+
+        top = QWidget()
+        top_layout = QHBoxLayout(top)
+        self.overview = QTableWidget(0, 3)
+        self.overview.setHorizontalHeaderLabels(["Segment", "Customers", "Revenue share"])
+        self.overview.verticalHeader().hide()
+        self.overview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.overview.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.overview.cellClicked.connect(lambda r, _c: self.segment.setCurrentText(self.overview.item(r, 0).text()))
+        top_layout.addWidget(self.overview, 1)
+        self.chart = pg.PlotWidget()
+        self.chart.setMinimumHeight(160)
+        self.chart.setLabel("left", "customers")
+        self.chart.getAxis("bottom").setTicks([[(i, s) for i, s in enumerate(SEGMENTS)]])
+        self.bars = pg.BarGraphItem(x=list(range(len(SEGMENTS))), height=[0] * len(SEGMENTS), width=0.7,
+                                    brush="#4a7bd0")
+        self.chart.addItem(self.bars)
+        top_layout.addWidget(self.chart, 2)
+        split.addWidget(top)
+
+        bottom = QWidget()
+        b = QVBoxLayout(bottom)
+        bar = QHBoxLayout()
+        self.segment = QComboBox()
+        self.segment.addItems([ALL, *SEGMENTS])
+        self.segment.currentTextChanged.connect(self._filter)
+        self.horizon = QSpinBox()
+        self.horizon.setRange(7, 730)
+        self.horizon.setValue(90)
+        self.horizon.setSuffix(" days")
+        self.horizon.setToolTip("Horizon of expected orders and CLV")
+        self.horizon.editingFinished.connect(self.refresh)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.clicked.connect(lambda: self.export_csv(self.proxy, "customers.csv"))
+        bar.addWidget(QLabel("Show"))
+        bar.addWidget(self.segment)
+        bar.addWidget(QLabel("Horizon"))
+        bar.addWidget(self.horizon)
+        bar.addStretch(1)
+        bar.addWidget(self.export_button)
+        b.addLayout(bar)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        b.addWidget(self.status)
+        self.model = CustomerModel(self)
+        self.proxy = SegmentFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        b.addWidget(self.table, 1)
+        split.addWidget(bottom)
+        split.setStretchFactor(1, 3)
+        self.set_content(split)
+
+    def reload(self) -> None:
+        if self.ctx.store is None:
+            return self.show_empty("No shop open", "Open or create a shop to see its customers.")
+        self.run_job("segments", load_customers, self.horizon.value(), on_done=self.show_result,
+                     message="Segmenting customers…")
+
+    def show_result(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        if not doc.get("customers"):
+            return self.show_empty("No customers yet", "Import orders that carry a customer to see segments.")
+        self.show_content()
+        words = {c["cluster"]: c["description"] for c in doc.get("clusters", [])}
+        self.model.set_rows(doc["customers"], words)
+        segs = doc.get("segments", [])
+        self.overview.setRowCount(len(segs))
+        for r, s in enumerate(segs):
+            for c, text in enumerate([s["segment"], f"{s['customers']:,}", f"{s['revenue_share']:.1%}"]):
+                item = QTableWidgetItem(text)
+                if c:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.overview.setItem(r, c, item)
+        self.bars.setOpts(height=[s["customers"] for s in segs])
+        clusters = "; ".join(f"cluster {k}: {v}" for k, v in sorted(words.items()))
+        method = {"rate_model": "naive rate x learned per-customer multiplier", "bgnbd": "BG/NBD",
+                  "naive": "naive rate", "none": "none"}.get(doc.get("prediction_method"), doc.get("prediction_method"))
+        pred = doc.get("message") or f"Predictions over {doc['horizon_days']} days by {method} (chosen by backtest)."
+        self.status.setText(f"As of {doc['as_of']}: {len(doc['customers']):,} customers. {pred} Clusters — {clusters}.")
+        self._filter(self.segment.currentText())
+
+    def _filter(self, segment: str) -> None:
+        self.proxy.set_segment(segment)
