@@ -104,3 +104,19 @@ def test_preview_of_an_unmappable_file_still_lists_its_columns() -> None:
     out = pipeline.preview(b"Name,Colour\nmug,blue\n", "x.csv")
     assert out["ok"] is False and out["columns"] == ["Name", "Colour"]
     assert any("date" in p for p in out["problems"])
+
+
+def test_registry_survives_a_broken_detector(monkeypatch) -> None:
+    from merchant_ai.importers import registry
+    from merchant_ai.importers.reading import read_table
+
+    def broken(table):
+        raise RuntimeError("boom")
+
+    bad = registry.FormatSpec("broken", "x", "raises", broken, lambda t: None)
+    real = registry.all_formats()
+    monkeypatch.setattr(registry, "all_formats", lambda: [bad, *real])
+    table = read_table(GOOD, "orders.csv")
+    scores = {spec.name: score for score, spec in registry.detect(table)}
+    assert scores["broken"] == 0.0
+    assert registry.best_format(table).name == "generic"
