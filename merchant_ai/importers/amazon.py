@@ -151,7 +151,8 @@ def parse_all_orders(table: Table) -> ImportBatch:
     z = {c: money[c] for c in _ALL_ORDERS_MONEY}
     per_row = pd.DataFrame({
         "external_id": oid, **dates.frame(), "currency": table.col("currency").str.upper().replace("", pd.NA),
-        "status": _status(table.col("order-status")), "subtotal": z["item-price"] - z["item-promotion-discount"].fillna(0),
+        "status": _status(table.col("order-status")),
+        "subtotal": z["item-price"] - z["item-promotion-discount"].fillna(0),
         "shipping": z["shipping-price"], "gift": z["gift-wrap-price"],
         "tax": z["item-tax"].fillna(0) + z["shipping-tax"].fillna(0) + z["gift-wrap-tax"].fillna(0),
         "ship_discount": z["ship-promotion-discount"].fillna(0),

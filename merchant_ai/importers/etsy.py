@@ -15,6 +15,7 @@ of the lines), `discount` all discounts (coupon + shipping discount), `total` wh
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 
@@ -49,11 +50,10 @@ def free_text(table: Table, column: str, index: pd.Index | None = None) -> pd.Se
     `Table.col` strips first, which cuts the no-break space that ends the mojibake of `à`
     (`HÃ\xa0`) and leaves it unrepairable; repairing the raw cell keeps it whole.
     """
-    if column not in table.rows.columns:
-        out = table.col(column)
-    else:
+    if column in table.rows.columns:
         raw = table.rows[column] if index is None else table.rows.loc[index, column]
         return vals.clean_text(vals.repair_mojibake(raw))
+    out = table.col(column)
     return out if index is None else out.loc[index]
 
 
@@ -80,6 +80,7 @@ def _money(batch: ImportBatch, table: Table, columns: tuple[str, ...]) -> tuple[
     return out, bad
 
 
+# --- cell parsing (amazon.py uses these too; they would sit well in values.py) ----------------
 # Beyond these a cell is a typo or garbage (`1e308`), and would overflow the store's int64 units.
 MAX_AMOUNT = 1e11
 MAX_QUANTITY = 1e9
@@ -95,6 +96,7 @@ def plausible(parsed: vals.Parsed, limit: float) -> vals.Parsed:
 
 
 def quantities(table: Table, column: str) -> vals.Parsed:
+    """A quantity column, absurd sizes counted as failures."""
     return plausible(vals.parse_quantity(table.col(column)), MAX_QUANTITY)
 
 
@@ -245,8 +247,7 @@ def parse_orders(table: Table) -> ImportBatch:
     orders = pd.DataFrame({
         "external_id": oid, **dates.frame(), "currency": table.col("Currency").str.upper().replace("", pd.NA),
         "customer_ref": refs, "subtotal": money["Order Value"] - money["Discount Amount"].fillna(0),
-        "shipping": money["Shipping"],
-        "tax": money["Sales Tax"], "discount": discount, "total": total, "refunded": refunded, "status": status,
+        "shipping": money["Shipping"], "tax": money["Sales Tax"], "discount": discount, "total": total, "refunded": refunded, "status": status,
     })
     batch.orders = orders[keep]
 
@@ -376,7 +377,6 @@ def parse_items(table: Table) -> ImportBatch:
     orders["status"] = pd.NA
     batch.orders = orders
 
-
     def names(idx: pd.Index) -> tuple[pd.Series, pd.Series]:
         full = _full_name(free_text(table, "Buyer", idx))
         full = full.where(full != "", free_text(table, "Ship Name", idx))
@@ -402,8 +402,6 @@ def parse_listings(table: Table, as_of: str | None = None) -> ImportBatch:
     stock figure. The file carries no date: stock is dated `as_of` (the import day by default).
     Listings without a SKU cannot be matched to sales and are skipped with a reason.
     """
-    import datetime as dt
-
     batch = ImportBatch(format="etsy-listings", channel=CHANNEL, platform=CHANNEL)
     if table.rows.empty:
         return batch.conform()
