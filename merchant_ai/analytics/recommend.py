@@ -299,18 +299,29 @@ class Recommender:
         """Dense scores (customers x items); unknown customers get popularity only.
 
         `weights` = (again, knn, pop[, ease]) overrides the fitted blend (used by the evaluation)."""
+        return self.blend(self.signals(customers), new_only, weights)
+
+    def signals(self, customers: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
+        """Per-customer signals, each scaled to 0..1 (computed once, blended many times in evaluation)."""
+        idx = np.array([self.customer_index_.get(normalise_customer_key(c), -1) for c in customers], dtype=int)
+        known = np.where(idx >= 0)[0]
+        if not len(known):
+            return idx, None
+        again, knn, ease, hist = self._parts(idx[known])
+        return idx, {"again": self._scale(again), "knn": self._scale(knn),
+                     "ease": self._scale(np.maximum(ease, 0)), "hist": hist}
+
+    def blend(self, signals: tuple[np.ndarray, dict[str, np.ndarray] | None], new_only: bool = False,
+              weights: tuple[float, ...] | None = None) -> np.ndarray:
+        idx, parts = signals
         w = tuple(weights) if weights is not None else (self.w_again, self.w_knn, self.w_pop, self.w_ease)
         wa, wk, wp, we = (w + (0.0,))[:4]
-        idx = np.array([self.customer_index_.get(normalise_customer_key(c), -1) for c in customers])
-        out = np.tile(self.popularity_ * max(wp, 1e-6), (len(customers), 1))
-        known = np.where(idx >= 0)[0]
-        if len(known):
-            again, knn, ease, hist = self._parts(idx[known])
-            s = (wa * self._scale(again) + wk * self._scale(knn) + we * self._scale(np.maximum(ease, 0))
-                 + wp * self.popularity_[None, :])
+        out = np.tile(self.popularity_ * max(wp, 1e-6), (len(idx), 1))
+        if parts is not None:
+            s = wa * parts["again"] + wk * parts["knn"] + we * parts["ease"] + wp * self.popularity_[None, :]
             if new_only:
-                s[hist > 0] = -np.inf
-            out[known] = s
+                s[parts["hist"] > 0] = -np.inf
+            out[idx >= 0] = s
         return out
 
     def recommend(self, customer: str, k: int = 10, new_only: bool = False) -> list[Pick]:

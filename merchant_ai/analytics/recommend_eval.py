@@ -45,18 +45,19 @@ def _evaluate(model: Recommender, customers: list[str], targets: list[set[str]],
     keep = [i for i, t in enumerate(idx_targets) if t]
     customers = [customers[i] for i in keep]
     idx_targets = [idx_targets[i] for i in keep]
-    out: dict[str, dict[str, float]] = {}
-    for name in methods or list(METHODS):
-        hits, recs = [], []
-        for start in range(0, len(customers), batch):
-            s = model.score_customers(customers[start:start + batch], new_only=new_only, weights=METHODS[name])
-            h, r = _hits(s, idx_targets[start:start + batch], k)
-            n = len(customers[start:start + batch])
-            hits.append(h * n)
-            recs.append(r * n)
-        n_all = max(len(customers), 1)
-        out[name] = {"hit_rate": sum(hits) / n_all, "recall": sum(recs) / n_all, "customers": len(customers)}
-    return out
+    names = methods or list(METHODS)
+    hits = dict.fromkeys(names, 0.0)
+    recs = dict.fromkeys(names, 0.0)
+    for start in range(0, len(customers), batch):
+        chunk = customers[start:start + batch]
+        signals = model.signals(chunk)
+        for name in names:
+            h, r = _hits(model.blend(signals, new_only, METHODS[name]), idx_targets[start:start + batch], k)
+            hits[name] += h * len(chunk)
+            recs[name] += r * len(chunk)
+    n_all = max(len(customers), 1)
+    return {name: {"hit_rate": hits[name] / n_all, "recall": recs[name] / n_all, "customers": len(customers)}
+            for name in names}
 
 
 def leave_last_order_out(sales: pd.DataFrame, as_of: dt.date | str | None = None, k: int = 10,
