@@ -26,7 +26,7 @@ from merchant_ai.store import (
     keys,
 )
 from merchant_ai.store.store import DB_NAME, KEY_NAME
-from ui.jobs import JobContext
+from ui.jobs import JobCancelled, JobContext
 
 DEMO_PASSPHRASE = "demo"
 
@@ -155,7 +155,12 @@ def build_demo_data(ctx: JobContext) -> dict:
         kwargs["progress"] = lambda fraction=None, message="", *rest: ctx.progress(fraction, str(message))
     if "cancel" in params:
         kwargs["cancel"] = ctx.cancelled
-    result = build(ctx.store, **kwargs)
+    from merchant_ai.importers.writer import ImportCancelled
+
+    try:
+        result = build(ctx.store, **kwargs)
+    except ImportCancelled:
+        raise JobCancelled from None
     return result if isinstance(result, dict) else {}
 
 

@@ -62,7 +62,6 @@ class PagedTableModel(QAbstractTableModel):
         self._ids = np.empty(0, dtype=np.int64)
         self._generation += 1      # late pages and ids of the previous table are dropped
         self.endResetModel()
-        self.ids_loaded.emit(0)
         self.reload()
 
     def set_filter(self, text: str) -> None:

@@ -1,0 +1,176 @@
+"""Import tab: preview, import, problems, the good rows, history and undo — against a real store."""
+
+from __future__ import annotations
+
+import pytest
+
+from ui import import_tasks
+from ui.context import AppContext
+from ui.import_tasks import FileEntry
+from ui.jobs import JobCancelled
+from ui.tabs.import_tab import ImportTab
+
+pytestmark = pytest.mark.gui
+
+GOOD = ("Order Date,Order Number,SKU,Product,Qty,Unit Price,Customer\n"
+        "2024-01-02,1001,A-1,Blue mug,2,9.50,c1\n"
+        "2024-01-03,1002,B-2,Red mug,1,12.00,c2\n"
+        "2024-01-05,1003,A-1,Blue mug,1,9.50,c1\n")
+BAD = ("Order Date,Order Number,SKU,Qty,Unit Price\n"
+       "2024-02-02,2001,A-1,2,9.50\n"
+       "not a date,2002,B-2,1,xx\n"
+       "2024-02-04,2003,C-3,1,3.00\n")
+
+
+def _orders(store) -> int:
+    return store.connection().execute("SELECT count(*) FROM orders").fetchone()[0]
+
+
+@pytest.fixture
+def tab(qtbot, store):
+    ctx = AppContext(store)
+    widget = ImportTab(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 760)
+    widget.show()
+    qtbot.waitUntil(lambda: not widget.is_showing_empty(), timeout=3000)
+    yield widget
+    ctx.shutdown()
+
+
+def _add(qtbot, tab, *paths):
+    tab.add_files([str(p) for p in paths])
+    qtbot.waitUntil(lambda: all(e.status not in ("new", "previewing") for e in tab.entries), timeout=10000)
+
+
+def test_preview_shows_format_counts_and_span(qtbot, tab, tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    _add(qtbot, tab, path)
+    entry = tab.entries[0]
+    assert entry.status == "ready"
+    assert entry.preview["format"] == "generic"
+    assert entry.preview["orders"] == 3 and entry.preview["order_lines"] == 3
+    assert entry.preview["date_span"] == ["2024-01-02", "2024-01-05"]
+    assert entry.mapping["date"] == "Order Date"
+    assert "3 orders" in tab.file_list.item(0).text()
+    assert tab.orders_model.rowCount() == 3
+    assert tab.import_button.isEnabled() and tab.import_button.text() == "Import 1 file"
+    assert _orders(tab.ctx.store) == 0          # a preview never writes
+
+
+def test_import_rejects_bad_file_then_imports_the_good_rows(qtbot, tab, tmp_path):
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    bad.write_text(BAD, encoding="utf-8")
+    _add(qtbot, tab, good, bad)
+    with qtbot.waitSignal(tab.ctx.data_changed, timeout=15000):
+        tab.start_import()
+    qtbot.waitUntil(lambda: tab.entries[1].status == "rejected", timeout=5000)
+    assert tab.entries[0].status == "imported"
+    assert _orders(tab.ctx.store) == 3                       # the bad file wrote nothing
+    problems = tab.entries[1].problems
+    assert {(p["line"], p["column"], p["value"]) for p in problems} == {
+        (3, "Order Date", "not a date"), (3, "Unit Price", "xx")}
+    assert tab.partial_button.isVisible()
+    assert tab.file_list.currentRow() == 1 and tab.problems_model.rowCount() == 2
+
+    with qtbot.waitSignal(tab.ctx.data_changed, timeout=15000):
+        tab.start_import(allow_partial=True)
+    qtbot.waitUntil(lambda: tab.entries[1].status == "imported", timeout=5000)
+    assert _orders(tab.ctx.store) == 5                       # 3 + the 2 good rows
+    assert not tab.partial_button.isVisible()
+    qtbot.waitUntil(lambda: tab.history_model.rowCount() == 2, timeout=5000)
+    assert tab.history_model.record(0)["file_name"] == "bad.csv"
+
+
+def test_undo_from_history(qtbot, tab, tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    _add(qtbot, tab, path)
+    with qtbot.waitSignal(tab.ctx.data_changed, timeout=15000):
+        tab.start_import()
+    qtbot.waitUntil(lambda: tab.history_model.rowCount() == 1, timeout=5000)
+    tab.history_view.selectRow(0)
+    assert tab.undo_button.isEnabled()
+    with qtbot.waitSignal(tab.ctx.data_changed, timeout=15000):
+        tab.undo_selected(confirm=False)
+    assert _orders(tab.ctx.store) == 0
+    qtbot.waitUntil(lambda: tab.history_model.rowCount() == 1
+                    and tab.history_model.record(0)["status"] == "undone", timeout=5000)
+    tab.history_view.selectRow(0)
+    assert not tab.undo_button.isEnabled()                   # cannot undo twice
+
+
+def test_mapping_editor_changes_the_reading(qtbot, tab, tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("Wann,Betrag,Kunde,Farbe\n2024-03-01,10.00,k1,rot\n2024-03-02,5.50,k2,blau\n",
+                    encoding="utf-8")
+    _add(qtbot, tab, path)
+    entry = tab.entries[0]
+    tab.file_list.setCurrentRow(0)
+    assert tab.detail_tabs.isTabEnabled(2)                    # generic file: mapping editor offered
+    editor = tab.mapping_editor
+    editor.combos["date"].setCurrentText("Wann")
+    editor.combos["amount"].setCurrentText("Betrag")
+    editor.combos["customer"].setCurrentText("Kunde")
+    editor.apply_button.click()
+    qtbot.waitUntil(lambda: entry.status == "ready" and entry.preview.get("orders") == 2, timeout=10000)
+    assert entry.mapping == {"date": "Wann", "amount": "Betrag", "customer": "Kunde"}
+    assert entry.preview["customers"] == 2
+
+    with qtbot.waitSignal(editor.save_requested, timeout=1000):
+        editor.save_requested.emit("Kasse", editor.mapping())
+    qtbot.waitUntil(lambda: editor.profile.count() == 1, timeout=5000)
+    assert editor.profile.itemText(0) == "Kasse"
+
+
+def test_unreadable_file_is_listed_not_importable(qtbot, tab, tmp_path):
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    _add(qtbot, tab, path)
+    entry = tab.entries[0]
+    assert entry.status == "unreadable"
+    assert not tab.import_button.isEnabled()
+    assert "Cannot be imported" in entry.summary()
+
+
+def test_cancelled_import_writes_nothing(store, tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_text(GOOD, encoding="utf-8")
+
+    class CancelAfterRead:
+        """A JobContext whose cancel flag goes up once the file was read."""
+
+        store = None
+        calls = 0
+
+        def progress(self, fraction, message=""):
+            self.calls += 1
+            if self.calls > 3:
+                raise JobCancelled
+
+        def cancelled(self):
+            return self.calls > 3
+
+        def check(self):
+            if self.cancelled():
+                raise JobCancelled
+
+    ctx = CancelAfterRead()
+    ctx.store = store
+    with pytest.raises(JobCancelled):
+        import_tasks.import_entries(ctx, [(str(path), None, None)])
+    assert _orders(store) == 0
+    assert store.connection().execute("SELECT count(*) FROM imports").fetchone()[0] == 0
+
+
+def test_file_entry_summaries():
+    entry = FileEntry("/x/orders.csv", status="ready",
+                      preview={"format": "shopify-orders", "orders": 1200, "order_lines": 3400,
+                               "date_span": ["2024-01-01", "2024-03-31"]})
+    assert entry.summary() == "shopify-orders · 1,200 orders · 3,400 lines · 2024-01-01 … 2024-03-31"
+    assert entry.name == "orders.csv" and entry.importable and not entry.is_generic
+    entry.status = "rejected"
+    entry.problems = [{}, {}]
+    assert entry.summary() == "2 problem(s): nothing imported yet"
