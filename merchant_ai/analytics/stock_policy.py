@@ -196,7 +196,8 @@ class StockPolicy:
                           else None})
         frame = pd.DataFrame(items)
         if len(frame):
-            frame["_rank"] = frame["status"].map(_RANK) - frame.get("stockout_before_arrival", False).fillna(False) * 0.5
+            before = frame["stockout_before_arrival"] if "stockout_before_arrival" in frame else pd.Series(False, frame.index)
+            frame["_rank"] = frame["status"].map(_RANK) - before.fillna(False).astype(float) * 0.5
             frame["_when"] = pd.to_datetime(frame["order_by"]).fillna(pd.Timestamp.max.normalize())
             frame = frame.sort_values(["_rank", "_when", "sku"]).drop(columns=["_rank", "_when"]).reset_index(drop=True)
         self.items_ = frame

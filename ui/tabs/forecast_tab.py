@@ -1,0 +1,274 @@
+"""Forecast tab: every series' forecast, the model its backtest chose, and how accurate it was.
+
+Top: level, frequency and horizon. Left: a searchable table of all series (next-period forecast,
+trend, chosen model, its backtest MASE next to naive's). Right: the selected series' history, the
+forecast and its 80/95% bands, and a line saying how good the model was compared with naive.
+All model work runs in a job (`compute_forecast`); results come from the store's cache when the
+data has not changed since the last fit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.jobs import JobContext
+from ui.tabs.base import NO_DATA_TEXT, NOT_AVAILABLE_TEXT, BaseTab
+
+COLUMNS = ["Series", "Next period", "Trend", "Model", "Backtest MASE", "Naive MASE", "Class", "Note"]
+LEVELS = [("SKU", "sku"), ("Category", "category"), ("Channel", "channel"), ("Whole shop", "shop")]
+FREQS = [("Weekly", "W"), ("Daily", "D"), ("Monthly", "M")]
+
+
+# --- job (pool thread) -------------------------------------------------------------------------------
+def compute_forecast(jc: JobContext, level: str, freq: str, horizon: int, refit: bool = False) -> dict[str, Any]:
+    """Forecasts of every series of the level, plus each series' history for the chart."""
+    from merchant_ai.analytics.forecast_panel import build_panel
+    from merchant_ai.analytics.forecast_task import run_forecast
+    from merchant_ai.store import forecast_inputs, queries
+
+    store = jc.store
+    answer = run_forecast(store, level=level, freq=freq, horizon=horizon,
+                          progress=lambda f, m: jc.progress(0.9 * f, m), cancel=jc.cancelled, use_cache=not refit)
+    jc.progress(0.92, "Loading history for the chart…")
+    sales = queries.sales_lines(store, answer["as_of"])
+    history: dict[tuple[str, str], tuple[list, np.ndarray]] = {}
+    for measure in {s["measure"] for s in answer["series"]}:
+        panel = build_panel(sales, level=level, freq=freq, as_of=answer["as_of"], measure=measure,
+                            week_start=forecast_inputs.setting(store, "week_start").lower())
+        stamps = [p.to_pydatetime().timestamp() for p in panel.periods]
+        for i, key in enumerate(panel.keys):
+            history[(key, measure)] = (stamps, panel.values[i])
+    jc.check()
+    return {**answer, "history": history}
+
+
+# --- table model ---------------------------------------------------------------------------------------
+class SeriesModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.series: list[dict[str, Any]] = []
+
+    def set_series(self, series: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self.series = series
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.series)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def _values(self, s: dict[str, Any]) -> list[Any]:
+        label = s["key"] if s.get("measure", "units") == "units" or s["level"] != "shop" else f"{s['key']} (revenue)"
+        nxt = s["points"][0]["mean"] if s["points"] else None
+        return [label, nxt, s.get("trend"), s["model"], s.get("backtest_mase"), s.get("naive_mase"),
+                s.get("demand_class", ""), s.get("reason", "")]
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        value = self._values(self.series[index.row()])[index.column()]
+        col = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if value is None:
+                return "–"
+            if col == "Trend":
+                return f"{value:+.0%}"
+            if isinstance(value, float):
+                return f"{value:,.2f}" if "MASE" in col else f"{value:,.1f}"
+            return str(value)
+        if role == Qt.ItemDataRole.UserRole:  # sort key
+            return value if value is not None else float("-inf")
+        if role == Qt.ItemDataRole.ToolTipRole and col == "Note":
+            return value or None
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, float):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class ForecastTab(BaseTab):
+    title = "Forecast"
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.result: dict[str, Any] | None = None
+        content = QWidget()
+        outer = QVBoxLayout(content)
+        bar = QHBoxLayout()
+        self.level = QComboBox()
+        for text, value in LEVELS:
+            self.level.addItem(text, value)
+        self.freq = QComboBox()
+        for text, value in FREQS:
+            self.freq.addItem(text, value)
+        self.horizon = QSpinBox()
+        self.horizon.setRange(1, 104)
+        self.horizon.setValue(12)
+        self.refit_button = QPushButton("Refit")
+        self.refit_button.setToolTip("Fit again even if nothing changed since the last fit")
+        self.export_button = QPushButton("Export CSV…")
+        for label, widget in (("Level", self.level), ("Periods", self.freq), ("Horizon", self.horizon)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(self.refit_button)
+        bar.addWidget(self.export_button)
+        outer.addLayout(bar)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search series…")
+        self.search.setClearButtonEnabled(True)
+        self.model = SeriesModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(0)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        lv.addWidget(self.search)
+        lv.addWidget(self.table, 1)
+        lv.addWidget(self.summary)
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        self.chart_title = QLabel()
+        self.chart_title.setWordWrap(True)
+        self.accuracy = QLabel()
+        self.accuracy.setWordWrap(True)
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.plot.setBackground("w")
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.addLegend(offset=(10, 10))
+        self.band95 = pg.FillBetweenItem(pg.PlotDataItem([], []), pg.PlotDataItem([], []), brush=(70, 130, 180, 40))
+        self.band80 = pg.FillBetweenItem(pg.PlotDataItem([], []), pg.PlotDataItem([], []), brush=(70, 130, 180, 80))
+        self.plot.addItem(self.band95)
+        self.plot.addItem(self.band80)
+        self.history_curve = self.plot.plot([], [], pen=pg.mkPen((60, 60, 60), width=1.5), name="history")
+        self.forecast_curve = self.plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2.5), name="forecast")
+        rv.addWidget(self.chart_title)
+        rv.addWidget(self.plot, 1)
+        rv.addWidget(self.accuracy)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        outer.addWidget(split, 1)
+        self.set_content(content)
+
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._select(cur))
+        self.level.currentIndexChanged.connect(self.refresh)
+        self.freq.currentIndexChanged.connect(self.refresh)
+        self.horizon.editingFinished.connect(self.refresh)
+        self.refit_button.clicked.connect(lambda: self._submit(refit=True))
+        self.export_button.clicked.connect(lambda: self.export_csv(self.csv_rows(), "forecast.csv"))
+
+    # --- jobs -----------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        if self.ctx.store is None:
+            self.show_empty("No shop open", NOT_AVAILABLE_TEXT)
+            return
+        self._submit(refit=False)
+
+    def _submit(self, refit: bool) -> None:
+        if self.ctx.store is None:
+            return
+        self.run_job("forecast", compute_forecast, self.level.currentData(), self.freq.currentData(),
+                     self.horizon.value(), refit, on_done=self.show_result, message="Backtesting models…")
+
+    def show_result(self, result: dict[str, Any]) -> None:
+        self.result = result
+        if not result["series"]:
+            self.model.set_series([])
+            self.show_empty("No sales yet", NO_DATA_TEXT)
+            return
+        self.show_content()
+        self.model.set_series(result["series"])
+        self.table.resizeColumnsToContents()
+        parts = []
+        for b in result.get("backtest", []):
+            if b.get("mean_mase") is None:
+                continue
+            cov = b.get("coverage80")
+            cov_text = "" if cov is None else (f"; 80%/95% bands held {b['coverage80']:.0%}/{b['coverage95']:.0%} "
+                                               "of backtest actuals")
+            parts.append(f"{b['measure']}: mean backtest MASE {b['mean_mase']:.2f} vs naive "
+                         f"{b['naive_mean_mase']:.2f} over {b['series']} series{cov_text}")
+        cached = " (from cache)" if result.get("cached") else ""
+        self.summary.setText(f"As of {result['as_of']}{cached}. " + ". ".join(parts))
+        self.table.selectRow(0)
+        self._select(self.proxy.index(0, 0))
+
+    # --- chart ------------------------------------------------------------------------------------------
+    def _select(self, proxy_index: QModelIndex) -> None:
+        if not proxy_index.isValid() or self.result is None:
+            return
+        s = self.model.series[self.proxy.mapToSource(proxy_index).row()]
+        self.show_series(s)
+
+    def show_series(self, s: dict[str, Any]) -> None:
+        import datetime as dt
+
+        stamps, values = self.result["history"].get((s["key"], s.get("measure", "units")), ([], np.array([])))
+        self.history_curve.setData(np.asarray(stamps, float), np.asarray(values, float))
+        xs = np.array([dt.datetime.fromisoformat(p["period_start"]).timestamp() for p in s["points"]])
+        get = lambda name: np.array([p[name] for p in s["points"]], float)  # noqa: E731
+        self.forecast_curve.setData(xs, get("mean"))
+        self.band95.setCurves(pg.PlotDataItem(xs, get("lower95")), pg.PlotDataItem(xs, get("upper95")))
+        self.band80.setCurves(pg.PlotDataItem(xs, get("lower80")), pg.PlotDataItem(xs, get("upper80")))
+        self.chart_title.setText(f"<b>{s['key']}</b> — {s.get('measure', 'units')}, model <b>{s['model']}</b>")
+        if s.get("backtest_mase") is not None and s.get("naive_mase") is not None:
+            better = 1 - s["backtest_mase"] / s["naive_mase"] if s["naive_mase"] else 0.0
+            verdict = f"{better:.0%} better than naive" if better > 0 else "no better than naive"
+            self.accuracy.setText(f"Backtest MASE {s['backtest_mase']:.2f} vs naive {s['naive_mase']:.2f} "
+                                  f"({verdict}). Bands: 80% and 95% from backtest errors. {s.get('reason', '')}")
+        else:
+            self.accuracy.setText(s.get("reason") or "Not enough history to backtest.")
+
+    def csv_rows(self) -> tuple[list[str], list[list[Any]]]:
+        headers = ["level", "key", "measure", "model", "backtest_mase", "naive_mase", "trend", "period_start",
+                   "mean", "lower80", "upper80", "lower95", "upper95"]
+        rows = []
+        for s in self.model.series:
+            for p in s["points"]:
+                rows.append([s["level"], s["key"], s.get("measure"), s["model"], s.get("backtest_mase"),
+                             s.get("naive_mase"), s.get("trend"), p["period_start"], p["mean"], p["lower80"],
+                             p["upper80"], p["lower95"], p["upper95"]])
+        return headers, rows

@@ -1,0 +1,310 @@
+"""Stock tab: what to reorder, how much and by when; supplier PO lists; the policy's own backtest.
+
+The alert list is ranked by urgency and colour-coded (red: order now, amber: order this week,
+blue: overstock, grey: dead stock). On hand, lead time, MOQ and case pack are editable in place:
+each edit is written to the store in a job (a stock count dated as of today's data, or the SKU's
+overrides), which bumps the data version so the alerts are recomputed. Below: purchase-order
+suggestions grouped by supplier (CSV export), and the replay of the last weeks comparing our
+policy's fill rate and average stock with the velocity rule's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.jobs import JobContext
+from ui.tabs.base import NO_DATA_TEXT, NOT_AVAILABLE_TEXT, BaseTab
+
+COLUMNS = [("Status", "status"), ("SKU", "sku"), ("Title", "title"), ("On hand", "on_hand"),
+           ("Days of cover", "days_of_cover"), ("Stockout", "stockout_date"), ("Order by", "order_by"),
+           ("Suggested qty", "suggested_qty"), ("Safety stock", "safety_stock"), ("Reorder point", "reorder_point"),
+           ("Lead time (days)", "lead_time_days"), ("MOQ", "moq"), ("Case pack", "case_pack"),
+           ("Supplier", "supplier"), ("Cash tied up", "cash_tied_up")]
+EDITABLE = {"on_hand", "lead_time_days", "moq", "case_pack"}
+STATUS_TEXT = {"order_now": "Order now", "order_soon": "Order this week", "ok": "OK", "overstock": "Overstock",
+               "dead_stock": "Dead stock", "no_stock_data": "No stock data"}
+STATUS_COLOUR = {"order_now": QColor(248, 205, 205), "order_soon": QColor(253, 230, 180),
+                 "overstock": QColor(208, 226, 246), "dead_stock": QColor(222, 222, 222)}
+PO_COLUMNS = ["supplier", "sku", "title", "quantity", "unit_cost", "line_cost", "order_by", "status"]
+
+
+# --- jobs (pool threads) -----------------------------------------------------------------------------
+def compute_stock(jc: JobContext, refit: bool = False) -> dict[str, Any]:
+    from merchant_ai.analytics.forecast_task import run_stock
+
+    return run_stock(jc.store, progress=jc.progress, cancel=jc.cancelled, use_cache=not refit)
+
+
+def save_stock_edit(jc: JobContext, sku: str, field: str, value: float, as_of: str) -> str:
+    """Write one inline edit: a stock count dated `as_of`, or a per-SKU override."""
+    from merchant_ai.store import forecast_inputs as fi
+
+    if field == "on_hand":
+        fi.record_stock_count(jc.store, sku, value, dt.date.fromisoformat(as_of))
+    else:
+        fi.update_product_stock_settings(jc.store, sku, **{field: value})
+    return sku
+
+
+def policy_backtest(jc: JobContext, weeks: int) -> dict[str, Any]:
+    from merchant_ai.analytics.stock_backtest import run_policy_backtest
+
+    return run_policy_backtest(jc.store, weeks=weeks, progress=jc.progress, cancel=jc.cancelled)
+
+
+# --- models --------------------------------------------------------------------------------------------
+def _fmt(value: Any, key: str) -> str:
+    if value is None:
+        return "–"
+    if key == "status":
+        return STATUS_TEXT.get(value, str(value))
+    if isinstance(value, float):
+        return f"{value:,.2f}" if key == "cash_tied_up" else f"{value:,.0f}"
+    return str(value)
+
+
+class AlertModel(QAbstractTableModel):
+    edited = Signal(str, str, float)  # sku, field, value
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[dict[str, Any]] = []
+
+    def set_items(self, items: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self.items = items
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][0]
+        return None
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsEditable if COLUMNS[index.column()][1] in EDITABLE else base
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        item = self.items[index.row()]
+        key = COLUMNS[index.column()][1]
+        value = item.get(key)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _fmt(value, key)
+        if role == Qt.ItemDataRole.EditRole:
+            return float(value) if isinstance(value, (int, float)) else 0.0
+        if role == Qt.ItemDataRole.BackgroundRole and item["status"] in STATUS_COLOUR:
+            return QBrush(STATUS_COLOUR[item["status"]])
+        if role == Qt.ItemDataRole.ToolTipRole and key == "status" and item.get("stockout_before_arrival"):
+            return "Will run out before a new order can arrive"
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def setData(self, index: QModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        key = COLUMNS[index.column()][1]
+        if role != Qt.ItemDataRole.EditRole or key not in EDITABLE:
+            return False
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return False
+        if number < 0 or (key != "on_hand" and number == 0 and key == "lead_time_days"):
+            return False
+        self.items[index.row()][key] = number
+        self.dataChanged.emit(index, index)
+        self.edited.emit(self.items[index.row()]["sku"], key, number)
+        return True
+
+
+class RowsModel(QAbstractTableModel):
+    def __init__(self, columns: list[str]) -> None:
+        super().__init__()
+        self.columns = columns
+        self.rows: list[dict[str, Any]] = []
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section].replace("_", " ").capitalize()
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if index.isValid() and role == Qt.ItemDataRole.DisplayRole:
+            key = self.columns[index.column()]
+            value = self.rows[index.row()].get(key)
+            return _fmt(value, key) if key != "unit_cost" or value is None else f"{value:,.2f}"
+        return None
+
+
+class StockTab(BaseTab):
+    title = "Stock"
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.result: dict[str, Any] | None = None
+        content = QWidget()
+        outer = QVBoxLayout(content)
+        bar = QHBoxLayout()
+        self.headline = QLabel()
+        self.refit_button = QPushButton("Recompute")
+        self.export_alerts_button = QPushButton("Export alerts…")
+        bar.addWidget(self.headline, 1)
+        bar.addWidget(self.refit_button)
+        bar.addWidget(self.export_alerts_button)
+        outer.addLayout(bar)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.model = AlertModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        split.addWidget(self.table)
+
+        bottom = QWidget()
+        bl = QHBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        po_box = QWidget()
+        pv = QVBoxLayout(po_box)
+        pv.setContentsMargins(0, 0, 0, 0)
+        po_bar = QHBoxLayout()
+        self.po_label = QLabel("Purchase-order suggestions")
+        self.export_po_button = QPushButton("Export PO CSV…")
+        po_bar.addWidget(self.po_label, 1)
+        po_bar.addWidget(self.export_po_button)
+        self.po_model = RowsModel(PO_COLUMNS)
+        self.po_table = QTableView()
+        self.po_table.setModel(self.po_model)
+        self.po_table.horizontalHeader().setStretchLastSection(True)
+        pv.addLayout(po_bar)
+        pv.addWidget(self.po_table, 1)
+
+        bt_box = QWidget()
+        bv = QVBoxLayout(bt_box)
+        bv.setContentsMargins(0, 0, 0, 0)
+        bt_bar = QHBoxLayout()
+        self.bt_weeks = QSpinBox()
+        self.bt_weeks.setRange(4, 52)
+        self.bt_weeks.setValue(13)
+        self.bt_button = QPushButton("Replay policy")
+        bt_bar.addWidget(QLabel("Policy backtest, last"))
+        bt_bar.addWidget(self.bt_weeks)
+        bt_bar.addWidget(QLabel("weeks"))
+        bt_bar.addStretch(1)
+        bt_bar.addWidget(self.bt_button)
+        self.bt_result = QLabel("Replays the last weeks of sales: fill rate and average stock of our policy "
+                                "next to the velocity rule.")
+        self.bt_result.setWordWrap(True)
+        self.bt_result.setTextFormat(Qt.TextFormat.RichText)
+        bv.addLayout(bt_bar)
+        bv.addWidget(self.bt_result, 1)
+        bl.addWidget(po_box, 3)
+        bl.addWidget(bt_box, 2)
+        split.addWidget(bottom)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        outer.addWidget(split, 1)
+        self.set_content(content)
+
+        self.model.edited.connect(self.save_edit)
+        self.refit_button.clicked.connect(lambda: self._submit(refit=True))
+        self.export_po_button.clicked.connect(lambda: self.export_csv(self.po_rows(), "purchase-orders.csv"))
+        self.export_alerts_button.clicked.connect(lambda: self.export_csv(self.model, "stock-alerts.csv"))
+        self.bt_button.clicked.connect(self.run_policy_backtest)
+
+    # --- jobs ---------------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        if self.ctx.store is None:
+            self.show_empty("No shop open", NOT_AVAILABLE_TEXT)
+            return
+        self._submit(refit=False)
+
+    def _submit(self, refit: bool) -> None:
+        if self.ctx.store is not None:
+            self.run_job("alerts", compute_stock, refit, on_done=self.show_result, message="Computing stock alerts…")
+
+    def show_result(self, result: dict[str, Any]) -> None:
+        self.result = result
+        if not result["items"]:
+            self.model.set_items([])
+            self.show_empty("No products or sales yet", NO_DATA_TEXT)
+            return
+        self.show_content()
+        self.model.set_items([dict(it) for it in result["items"]])
+        self.table.resizeColumnsToContents()
+        self.po_model.set_rows(result.get("purchase_orders", []))
+        counts: dict[str, int] = {}
+        for it in result["items"]:
+            counts[it["status"]] = counts.get(it["status"], 0) + 1
+        parts = [f"{counts[s]} {STATUS_TEXT[s].lower()}" for s in STATUS_TEXT if counts.get(s)]
+        self.headline.setText(f"As of {result['as_of']}: " + ", ".join(parts))
+        suppliers = {r["supplier"] for r in result.get("purchase_orders", [])}
+        self.po_label.setText(f"Purchase-order suggestions: {len(result.get('purchase_orders', []))} lines, "
+                              f"{len(suppliers)} suppliers")
+
+    def save_edit(self, sku: str, field: str, value: float) -> None:
+        as_of = self.result["as_of"] if self.result else dt.date.today().isoformat()
+        self.run_job(f"edit.{sku}.{field}", save_stock_edit, sku, field, value, as_of,
+                     on_done=lambda _sku: self.ctx.notify_data_changed(), message="Saving…", overlay=False)
+
+    def run_policy_backtest(self) -> None:
+        if self.ctx.store is None:
+            return
+        self.run_job("policy_backtest", policy_backtest, self.bt_weeks.value(), on_done=self.show_backtest,
+                     message="Replaying past weeks…")
+
+    def show_backtest(self, r: dict[str, Any]) -> None:
+        self.backtest_result = r
+        if not r.get("skus"):
+            self.bt_result.setText("Not enough sales before the replay window to compare policies.")
+            return
+
+        def line(name: str, p: dict[str, Any]) -> str:
+            value = "" if p.get("avg_stock_value") is None else f", {p['avg_stock_value']:,.0f} at cost"
+            return f"<b>{name}</b>: fill rate {p['fill_rate']:.1%}, average stock {p['avg_stock_units']:,.0f} units{value}"
+
+        self.bt_result.setText(
+            f"{r['skus']} SKUs, {r['first_day']} to {r['last_day']}:<br>{line('Our policy', r['ours'])}<br>"
+            f"{line('Velocity rule', r['velocity'])}<br><small>{r['our_policy']}; velocity: {r['velocity_rule']}"
+            "</small>")
+
+    def po_rows(self) -> tuple[list[str], list[list[Any]]]:
+        rows = self.result.get("purchase_orders", []) if self.result else []
+        return PO_COLUMNS, [[r.get(c) for c in PO_COLUMNS] for r in rows]
