@@ -154,7 +154,6 @@ _SYMBOLS = {"US$": "USD", "US $": "USD", "C$": "CAD", "C $": "CAD", "CA$": "CAD"
             "AU $": "AUD", "A$": "AUD", "NZ$": "NZD", "HK$": "HKD", "R$": "BRL", "$": "USD", "£": "GBP",
             "€": "EUR", "¥": "JPY", "￥": "CNY", "₹": "INR", "₩": "KRW", "zł": "PLN", "kr": "SEK",
             "CHF": "CHF", "Fr.": "CHF", "R": "ZAR", "৳": "BDT", "₽": "RUB", "руб.": "RUB"}
-_CODE = re.compile(r"\b([A-Z]{3})\b")
 _SYMBOL_RE = re.compile("|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True)
                                  if not s.isalpha() or s in ("kr", "R")) + r"|\b[A-Z]{3}\b")
 _NUMBER_CHARS = re.compile(r"[^\d.,\-+()'\u00a0\u202f ]")
