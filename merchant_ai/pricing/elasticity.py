@@ -21,8 +21,17 @@ Two estimators (statsmodels):
 
 We refuse, with a reason, when the price never varied within a channel (or by less than
 `min_price_sd` in log terms, ~2%) or there are too few weeks. A SKU whose own price varied too
-little borrows its category's estimate: the same model pooled over the category's SKUs with a
-level per SKU and channel.
+little, or whose interval is wider than `max_ci_width`, borrows its category's estimate: the same
+model pooled over the category's SKUs with a level per SKU and channel (its interval is the
+category's, not the SKU's). An estimate still too wide gets `level="uncertain"`: shown, never
+used for a price suggestion.
+
+Measured (bench/pricing.py): on the demo shops, whose true elasticities are known (-2.5 to -1.5),
+the default gets within a median 0.7-0.9 of the truth (textbook OLS on average prices: 1.7-1.8,
+biased toward zero); SKU-level intervals hold the truth 94-95% of the time, category ones about
+half the time (SKUs of a category differ). On the UCI wholesale file, predicting 12 weeks ahead at
+the posted prices is no better with the estimates than without a price effect (deviance 104.6 vs
+101.3; textbook elasticities 973): that shop's prices barely moved except by quantity tier.
 
 Caveat shown with the numbers: prices a shop sets in response to demand bias these estimates
 toward zero; quantity discounts to big buyers (wholesale) bias them away from zero. The interval
