@@ -301,7 +301,10 @@ def parse_transactions(table: Table) -> ImportBatch:
     if (used & bad).any():
         batch.warnings.append(f"{int((used & bad).sum())} row(s) with unreadable values were left out")
     _sales(batch, table, text, ok & is_order, ok & is_refund, dates, amounts, qty, currency)
-    batch.fees = _fees(table, text, ok, is_order | is_refund, is_fee, dates, amounts, fee_values, currency)
+    # Fees and net amounts are the seller's side, in the payout currency (the item amounts are in
+    # the buyer's transaction currency; the two differ only for cross-border sales).
+    fee_currency = text["payout_currency"].where(text["payout_currency"].ne(""), text["currency"]).str.upper()
+    batch.fees = _fees(table, text, ok, is_order | is_refund, is_fee, dates, amounts, fee_values, fee_currency)
     return batch.conform()
 
 

@@ -169,6 +169,18 @@ def test_partial_money_refund_stays_order_level():
     assert batch.skipped[0]["reason"].startswith("refund of an order not in this file")
 
 
+def test_cross_border_sale_keeps_order_and_fee_currencies_apart():
+    header = ["Transaction creation date", "Type", "Order number", "Buyer username", "Net amount", "Payout currency",
+              "Item ID", "Transaction ID", "Quantity", "Item subtotal", "Final Value Fee - variable",
+              "Gross transaction amount", "Transaction currency", "Exchange rate"]
+    t = Table.from_rows(header, [
+        ["Mar 1, 2023", "Order", "5-5", "yank", "15.2", "GBP", "7", "70", "1", "20", "-2.6", "20", "USD", "0.82"],
+    ])
+    batch = ebay.parse_transactions(t)
+    assert batch.orders["currency"].iat[0] == "USD" and batch.orders["total"].iat[0] == 20 * SCALE
+    assert batch.fees["currency"].iat[0] == "GBP"
+
+
 def test_fee_source_keys_are_stable_across_overlapping_reports():
     """The same rows in a wider report (more rows around them) give the same source keys."""
     t = table(TRANSACTIONS)
