@@ -62,7 +62,7 @@ def generate(seed: int = 7, end_date: dt.date | None = None, *, n_skus: int = 25
     listed = _listings(rng, products)
 
     cat_share = np.bincount(cat_idx, weights=base, minlength=len(cats))
-    # The calendar runs from a year before the history so the shop starts with a customer base.
+    # The calendar starts WARM_UP_DAYS before the history so the shop opens with a customer base.
     all_dates = np.arange(np.datetime64(start) - WARM_UP_DAYS, np.datetime64(end) + 1)
     all_season = _category_season(all_dates, cats)                         # (days, n_cats)
     all_shop_season = all_season @ (cat_share / cat_share.sum())
@@ -81,6 +81,8 @@ def generate(seed: int = 7, end_date: dt.date | None = None, *, n_skus: int = 25
 
     channel_start = np.array([0, 0, WARM_UP_DAYS + int(0.2 * n_days)])    # Amazon was added later
     cust, events = simulate_customers(rng, intensity, CHANNEL_SHARE, channel_start, process or CustomerProcess())
+    # Purchases the process made in all (warm-up included): who has used up their repeats dropped out.
+    cust["purchases_total"] = np.bincount(events["customer"].to_numpy(), minlength=len(cust))
     events = events[events["day"] >= WARM_UP_DAYS].reset_index(drop=True)
     events["day"] -= WARM_UP_DAYS
     cust["birth_day"] -= WARM_UP_DAYS
@@ -320,7 +322,7 @@ def _customer_table(rng: np.random.Generator, cust: pd.DataFrame, fav: np.ndarra
     stats = events.groupby("customer").agg(orders=("day", "size"), last_day=("day", "max"))
     out = out.join(stats, on="customer")
     out["orders"] = out["orders"].fillna(0).astype(int)
-    dropped = out["orders"] - 1 >= out["repeats_allowed"]
+    dropped = out["purchases_total"] - 1 >= out["repeats_allowed"]
     silent = (n_days - 1 - out["last_day"].fillna(0)) >= 120
     out["segment"] = np.select(
         [out["orders"] == 1, (out["orders"] >= 3) & dropped & silent, (out["orders"] >= 3) & ~dropped],
