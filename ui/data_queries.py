@@ -62,7 +62,8 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
              Column("o.tax", "Tax", money=True, text=False),
              Column("o.discount", "Discount", money=True, text=False),
              Column("o.total", "Total", money=True, text=False),
-             Column("o.refunded", "Refunded", money=True, text=False))),
+             Column("o.refunded", "Refunded", money=True, text=False)),
+            default_sort=2),                      # by date, newest first (indexed)
     Dataset("lines", "Order lines", "l.id", "order_lines l",
             (("o", "JOIN orders o ON o.id = l.order_id"), ("c", "JOIN channels c ON c.id = o.channel_id")),
             (Column("o.external_id", "Order"), Column("o.order_date", "Date"), Column("c.name", "Channel"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QGuiApplication, QTextDocument
+from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -54,6 +54,12 @@ def recovery_html(shop_name: str, folder: str, code: str) -> str:
         "Anyone holding it and a copy of the shop folder can read the shop's data: keep it "
         "somewhere safe, away from the computer.</p>"
     )
+
+
+def code_lines(code: str, per_line: int = 7) -> str:
+    """The code in two even lines of groups, so it never wraps mid-group."""
+    groups = code.split("-")
+    return "\n".join("-".join(groups[i:i + per_line]) for i in range(0, len(groups), per_line))
 
 
 def _esc(text: str) -> str:
@@ -191,10 +197,6 @@ class RecoveryPage(QWizardPage):
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.code.setWordWrap(True)
-        mono = QFont("monospace")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        mono.setPointSize(15)
-        self.code.setFont(mono)
         buttons = QHBoxLayout()
         self.copy_button = QPushButton("Copy")
         self.print_button = QPushButton("Print…")
@@ -218,7 +220,7 @@ class RecoveryPage(QWizardPage):
         layout.addStretch(1)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt API
-        self.code.setText(self.pass_page.recovery_code)
+        self.code.setText(code_lines(self.pass_page.recovery_code))
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt API
         return self.saved.isChecked()

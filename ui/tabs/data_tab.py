@@ -79,6 +79,9 @@ class DataTab(BaseTab):
         self._filter_timer.timeout.connect(lambda: self.model.set_filter(self.filter.text()))
         self.filter.textChanged.connect(lambda _t: self._filter_timer.start())
         self.model.ids_loaded.connect(self._count_changed)
+        self.model.modelReset.connect(lambda: setattr(self, "_sized", False))
+        self.model.page_loaded.connect(self._size_columns)
+        self._sized = False
         self.model.loading_changed.connect(self._loading)
 
     def reload(self) -> None:
@@ -106,6 +109,16 @@ class DataTab(BaseTab):
         header.setSortIndicator(-1 if self.model.sort_column is None else self.model.sort_column,
                                 Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder)
         header.blockSignals(False)
+
+    def _size_columns(self, _page: int) -> None:
+        """Fit columns to the first rows shown (QTableView measures visible rows only), once per reset."""
+        if self._sized:
+            return
+        self._sized = True
+        self.view.resizeColumnsToContents()
+        header = self.view.horizontalHeader()
+        for col in range(self.model.columnCount()):
+            header.resizeSection(col, max(70, min(header.sectionSize(col) + 12, 320)))
 
     def _loading(self, on: bool) -> None:
         if on:

@@ -27,8 +27,7 @@ class PassphrasePair(QWidget):
         self.meter = QProgressBar()
         self.meter.setObjectName("strengthMeter")
         self.meter.setRange(0, 4)
-        self.meter.setTextVisible(True)
-        self.meter.setFormat("")
+        self.meter.setTextVisible(False)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setObjectName("hintText")
@@ -46,11 +45,10 @@ class PassphrasePair(QWidget):
     def _update(self) -> None:
         strength = estimate(self.first.text())
         self.meter.setValue(strength.score if self.first.text() else 0)
-        self.meter.setFormat(strength.label if self.first.text() else "")
         self.meter.setProperty("score", strength.score)
         self.meter.style().unpolish(self.meter)
         self.meter.style().polish(self.meter)
-        self.hint.setText(strength.hint)
+        self.hint.setText(f"<b>{strength.label}.</b> {strength.hint}" if self.first.text() else strength.hint)
         if self.second.text() and self.second.text() != self.first.text():
             self.match.setText("The two passphrases differ.")
         elif self.second.text():
