@@ -126,8 +126,10 @@ def erase_customer(store: Store, key: str) -> dict:
     with store.transaction() as conn:
         n_orders = conn.execute("UPDATE orders SET customer_id = NULL WHERE customer_id = ?", (cid,)).rowcount
         conn.execute("DELETE FROM customer_contacts WHERE customer_id = ?", (cid,))
-        conn.execute("DELETE FROM import_undo WHERE table_name IN ('customers', 'customer_contacts') "
-                     "AND json_extract(row_key, '$.id') = ?", (cid,))
+        # Undo before-images hold copies of the identity too: they go with it.
+        conn.execute("DELETE FROM import_undo WHERE (table_name = 'customers' AND json_extract(row_key, '$.id') = ?) "
+                     "OR (table_name = 'customer_contacts' AND json_extract(row_key, '$.customer_id') = ?)",
+                     (cid, cid))
         conn.execute("DELETE FROM customers WHERE id = ?", (cid,))
         store.bump_data_version()
     return {"erased": True, "orders_unlinked": n_orders}
