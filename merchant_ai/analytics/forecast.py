@@ -207,7 +207,12 @@ class Forecaster:
 
     def _top_down(self, Y: np.ndarray, start: np.ndarray, new: np.ndarray, mean: np.ndarray,
                   reasons: list[str]) -> tuple[np.ndarray, list[str]]:
-        """New SKUs: their own recent level times their category's forecast shape."""
+        """New SKUs: their own level (as calibrated SES sees it) times their category's forecast shape.
+
+        The shape is the category forecast over its own horizon mean: a profile, not a growth
+        rate; scaling a new SKU by the category's forecast-to-history ratio was 25% worse on the
+        UCI bench (launch weeks are not comparable with the category's history).
+        """
         cats = np.array([c or NO_CATEGORY for c in self.panel_.category], dtype=object)
         groups = sorted(set(cats[new]))
         agg = np.vstack([Y[cats == g].sum(axis=0) for g in groups])
@@ -227,10 +232,11 @@ class Forecaster:
         for i in np.flatnonzero(new):
             j = groups.index(cats[i])
             length = int(T - start[i])
-            own = Y[i, T - length:].mean()
-            recent = agg[j, T - length:].mean()
-            ratio = shape_fc[j] / recent if recent > 0 else np.ones(h)
-            mean[i] = own * ratio
+            level = self.candidate_forecasts_.get("ses")
+            own = float(level[i].mean()) if level is not None and np.isfinite(level[i]).all() \
+                else float(Y[i, T - length:].mean())
+            centre = shape_fc[j].mean()
+            mean[i] = own * (shape_fc[j] / centre if centre > 0 else np.ones(h))
             model[i] = TOP_DOWN
             where = "the whole shop" if cats[i] == NO_CATEGORY else f"category '{cats[i]}'"
             reasons[i] = (f"new product ({length} periods of sales): shape of {where} "
