@@ -3,7 +3,8 @@
 The simulated history is written as the platforms' own export files (in memory) and each goes
 through `importers.pipeline.import_bytes`, so the demo exercises exactly the path a merchant's
 files take. What no export carries is then set directly: suppliers with lead times, MOQs and
-case packs (there is no supplier export format), each product's supplier, the owner's weekly
+case packs (there is no supplier export format), each product's supplier, the purchase orders
+still on their way (the stock tab counts them as incoming), the owner's weekly
 stock counts (Sunday stocktakes: platforms export today's stock only, never past levels, and the
 forecaster needs past zero counts to tell stockouts from lack of demand), and the shop settings.
 Building again into the same shop re-imports the same keyed rows, so nothing is counted twice.
@@ -114,6 +115,7 @@ def _set_unexported(store: Store, h: DemoHistory) -> tuple[int, int]:
             "case_pack = excluded.case_pack",
             [(r.supplier, float(r.lead_time_days), float(r.moq), float(r.case_pack)) for r in h.suppliers.itertuples()])
         ids = dict(conn.execute("SELECT name, id FROM suppliers").fetchall())
+        supplier_of = dict(zip(h.products["sku"], h.products["supplier"], strict=True))
         conn.executemany("UPDATE products SET supplier_id = ? WHERE sku = ?",
                          [(ids[s], sku) for sku, s in zip(h.products["sku"], h.products["supplier"], strict=True)])
         conn.execute("""
@@ -127,4 +129,12 @@ def _set_unexported(store: Store, h: DemoHistory) -> tuple[int, int]:
             "INSERT INTO inventory_levels(sku, location, quantity, available, as_of) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(sku, location, as_of) DO UPDATE SET quantity = excluded.quantity, "
             "available = excluded.available", counts)
+        # Open purchase orders; inserted only where the same order is not there yet (rebuilds add nothing).
+        open_pos = h.purchase_orders[h.purchase_orders["open"]]
+        conn.executemany(
+            "INSERT INTO purchase_orders(sku, quantity, expected_at, supplier_id, status) "
+            "SELECT ?, ?, ?, ?, 'open' WHERE NOT EXISTS (SELECT 1 FROM purchase_orders "
+            "WHERE sku = ? AND quantity = ? AND expected_at = ? AND status = 'open')",
+            [(sku, float(q), when.date().isoformat(), ids[supplier_of[sku]], sku, float(q), when.date().isoformat())
+             for sku, q, when in zip(open_pos["sku"], open_pos["quantity"], open_pos["received_on"], strict=True)])
     return len(ids), len(counts)

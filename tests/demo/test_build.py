@@ -65,6 +65,10 @@ def test_store_holds_the_truth(built, small):
     inside = {(w.sku, str(day.date())) for w in small.stockouts.itertuples()
               for day in pd.date_range(w.start, w.end) if day.day_of_week == 6}
     assert inside and inside <= {(s, d[:10]) for s, d in zero}
+    # Supplier orders still on their way are open purchase orders.
+    pos = queries.open_purchase_orders(store)
+    truth = small.purchase_orders[small.purchase_orders["open"]]
+    assert len(pos) == len(truth) > 0 and pos["quantity"].sum() == truth["quantity"].sum()
     # Sales: the store's lines are the generator's (pending Amazon items have no price yet).
     stored = queries.sales_lines(store)
     truth = small.sales_frame()
