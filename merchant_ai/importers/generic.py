@@ -358,36 +358,45 @@ def _match_returns(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
 def _build(frame: pd.DataFrame, batch: ImportBatch) -> None:
     if frame.empty:
         return
-    goods = frame[frame["kind"] == "goods"]
+    # One factorisation of the order id serves every per-order sum (bincount, not string groupbys).
+    codes, order_ids = pd.factorize(frame["order"], sort=False)
+    n_orders = len(order_ids)
+    kind = frame["kind"].to_numpy()
+    amount = frame["line_total"].fillna(0.0).to_numpy(dtype=float)
+    is_goods = kind == "goods"
+
+    def per_order(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[mask], weights=values[mask], minlength=n_orders)
+
+    gross = per_order(amount, is_goods)
+    ship = per_order(amount, kind == "shipping")
+    disc = np.abs(per_order(amount, kind == "discount"))
+    line_refund = frame["refunded_qty"].to_numpy(dtype=float) * frame["unit_price"].fillna(0.0).to_numpy(dtype=float)
+    refunded = per_order(line_refund, is_goods)
+    total = gross + ship - disc
     # Order-level fields repeat on every row of an order: the first row of each order holds them.
-    first = frame.drop_duplicates("order")[["order", "created_at", "created_utc", "order_date", "currency",
-                                           "customer", "status"]].set_index("order")
-    ship = frame["line_total"].where(frame["kind"] == "shipping", 0.0).groupby(frame["order"], sort=False).sum()
-    disc = (-frame["line_total"].where(frame["kind"] == "discount", 0.0)).groupby(frame["order"], sort=False).sum()
-    gross = goods["line_total"].groupby(goods["order"], sort=False).sum().reindex(first.index, fill_value=0.0)
-    refunded = (goods["refunded_qty"] * goods["unit_price"].fillna(0.0)).groupby(goods["order"], sort=False).sum()
-    refunded = refunded.reindex(first.index, fill_value=0.0)
-    total = gross + ship.reindex(first.index, fill_value=0.0) - disc.reindex(first.index, fill_value=0.0).abs()
-    negative = gross < 0
-    status = first["status"].astype(object)
-    derived = np.where(negative, "refunded",
+    _, first_pos = np.unique(codes, return_index=True)
+    first = frame.iloc[first_pos]
+    derived = np.where(gross < 0, "refunded",
                        np.where((refunded > 0) & (refunded >= gross - 1e-9), "refunded",
                                 np.where(refunded > 0, "partially_refunded", "paid")))
-    status = status.where(status.notna(), pd.Series(derived, index=first.index))
-    customer = first["customer"].where(first["customer"] != "", None)
+    status = first["status"].astype(object).to_numpy()
+    status = np.where(pd.isna(status), derived, status)
+    customer = first["customer"].astype(object).to_numpy()
+    customer = np.where(customer == "", None, customer)
+
+    def money(values: np.ndarray) -> np.ndarray:
+        return money_to_store(pd.Series(values)).to_numpy()
+
     batch.orders = pd.DataFrame({
-        "external_id": first.index.astype(str),
+        "external_id": np.asarray(order_ids, dtype=object),
         "created_at": first["created_at"].to_numpy(), "created_utc": first["created_utc"].to_numpy(),
         "order_date": first["order_date"].to_numpy(), "currency": first["currency"].to_numpy(),
-        "customer_ref": customer.to_numpy(),
-        "subtotal": money_to_store(gross).to_numpy(),
-        "shipping": money_to_store(ship.reindex(first.index, fill_value=0.0)).to_numpy(),
-        "tax": pd.array([pd.NA] * len(first), dtype="Int64"),
-        "discount": money_to_store(disc.reindex(first.index, fill_value=0.0).abs()).to_numpy(),
-        "total": money_to_store(total).to_numpy(),
-        "refunded": money_to_store(refunded).to_numpy(),
-        "status": status.to_numpy(),
+        "customer_ref": customer, "subtotal": money(gross), "shipping": money(ship),
+        "tax": pd.array([pd.NA] * n_orders, dtype="Int64"), "discount": money(disc), "total": money(total),
+        "refunded": money(refunded), "status": status,
     })
+    goods = frame[is_goods]
     position = goods.groupby("order", sort=False).cumcount() + 1
     batch.lines = pd.DataFrame({
         "order_external_id": goods["order"].astype(str).to_numpy(),
