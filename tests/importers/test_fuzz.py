@@ -25,8 +25,15 @@ TABLES = ("orders", "order_lines", "products", "customers", "fees", "inventory_l
 def shop(tmp_path_factory):
     import os
 
-    os.environ["MERCHANT_AI_KDF_LOG2N"] = "14"
-    store, _ = Store.create(tmp_path_factory.mktemp("fuzz") / "shop", "pw")
+    before = os.environ.get("MERCHANT_AI_KDF_LOG2N")
+    os.environ["MERCHANT_AI_KDF_LOG2N"] = "14"      # module scope: the autouse monkeypatch is not active yet
+    try:
+        store, _ = Store.create(tmp_path_factory.mktemp("fuzz") / "shop", "pw")
+    finally:
+        if before is None:
+            os.environ.pop("MERCHANT_AI_KDF_LOG2N", None)
+        else:
+            os.environ["MERCHANT_AI_KDF_LOG2N"] = before
     yield store
     store.close()
 
