@@ -76,12 +76,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--target-margin", type=_money, help="target margin in percent (store form: alert threshold)")
     p.add_argument("--range-pct", type=float, default=20.0, help="store form: allowed price change for suggestions")
     p.add_argument("--no-elasticity", action="store_true", help="store form: skip elasticity and suggestions")
+    p.add_argument("--show-preset", metavar="NAME", help="print a fee preset as JSON (a template to edit)")
+    p.add_argument("--save-preset", type=Path, metavar="FILE",
+                   help="with --store: save an edited or new preset (JSON) in the shop; it overrides a shipped "
+                        "preset of the same name")
+    p.add_argument("--delete-preset", metavar="NAME", help="with --store: forget a saved preset")
+    p.add_argument("--map-channel", metavar="CHANNEL=PRESET",
+                   help="with --store: the preset a sales channel's fees follow (e.g. generic=stripe)")
     add_as_of_arg(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_margin)
 
 
 def cmd_margin(args: argparse.Namespace) -> int:
+    if args.show_preset or args.save_preset or args.delete_preset or args.map_channel:
+        return _presets(args)
     if args.price is not None:
         return _calculator(args)
     if args.store is None:
@@ -181,4 +190,65 @@ def _from_store(args: argparse.Namespace) -> int:
               f"({alert['margin_pct']:.1f}% margin)" if alert["margin_pct"] is not None and
               alert["margin_pct"] == alert["margin_pct"] else f"alert: {alert['sku']} on {alert['channel']}: "
               f"{alert['alert'].replace('_', ' ')}")
+    return 0
+
+
+def _presets(args: argparse.Namespace) -> int:
+    """Show, save, delete presets and map channels to them (the owner's fee data lives in the shop)."""
+    from merchant_ai.pricing import presets as pr
+
+    if args.show_preset and not (args.save_preset or args.delete_preset or args.map_channel):
+        library = pr.PresetLibrary()
+        if args.store is not None:
+            store = open_store(args)
+            try:
+                library = pr.PresetLibrary.from_store(store)
+            finally:
+                store.close()
+        try:
+            emit_json(library.get(args.show_preset).to_dict())
+        except pr.PresetError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+        return 0
+    if args.store is None:
+        raise CliError("--save-preset, --delete-preset and --map-channel need --store.", EXIT_USAGE)
+    data = None
+    if args.save_preset:
+        try:
+            data = json.loads(args.save_preset.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise CliError(f"Cannot read {args.save_preset}: {exc.strerror}", EXIT_USAGE) from None
+        except json.JSONDecodeError as exc:
+            raise CliError(f"{args.save_preset} is not JSON: {exc}", EXIT_USAGE) from None
+    mapping = None
+    if args.map_channel:
+        if "=" not in args.map_channel:
+            raise CliError("--map-channel takes CHANNEL=PRESET", EXIT_USAGE)
+        mapping = [part.strip() for part in args.map_channel.split("=", 1)]
+    store = open_store(args)
+    done: dict[str, object] = {}
+    try:
+        if data is not None:
+            try:
+                pr.save_user_preset(store, data)
+            except pr.PresetError as exc:
+                raise CliError(str(exc), EXIT_USAGE) from None
+            done["saved"] = str(data.get("platform"))
+        if args.delete_preset:
+            done["deleted"] = args.delete_preset if pr.delete_user_preset(store, args.delete_preset) else None
+        if mapping:
+            library = pr.PresetLibrary.from_store(store)
+            try:
+                library.get(mapping[1])
+            except pr.PresetError as exc:
+                raise CliError(str(exc), EXIT_USAGE) from None
+            pr.map_channel(store, mapping[0], mapping[1])
+            done["mapped"] = {mapping[0]: mapping[1]}
+        store.bump_data_version()
+    finally:
+        store.close()
+    if args.json:
+        emit_json(done)
+    else:
+        progress(", ".join(f"{k}: {v}" for k, v in done.items()))
     return 0

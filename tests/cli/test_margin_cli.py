@@ -131,3 +131,25 @@ def test_store_form_wrong_passphrase_exits_3(store, monkeypatch, capsys):
     monkeypatch.setenv("MERCHANT_AI_PASSPHRASE", "wrong")
     assert main(["margin", "--store", str(store.folder), "--json"]) == 3
     assert capsys.readouterr().out == ""
+
+
+def test_presets_show_edit_save_and_map(store, capsys, monkeypatch, tmp_path):
+    store.close()
+    monkeypatch.setenv("MERCHANT_AI_PASSPHRASE", "test-pass")
+    code, preset = run_json(capsys, ["margin", "--show-preset", "stripe"])
+    assert code == 0 and preset["platform"] == "stripe"
+    preset["rules"][0]["percent"] = "2.2"                        # negotiated: 2.2% x 25 + 0.30 = 0.85
+    path = tmp_path / "stripe.json"
+    path.write_text(json.dumps(preset), encoding="utf-8")
+    code, done = run_json(capsys, ["margin", "--store", str(store.folder), "--save-preset", str(path),
+                                   "--map-channel", "generic=stripe", "--json"])
+    assert code == 0 and done == {"saved": "stripe", "mapped": {"generic": "stripe"}}
+    code, data = run_json(capsys, ["margin", "--store", str(store.folder), "--channel", "generic", "--price", "25",
+                                   "--cost", "10", "--json"])
+    assert code == 0 and data["fees_total"] == 0.85
+    code, data = run_json(capsys, ["margin", "--channel", "stripe", "--price", "25", "--cost", "10", "--json"])
+    assert data["fees_total"] == 1.03                           # without the shop: the shipped preset
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"platform": "x", "rules": [{"id": "a", "fee": "A", "base": ["moon"]}]}', encoding="utf-8")
+    assert main(["margin", "--store", str(store.folder), "--save-preset", str(bad)]) == 2
+    assert main(["margin", "--save-preset", str(path)]) == 2     # needs --store
