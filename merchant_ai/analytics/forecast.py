@@ -209,9 +209,9 @@ class Forecaster:
                   reasons: list[str]) -> tuple[np.ndarray, list[str]]:
         """New SKUs: their own level (as calibrated SES sees it) times their category's forecast shape.
 
-        The shape is the category forecast over its own horizon mean: a profile, not a growth
-        rate; scaling a new SKU by the category's forecast-to-history ratio was 25% worse on the
-        UCI bench (launch weeks are not comparable with the category's history).
+        The shape is the category forecast over the category's current SES level, so both levels
+        are measured the same way. Scaling the SKU's raw mean since launch by the category's
+        forecast-to-history ratio was 25% worse on the UCI bench (launch weeks are unlike later ones).
         """
         cats = np.array([c or NO_CATEGORY for c in self.panel_.category], dtype=object)
         groups = sorted(set(cats[new]))
@@ -228,6 +228,7 @@ class Forecaster:
         chosen, _ = fb.select(res, SHAPE_CANDIDATES, avail, self.tie_tolerance, combine=False)
         shape_fc = np.vstack([live[c][j] if c else fm.moving_average(agg[j:j + 1], agg_start[j:j + 1], h, 8)[0]
                               for j, c in enumerate(chosen)])
+        cat_level = fm.ses_level(agg, agg_start)  # the category "now", measured like the SKU's level
         model = self.model_.copy()
         for i in np.flatnonzero(new):
             j = groups.index(cats[i])
@@ -235,7 +236,7 @@ class Forecaster:
             level = self.candidate_forecasts_.get("ses")
             own = float(level[i].mean()) if level is not None and np.isfinite(level[i]).all() \
                 else float(Y[i, T - length:].mean())
-            centre = shape_fc[j].mean()
+            centre = cat_level[j]
             mean[i] = own * (shape_fc[j] / centre if centre > 0 else np.ones(h))
             model[i] = TOP_DOWN
             where = "the whole shop" if cats[i] == NO_CATEGORY else f"category '{cats[i]}'"
