@@ -157,9 +157,12 @@ class PriceElasticity:
         if not panel.empty:
             panel = panel.sort_values(["sku", "channel", "day"], kind="stable", ignore_index=True)
             skus = panel["sku"].to_numpy()
+            cols = {"sold": panel["sold"].to_numpy(bool), "price": panel["price"].to_numpy(float),
+                    "units": panel["units"].to_numpy(float), "day": panel["day"].to_numpy(float),
+                    "channel": pd.factorize(panel["channel"])[0], "category": panel["category"].to_numpy()}
             edges = np.flatnonzero(np.r_[True, skus[1:] != skus[:-1], True])
             for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-                row = self._fit_one(panel.iloc[lo:hi])
+                row = self._fit_one(skus[lo], {k: v[lo:hi] for k, v in cols.items()})
                 rows.append(row)
                 vague = row["level"] == "sku" and row["ci_high"] - row["ci_low"] > self.max_ci_width
                 if vague:
@@ -187,15 +190,17 @@ class PriceElasticity:
         return self
 
     # --- one SKU -----------------------------------------------------------------------------------
-    def _fit_one(self, g: pd.DataFrame) -> dict:
-        sold = g["sold"].to_numpy()
-        price, units = g["price"].to_numpy(float), g["units"].to_numpy(float)
-        channel = pd.factorize(g["channel"])[0]
+    def _fit_one(self, sku: str, g: dict[str, np.ndarray]) -> dict:
+        """One SKU from its rows of the panel (numpy slices: this runs thousands of times)."""
+        sold, price, units, last_day = g["sold"], g["price"], g["units"], g["day"]
+        channel = np.unique(g["channel"], return_inverse=True)[1]
         log_p = np.log(price)
-        within = log_p[sold] - pd.Series(log_p[sold]).groupby(channel[sold]).transform("mean").to_numpy()
-        last_day = g["day"].to_numpy()
+        n_ch = int(channel.max()) + 1
+        counts = np.bincount(channel[sold], minlength=n_ch)
+        means = np.bincount(channel[sold], weights=log_p[sold], minlength=n_ch) / np.maximum(counts, 1)
+        within = log_p[sold] - means[channel[sold]]
         recent = last_day >= last_day.max() - 7 * 8
-        row = {"sku": g["sku"].iat[0], "category": g["category"].iat[0] or None, "elasticity": np.nan,
+        row = {"sku": sku, "category": g["category"][0] or None, "elasticity": np.nan,
                "ci_low": np.nan, "ci_high": np.nan, "std_err": np.nan, "n_weeks": int(sold.sum()), "level": None,
                "price_sd": float(np.std(within)) if within.size else np.nan,
                "last_price": float(price[np.argmax(last_day)]),
@@ -204,14 +209,14 @@ class PriceElasticity:
         if sold.sum() < self.min_weeks:
             row["reason"] = f"too few weeks with sales ({int(sold.sum())} < {self.min_weeks})"
             return row
-        distinct = pd.Series(np.round(price[sold], 2)).groupby(channel[sold]).nunique()
-        if distinct.max() < 2:
+        pairs = np.unique(np.column_stack([channel[sold], np.round(price[sold], 2)]), axis=0)
+        if np.bincount(pairs[:, 0].astype(int)).max() < 2:
             row["reason"] = "price never varied"
             return row
         if row["price_sd"] < self.min_price_sd:
             row["reason"] = f"price varied too little (log-price SD {row['price_sd']:.3f} < {self.min_price_sd})"
             return row
-        est = self._estimate(log_p, units, g["day"].to_numpy(float), _levels(channel), sold)
+        est = self._estimate(log_p, units, last_day, _levels(channel), sold)
         if est is None:
             row["reason"] = "the regression could not be estimated (too few informative weeks)"
             return row
