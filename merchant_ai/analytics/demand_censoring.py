@@ -65,6 +65,20 @@ def stockout_mask(panel: Panel, inventory_history: pd.DataFrame | None) -> np.nd
     return mask
 
 
+def flagged_mask(panel: Panel, flags: pd.DataFrame) -> np.ndarray:
+    """Bool (n, T): the periods holding the flagged (`key`, `day`) rows."""
+    mask = np.zeros((panel.n, panel.T), bool)
+    if panel.T == 0 or flags is None or flags.empty:
+        return mask
+    pos = {k: i for i, k in enumerate(panel.keys)}
+    buckets = period_start(pd.to_datetime(flags["day"]), panel.freq, panel.week_start)
+    cols = np.searchsorted(panel.periods, buckets)
+    for key, b, c in zip(flags["key"].astype(str), buckets, cols, strict=True):
+        if key in pos and c < panel.T and panel.periods[c] == b:
+            mask[pos[key], c] = True
+    return mask
+
+
 def impute_censored(Y: np.ndarray, start: np.ndarray, censored: np.ndarray, window: int = 4) -> np.ndarray:
     """Censored cells replaced by the mean of the last `window` uncensored periods since launch."""
     if not censored.any():

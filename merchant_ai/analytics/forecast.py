@@ -75,17 +75,21 @@ class Forecaster:
 
     # --- fitting -----------------------------------------------------------------------------
     def fit(self, sales: pd.DataFrame, as_of: dt.date | str, *, inventory_history: pd.DataFrame | None = None,
-            keys: list[str] | None = None, monitor: Monitor | None = None) -> Forecaster:
+            keys: list[str] | None = None, promotions: pd.DataFrame | None = None,
+            monitor: Monitor | None = None) -> Forecaster:
         """Learn from `sales` (queries.SALES_COLUMNS) up to `as_of`; nothing later is looked at.
+
+        `inventory_history` (queries.inventory_history) lets stockout periods be censored;
+        `promotions` (columns `key`, `day`) flags periods the owner knows were unusual.
 
         BLAS/OpenMP threads are capped (`n_threads`): on a busy 2-core laptop oversubscribed
         threads made one ARIMA fit 15x and the boosted model 4x slower than a single thread.
         """
         with threadpool_limits(limits=self.n_threads):
-            return self._fit(sales, as_of, inventory_history, keys, monitor)
+            return self._fit(sales, as_of, inventory_history, keys, promotions, monitor)
 
     def _fit(self, sales: pd.DataFrame, as_of: dt.date | str, inventory_history: pd.DataFrame | None,
-             keys: list[str] | None, monitor: Monitor | None) -> Forecaster:
+             keys: list[str] | None, promotions: pd.DataFrame | None, monitor: Monitor | None) -> Forecaster:
         if self.horizon < 1:
             raise ValueError("horizon must be at least 1 period")
         mon = monitor or Monitor()
@@ -127,6 +131,11 @@ class Forecaster:
             spikes, cap = dc.spike_mask(Y_fit, start, panel.censored)
             panel.spikes = spikes
             Y_fit = dc.winsorise(Y_fit, spikes, cap)
+        if promotions is not None and len(promotions):
+            # Periods the owner flagged (promotion, one-off deal): the baseline sees the usual level.
+            flagged = dc.flagged_mask(panel, promotions)
+            Y_fit = dc.impute_censored(Y_fit, start, flagged)
+            panel.spikes = panel.spikes | flagged
         self.fitted_values_ = Y_fit
         weight = (~panel.censored).astype(float)
         m = SEASON[self.freq]

@@ -180,3 +180,15 @@ def test_monitor_reports_progress_and_cancels():
 
     with pytest.raises(Cancelled):
         Forecaster(**FAST).fit(sales, week_end(29), monitor=Monitor(cancelled=cancel_later))
+
+
+def test_flagged_promotion_does_not_lift_the_baseline():
+    rng = np.random.default_rng(8)
+    values = rng.poisson(10, 50).astype(float)
+    values[44:48] = 35  # a four-week promotion: too long to look like a one-off spike
+    sales = weekly_sales({"A": values})
+    flags = pd.DataFrame({"key": ["A"] * 4, "day": [MONDAY + pd.Timedelta(weeks=w, days=1) for w in range(44, 48)]})
+    plain = Forecaster(**FAST).fit(sales, week_end(49))
+    flagged = Forecaster(**FAST).fit(sales, week_end(49), promotions=flags)
+    assert flagged.panel_.spikes[0, 44:48].all()
+    assert flagged.forecast_[0].mean() < 13 < plain.forecast_[0].mean()
