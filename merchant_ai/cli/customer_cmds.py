@@ -176,7 +176,7 @@ def _recommend(args: argparse.Namespace) -> int:
         for key in keys:
             if key not in model.customer_index_:
                 progress(f"Customer {key} has no purchases up to {model.as_of_.date()}: best-sellers shown.")
-            picks = model.recommend(key, k=args.k, new_only=args.new_only)
+        for key, picks in zip(keys, model.recommend_many(keys, k=args.k, new_only=args.new_only), strict=True):
             results.append({"customer": key, "items": [_pick(p) for p in picks]})
     doc = {"as_of": model.as_of_.date().isoformat(), "k": args.k, "new_only": args.new_only, "results": results}
     if args.json:
