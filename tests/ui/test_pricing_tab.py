@@ -87,7 +87,14 @@ def test_products_from_the_shop_and_cost_edit_writes_the_store(qtbot, store):
     assert queries.products(store).set_index("sku").loc["CARD", "unit_cost"] == 1.25
     assert not tab.model.setData(card_cost, "-3", Qt.ItemDataRole.EditRole)
 
-    # Selecting the MUG row loads it into the calculator and draws its expected weekly profit.
+    # Selecting a row loads it into the calculator; an unknown cost is said so, not hidden.
+    tab.unit_cost.setValue(2.5)
+    tab.model.set_items([dict(i, unit_cost=None, cost_known=False) if i["sku"] == "CARD" else i
+                         for i in tab.model.items])
+    rows = {tab.model.items[r]["sku"]: r for r in range(2)}
+    tab.table.selectRow(tab.proxy.mapFromSource(tab.model.index(rows["CARD"], 0)).row())
+    assert "unit cost is unknown" in tab.selection_note.text() and "2.50" in tab.selection_note.text()
+    # The MUG row draws its expected weekly profit.
     rows = {tab.model.items[r]["sku"]: r for r in range(2)}
     tab.table.selectRow(tab.proxy.mapFromSource(tab.model.index(rows["MUG"], 0)).row())
     assert tab.unit_cost.value() == pytest.approx(4.0)

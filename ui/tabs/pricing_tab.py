@@ -232,6 +232,7 @@ class PricingTab(BaseTab):
         self.category.setEditable(True)
         self.date = QDateEdit(QDate.currentDate())
         self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
         self.target = _money_box(30.0, " %")
         self.target.setMaximum(99.0)
         price_row = QHBoxLayout()
@@ -249,6 +250,10 @@ class PricingTab(BaseTab):
             form.addRow(label, widget)
         self.options_box = QGroupBox("Channel options")
         self.options_form = QFormLayout(self.options_box)
+        self.selection_note = QLabel()
+        self.selection_note.setWordWrap(True)
+        self.selection_note.hide()
+        layout.addWidget(self.selection_note)
         layout.addWidget(inputs)
         layout.addWidget(self.options_box)
 
@@ -564,6 +569,13 @@ class PricingTab(BaseTab):
             self.price.setValue(float(it["price_now"]))
         if it.get("unit_cost") is not None:
             self.unit_cost.setValue(float(it["unit_cost"]))
+            note = f"Loaded {it['sku']} on {it['channel']}: price and unit cost from the shop."
+        else:
+            note = (f"Loaded {it['sku']} on {it['channel']}: <b>its unit cost is unknown in the shop</b>; the "
+                    f"calculator uses the {self.unit_cost.value():.2f} typed here. Enter the real cost in the "
+                    "table's Unit cost column to save it.")
+        self.selection_note.setText(note)
+        self.selection_note.show()
         self.what_if.setValue(0)
         self._building = False
         self.recalculate()
