@@ -100,7 +100,7 @@ class FeeContext:
     def match_context(self) -> dict[str, Any]:
         merged = {**self.preset.default_options(), **self.options}
         merged["country"] = (self.country or "").upper() or None
-        merged["category"] = _norm_category(self.category)
+        merged["category"] = norm_category(self.category)
         return merged
 
     @property
@@ -108,7 +108,7 @@ class FeeContext:
         return self.preset.currency_for(self.country)
 
 
-def _norm_category(category: str | None) -> str | None:
+def norm_category(category: str | None) -> str | None:
     if not category:
         return None
     return "_".join(category.strip().lower().replace("&", " and ").replace("-", " ").split())

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from merchant_ai.pricing.calculator import norm_category
 from merchant_ai.pricing.presets import Preset, PresetLibrary
 
 # Fee lines a platform's export covers; None = the export carries all of an order's fees.
@@ -174,10 +175,8 @@ class TrueProfit:
 
     def _fees_for(self, lines: pd.DataFrame, rows: np.ndarray, preset: Preset, day: dt.date,
                   category: str | None, covered_all: np.ndarray, covered: list[set[str]]) -> np.ndarray:
-        from merchant_ai.pricing.calculator import _norm_category
-
         context = {**preset.default_options(), **(self.options or {}),
-                   "country": (self.country or "").upper() or None, "category": _norm_category(category)}
+                   "country": (self.country or "").upper() or None, "category": norm_category(category)}
         sub = lines.iloc[rows]
         qty = sub["quantity"].clip(lower=1).to_numpy()
         share = sub["share"].to_numpy()
