@@ -227,7 +227,8 @@ def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
         "created_at": dates.created_at, "created_utc": dates.created_utc, "order_date": dates.order_date,
         "line": table.line_numbers,
     })
-    frame = frame[~bad]
+    if bad.any():
+        frame = frame[~bad]
     frame = _skip_non_goods(frame, batch)
     if "order_id" not in mapping:
         frame["order"] = _row_order_ids(frame)
@@ -301,7 +302,7 @@ def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
     adjustment = ((frame["quantity"] < 0) & (frame["unit_price"].fillna(0) == 0) & (frame["customer"] == "")
                   & ~frame["order"].str.upper().str.startswith("C"))
     no_goods = (frame["unit_price"].fillna(0) == 0) & (frame["title"] == "") & (frame["sku"] != "")
-    frame = frame.assign(kind=np.select([postage, discount], ["shipping", "discount"], "goods"))
+    frame["kind"] = np.select([postage, discount], ["shipping", "discount"], "goods")
     reasons = pd.Series("", index=frame.index, dtype=object)
     reasons[other] = "not a product: " + sku[other].map(lambda s: _OTHER_CODES.get(s, "voucher or fee")) \
         + " (" + frame.loc[other, "sku"] + ")"
@@ -312,12 +313,12 @@ def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
                          for ln, r in zip(frame.loc[skip, "line"], reasons[skip], strict=True))
     if skip.any():
         batch.warnings.append(f"{int(skip.sum())} row(s) are not product sales and were left out (see skipped)")
-    return frame[~skip]
+    return frame[~skip] if skip.any() else frame
 
 
 def _match_returns(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
     """Returns of goods bought earlier by the same customer become refunded quantities (see module doc)."""
-    frame = frame.assign(refunded_qty=0.0)
+    frame["refunded_qty"] = 0.0
     is_return = (frame["kind"] == "goods") & (frame["quantity"] < 0)
     if not is_return.any():
         return frame
