@@ -7,6 +7,7 @@ why, without taking the rest of the window down.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import traceback
 
@@ -66,6 +67,19 @@ def load_tab(ctx: AppContext, name: str, title: str) -> BaseTab:
         return cls(ctx)
     except Exception as exc:  # noqa: BLE001
         return PlaceholderTab(ctx, title, f"The {title} tab failed to start: {exc}.", traceback.format_exc())
+
+
+def local_time(stamp: str | None) -> str:
+    """'2026-11-28T05:43:00Z' (UTC, as the ledger stores it) in this computer's time zone."""
+    if not stamp:
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp[:16].replace("T", " ")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def format_span(first: str | None, last: str | None) -> str:
@@ -159,7 +173,7 @@ class MainWindow(QMainWindow):
         self.shop_label.setText(status.shop_name)
         self.shop_label.setToolTip(status.folder)
         self.span_label.setText(format_span(status.first_order, status.last_order))
-        self.import_label.setText(f"Last import {status.last_import[:16].replace('T', ' ')}"
+        self.import_label.setText(f"Last import {local_time(status.last_import)}"
                                   if status.last_import else "No imports yet")
         self.setWindowTitle(f"{status.shop_name} — Merchant AI")
 

@@ -6,9 +6,12 @@ source checkout find them the same way.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent / "resources"
+# A frozen app (PyInstaller) unpacks data files under sys._MEIPASS; the packaging spec must add
+# `resources/` there. From source or an editable install it sits next to the `ui` package.
+ROOT = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent)) / "resources"
 
 
 def resource(*parts: str) -> Path:

@@ -198,3 +198,11 @@ def test_none_is_protected_from_the_pyside_refcount_leak():
     before = sys.getrefcount(None)
     leaks_none()                                    # even if the binding still leaks, nothing dies
     assert sys.getrefcount(None) > before - 1000
+
+
+def test_local_time_and_span_texts():
+    from ui.main_window import format_span, local_time
+
+    assert format_span(None, None) == "No orders yet"
+    assert format_span("2024-01-01", "2024-12-31") == "Orders 2024-01-01 … 2024-12-31"
+    assert local_time("") == "" and len(local_time("2026-11-28T05:43:00Z")) == 16
