@@ -71,7 +71,7 @@ def _mutate(kind: str, seed: int, cut: float) -> bytes:
     raise AssertionError(kind)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["truncate", "shuffle", "encoding", "misdecoded", "flip", "garbage", "columns"]),
        seed=st.integers(0, 10_000), cut=st.floats(0.0, 1.0), allow_partial=st.booleans())
 def test_damaged_files_never_crash_or_half_import(shop: Store, kind: str, seed: int, cut: float,
@@ -88,7 +88,7 @@ def test_damaged_files_never_crash_or_half_import(shop: Store, kind: str, seed: 
         assert after[TABLES.index("imports")] == before[TABLES.index("imports")] + 1
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes_preview_never_crashes(data: bytes) -> None:
     out = pipeline.preview(data, "x.csv")
