@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from merchant_ai.money import SCALE
+from merchant_ai.money import to_float
 from ui.jobs import JobContext
 
 
@@ -147,8 +147,7 @@ def fetch_rows(ctx: JobContext, name: str, ids: list[int]) -> list[tuple]:
     for row in cur.fetchall():
         values = list(row[1:])
         for i in money:
-            if values[i] is not None:
-                values[i] = values[i] / SCALE
+            values[i] = to_float(values[i])
         by_id[row[0]] = tuple(values)
     return [by_id.get(i, ()) for i in ids]
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from merchant_ai.money import SCALE
+from merchant_ai.money import to_float
 from ui import import_tasks
 from ui.import_tasks import MONEY_COLUMNS, FileEntry
 from ui.tabs.base import BaseTab
@@ -47,12 +47,12 @@ PROBLEM_COLUMNS = [("file", "File"), ("line", "Line"), ("column", "Column"), ("v
 
 
 def money_text(value) -> str:
-    if value is None or value == "":
-        return ""
+    """Preview rows carry money in store units (1/10,000); show currency units."""
     try:
-        return f"{int(value) / SCALE:,.2f}"
+        amount = to_float(value)
     except (TypeError, ValueError):
         return plain(value)
+    return "" if amount is None else f"{amount:,.2f}"
 
 
 def _table(model: RecordsModel) -> QTableView:
