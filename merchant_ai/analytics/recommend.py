@@ -171,10 +171,12 @@ class Recommender:
     """Next-best products per customer and similar products per SKU (see module docstring).
 
     Parameters: `as_of`, `neighbours` (kNN list length per item), `shrinkage` (co-buyers needed
-    before a similarity counts fully), blend weights `w_again`, `w_knn`, `w_pop`, `recency_days`
-    (decay of past purchases). After `fit(sales)`: `items_`, `customers_`, `history_` (customers x
-    items, orders containing the item), `similarity_` (items x items, top-k), `repeat_rate_`,
-    `popularity_`.
+    before a similarity counts fully), blend weights `w_again`, `w_knn`, `w_pop`, `w_ease`,
+    `recency_days` (decay of past purchases), `ease_lambda` (EASE ridge), `ease_max_items`.
+    Default weights were picked on the UCI protocols of bench/recommend.py (buy-again first, EASE
+    to fill and for new items; kNN adds nothing there, so it only serves "similar products").
+    After `fit(sales)`: `items_`, `customers_`, `history_` (customers x items, orders containing the
+    item), `similarity_` (items x items, top-k), `ease_`, `repeat_rate_`, `popularity_`.
     """
 
     def __init__(self, as_of: dt.date | str | None = None, neighbours: int = 50, shrinkage: float = 10.0,
@@ -267,7 +269,6 @@ class Recommender:
         """Per item: share of its buyers who bought it in two or more orders, among buyers who placed
         two or more orders at all (one-order customers cannot show repeat buying), shrunk to the mean."""
         h = self.history_
-        multi = np.asarray(h.sum(axis=1)).ravel() >= 2
         n_orders = known.groupby("customer")["order_id"].nunique().reindex(self.customers_).to_numpy()
         multi = n_orders >= 2
         hm = h[multi]
