@@ -7,7 +7,6 @@ why, without taking the rest of the window down.
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import traceback
 
@@ -27,6 +26,7 @@ from ui.context import AppContext
 from ui.dialogs.change_passphrase import ChangePassphraseDialog
 from ui.dialogs.restore_backup import RestoreBackupDialog
 from ui.dialogs.settings import SettingsDialog
+from ui.local_time import local_time
 from ui.tabs.base import NOT_BUILT_TEXT, BaseTab, ErrorBanner
 
 # (module name, tab title) in the order the owner sees them.
@@ -67,19 +67,6 @@ def load_tab(ctx: AppContext, name: str, title: str) -> BaseTab:
         return cls(ctx)
     except Exception as exc:  # noqa: BLE001
         return PlaceholderTab(ctx, title, f"The {title} tab failed to start: {exc}.", traceback.format_exc())
-
-
-def local_time(stamp: str | None) -> str:
-    """'2026-11-28T05:43:00Z' (UTC, as the ledger stores it) in this computer's time zone."""
-    if not stamp:
-        return ""
-    try:
-        when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return stamp[:16].replace("T", " ")
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def format_span(first: str | None, last: str | None) -> str:

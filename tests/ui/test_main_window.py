@@ -201,7 +201,8 @@ def test_none_is_protected_from_the_pyside_refcount_leak():
 
 
 def test_local_time_and_span_texts():
-    from ui.main_window import format_span, local_time
+    from ui.local_time import local_time
+    from ui.main_window import format_span
 
     assert format_span(None, None) == "No orders yet"
     assert format_span("2024-01-01", "2024-12-31") == "Orders 2024-01-01 … 2024-12-31"

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from merchant_ai.money import to_float
 from ui import import_tasks
 from ui.import_tasks import MONEY_COLUMNS, FileEntry
+from ui.local_time import local_time
 from ui.tabs.base import BaseTab
 from ui.widgets.drop_zone import DropZone, local_files
 from ui.widgets.mapping_editor import MappingEditor
@@ -159,6 +160,7 @@ class ImportTab(BaseTab):
         self.history_model = RecordsModel(HISTORY_COLUMNS)
         self.history_view = _table(self.history_model)
         self.history_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history_view.setMinimumHeight(130)
         self.history_view.selectionModel().selectionChanged.connect(self._history_selected)
         hl.addWidget(self.history_view)
         hb = QHBoxLayout()
@@ -414,7 +416,7 @@ class ImportTab(BaseTab):
             orders = counts.get("orders", (counts.get("orders_new") or 0) + (counts.get("orders_updated") or 0))
             flat.append({**r, "orders": orders,
                          "lines": counts.get("order_lines", counts.get("lines")),
-                         "finished_at": (r.get("finished_at") or r.get("started_at") or "").replace("T", " ")[:16]})
+                         "finished_at": local_time(r.get("finished_at") or r.get("started_at"))})
         self.history_model.set_records(flat)
         self.history_view.resizeColumnsToContents()
         self._history_selected()
