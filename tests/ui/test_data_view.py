@@ -174,3 +174,19 @@ class _Ctx:
 def test_row_ids_is_a_compact_array(shop):
     ids = data_queries.row_ids(_Ctx(shop), "orders", None, True, "")
     assert ids.dtype == np.int64 and ids[0] == N_ORDERS and len(ids) == N_ORDERS
+
+
+def test_tabs_render_at_minimum_size(qtbot, shop):
+    """Orange's guard: every tab lays out and paints at its smallest size."""
+    from ui.tabs.import_tab import ImportTab
+
+    ctx = AppContext(shop)
+    for cls in (DataTab, ImportTab):
+        tab = cls(ctx)
+        qtbot.addWidget(tab)
+        tab.show()
+        tab.resize(tab.minimumSizeHint())
+        image = tab.grab()
+        assert not image.isNull() and image.width() > 0
+    ctx.runner.cancel_all()
+    ctx.shutdown()

@@ -314,3 +314,14 @@ def test_welcome_choices(qtbot):
         dialog.demo_button.click()
     assert dialog.choice == "demo"
     assert "demo" in dialog.demo_button.text()
+
+
+def test_shop_from_a_newer_version_is_left_alone(qtbot, ctx, store):
+    store.connection().execute("PRAGMA user_version = 99")
+    store.close()
+    dialog = UnlockDialog(ctx, store.folder)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _unlock(qtbot, dialog, "test-pass")
+    assert dialog.error_kind == "too_new" and "newer Merchant AI" in dialog.error.text()
+    assert not dialog.restore_button.isVisible()
