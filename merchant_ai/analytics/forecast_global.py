@@ -36,7 +36,7 @@ def _calendar(periods: pd.DatetimeIndex, freq: str) -> np.ndarray:
 class GlobalBoostedModel:
     """HistGradientBoosting (Poisson) on lag/rolling/calendar/price/product features of all series."""
 
-    def __init__(self, horizon: int, season: int, max_rows: int = 60_000, max_iter: int = 100,
+    def __init__(self, horizon: int, season: int, max_rows: int = 30_000, max_iter: int = 60,
                  learning_rate: float = 0.08, random_state: int = 0) -> None:
         self.horizon = horizon
         self.season = season
