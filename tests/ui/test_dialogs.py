@@ -325,3 +325,40 @@ def test_shop_from_a_newer_version_is_left_alone(qtbot, ctx, store):
     _unlock(qtbot, dialog, "test-pass")
     assert dialog.error_kind == "too_new" and "newer Merchant AI" in dialog.error.text()
     assert not dialog.restore_button.isVisible()
+
+
+# --- which dialog comes when ----------------------------------------------------------------------
+def test_startup_unlocks_the_remembered_shop(qtbot, store, tmp_path, monkeypatch):
+    from PySide6.QtCore import QSettings
+
+    from ui import shop_flow
+
+    ini = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    monkeypatch.setattr(shop_flow, "_settings", lambda: ini)
+    seen = []
+
+    class FakeUnlock:
+        def __init__(self, ctx, folder, parent=None):
+            seen.append(str(folder))
+            self.folder, self.store, self.message = str(folder), store, ""
+
+        def exec(self):
+            return QDialog.DialogCode.Accepted
+
+    class NoWelcome:
+        def __init__(self, parent=None):
+            seen.append("welcome")
+
+        def exec(self):
+            return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(shop_flow, "UnlockDialog", FakeUnlock)
+    monkeypatch.setattr(shop_flow, "WelcomeDialog", NoWelcome)
+    ctx = AppContext()
+    assert shop_flow.startup(ctx) is None and seen == ["welcome"]       # first run: welcome
+    shop_flow.remember_folder(store.folder)
+    assert shop_flow.last_folder() == str(store.folder)
+    assert shop_flow.startup(ctx) is store and seen[-1] == str(store.folder)   # later runs: unlock it
+    assert shop_flow.startup(ctx, str(store.folder)) is store            # --store PATH
+    assert set(ini.allKeys()) == {"last_shop_folder"}                    # only the folder is remembered
+    ctx.runner.cancel_all()
