@@ -23,8 +23,8 @@ def test_segments_table_filter_chart_and_export(qtbot, store, tmp_path):
         tab.show()
     qtbot.waitUntil(lambda: tab.model.rowCount() == 40, timeout=20_000)
     assert not tab.is_showing_empty()
-    heights = tab.bars.opts["height"]
-    assert sum(heights) == 40 and tab.overview.rowCount() == 11
+    widths = tab.bars.opts["width"]
+    assert sum(widths) == 40 and tab.overview.rowCount() == 11
     assert "Not enough data" in tab.status.text()          # 40 customers: the stated rule applies
     keys = {tab.model.rows[r]["customer"] for r in range(40)}
     assert "1001" in keys                                   # float-looking ids normalised

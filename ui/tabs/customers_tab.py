@@ -141,11 +141,14 @@ class CustomersTab(BaseTab):
         self.overview.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.overview.cellClicked.connect(lambda r, _c: self.segment.setCurrentText(self.overview.item(r, 0).text()))
         top_layout.addWidget(self.overview, 1)
-        self.chart = pg.PlotWidget()
+        # Horizontal bars: eleven segment names stay readable on the left axis at any width.
+        self.chart = pg.PlotWidget(background="w")
         self.chart.setMinimumHeight(160)
-        self.chart.setLabel("left", "customers")
-        self.chart.getAxis("bottom").setTicks([[(i, s) for i, s in enumerate(SEGMENTS)]])
-        self.bars = pg.BarGraphItem(x=list(range(len(SEGMENTS))), height=[0] * len(SEGMENTS), width=0.7,
+        self.chart.setLabel("bottom", "customers")
+        self.chart.getAxis("left").setTicks([[(i, s) for i, s in enumerate(SEGMENTS)]])
+        self.chart.getPlotItem().invertY(True)  # Champions at the top, as in the table
+        self.chart.setMouseEnabled(x=False, y=False)
+        self.bars = pg.BarGraphItem(x0=0, y=list(range(len(SEGMENTS))), width=[0] * len(SEGMENTS), height=0.7,
                                     brush="#4a7bd0")
         self.chart.addItem(self.bars)
         top_layout.addWidget(self.chart, 2)
@@ -209,7 +212,9 @@ class CustomersTab(BaseTab):
                 if c:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.overview.setItem(r, c, item)
-        self.bars.setOpts(height=[s["customers"] for s in segs])
+        self.bars.setOpts(width=[s["customers"] for s in segs])
+        self.chart.getPlotItem().setXRange(0, max([s["customers"] for s in segs] + [1]) * 1.05)
+        self.table.resizeColumnsToContents()
         clusters = "; ".join(f"cluster {k}: {v}" for k, v in sorted(words.items()))
         method = {"rate_model": "naive rate x learned per-customer multiplier", "bgnbd": "BG/NBD",
                   "naive": "naive rate", "none": "none"}.get(doc.get("prediction_method"), doc.get("prediction_method"))

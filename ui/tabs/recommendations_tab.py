@@ -67,6 +67,7 @@ def evaluate(jc: JobContext) -> dict[str, dict[str, float]]:
 
 def _item(text: str, right: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
+    item.setToolTip(text)  # reasons are long: the full text on hover
     if right:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
@@ -165,6 +166,7 @@ class RecommendationsTab(BaseTab):
                      (f"{row.confidence:.0%}", True), (f"{row.lift:.2f}", True), (margin, True)]
             for c, (text, right) in enumerate(cells):
                 self.pairs.setItem(r, c, _item(str(text), right))
+        self.pairs.resizeColumnsToContents()
         model = result["model"]
         self.product.blockSignals(True)
         self.customer.blockSignals(True)
@@ -197,6 +199,7 @@ class RecommendationsTab(BaseTab):
             for c, (text, right) in enumerate([(p.sku, False), (titles.get(p.sku) or "", False),
                                                (f"{p.score:.3f}", True), (p.reason, False)]):
                 table.setItem(r, c, _item(text, right))
+        table.resizeColumnsToContents()
 
     def show_evaluation(self, res: dict[str, dict[str, float]]) -> None:
         self.evaluation = res
