@@ -22,6 +22,8 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from merchant_ai.importers.privacy import normalise_ref
+
 SEGMENTS = [
     "Champions", "Loyal", "Potential loyalists", "New", "Promising", "Need attention",
     "About to sleep", "At risk", "Can't lose them", "Hibernating", "Lost",
@@ -29,15 +31,9 @@ SEGMENTS = [
 
 
 def normalise_customer_key(key: object) -> str | None:
-    """External ids that went through a spreadsheet come back as `17850.0`; the contract wants `17850`."""
-    if key is None or (isinstance(key, float) and np.isnan(key)):
-        return None
-    text = str(key).strip()
-    if not text:
-        return None
-    if text.endswith(".0") and text[:-2].isdigit():
-        return text[:-2]
-    return text
+    """The importer's spelling rule (`17850.0` -> `17850`), so keys typed by the owner or read from
+    older frames match the stored ones."""
+    return normalise_ref(key)
 
 
 def to_date(as_of: dt.date | str | pd.Timestamp | None, frame: pd.DataFrame | None = None) -> pd.Timestamp:
