@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushB
 from merchant_ai.store import Store
 from ui import shop_tasks
 from ui.context import AppContext
+from ui.widgets.busy_overlay import show_fraction
 
 
 class DemoShopDialog(QDialog):
@@ -76,11 +77,7 @@ class DemoShopDialog(QDialog):
                                            on_cancelled=self._build_cancelled)
 
     def _progress(self, fraction: float | None, message: str) -> None:
-        if fraction is None:
-            self.bar.setRange(0, 0)
-        else:
-            self.bar.setRange(0, 1000)
-            self.bar.setValue(int(fraction * 1000))
+        show_fraction(self.bar, fraction)
         if message:
             self.status.setText(message)
 

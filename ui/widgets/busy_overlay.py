@@ -8,6 +8,15 @@ from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QVBoxLa
 from ui.jobs import Job
 
 
+def show_fraction(bar: QProgressBar, fraction: float | None) -> None:
+    """A job's progress on a bar: None (or the signal's -1) means "busy, amount unknown"."""
+    if fraction is None or fraction < 0:
+        bar.setRange(0, 0)
+    else:
+        bar.setRange(0, 1000)
+        bar.setValue(int(fraction * 1000))
+
+
 class BusyOverlay(QWidget):
     """Covers its parent and follows its size; bound to one Job at a time via `track(job)`."""
 
@@ -57,11 +66,7 @@ class BusyOverlay(QWidget):
     def _progress(self, job: Job, fraction: float, message: str) -> None:
         if job is not self._job:
             return
-        if fraction < 0:
-            self.bar.setRange(0, 0)
-        else:
-            self.bar.setRange(0, 1000)
-            self.bar.setValue(int(fraction * 1000))
+        show_fraction(self.bar, fraction)
         if message:
             self.label.setText(message)
 
