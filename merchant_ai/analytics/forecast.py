@@ -49,7 +49,7 @@ class Forecaster:
                  min_train: int = 4, tie_tolerance: float = 0.01, combine: bool = True,
                  shrinkage: float = 10.0, calibrate: bool = True,
                  censor_stockouts: bool = True, damp_spikes: bool = True, new_product_periods: int = 8,
-                 use_statsmodels: bool = True, use_global: bool = True, max_ets: int = 150,
+                 use_statsmodels: bool = True, use_global: bool = True, max_ets: int = 60,
                  max_arima: int = 12, n_threads: int = 1, random_state: int = 0) -> None:
         self.level = level
         self.freq = freq
