@@ -104,8 +104,9 @@ def parse_orders(table: Table) -> ImportBatch:
 
     # Order-level fields: the first non-empty value among each order's rows (Shopify fills the
     # first row only; taking the first non-empty also survives re-sorted files).
+    buyer = _buyer_refs(table)
     fields = pd.DataFrame({
-        "email": table.col("Email").str.lower(),
+        "email": buyer,
         "financial": table.col("Financial Status").str.lower(),
         "cancelled_at": table.col("Cancelled at"),
         "currency": table.col("Currency").str.upper(),
@@ -165,27 +166,43 @@ def parse_orders(table: Table) -> ImportBatch:
         "line_total": money_to_store(pd.Series(quantity * price - discount)).array,
         "refunded_qty": np.zeros(len(rows)),
     })
-    batch.customers = _buyers(table, first)
+    batch.customers = _buyers(table, first, buyer)
     return batch.conform()
 
 
-def _buyers(table: Table, first: np.ndarray) -> pd.DataFrame:
-    """Buyers named on each order's first row (billing details), one per e-mail."""
-    email = table.col("Email").str.lower().iloc[first]
+def _phones(table: Table) -> pd.Series:
+    """The order's phone (`Phone`, else `Billing Phone`), apostrophe escape removed."""
+    phone = table.col("Phone")
+    return v.strip_escape(phone.where(phone.ne(""), table.col("Billing Phone"))).str.strip()
+
+
+def _buyer_refs(table: Table) -> pd.Series:
+    """Who bought: the e-mail, else (SMS and POS checkouts) the phone number in digits.
+
+    Phone-only buyers are real repeat customers; without a key their orders would count as
+    guests. The writer pseudonymises either kind of reference.
+    """
+    email = table.col("Email").str.lower()
+    digits = _phones(table).str.replace(r"[^\d+]", "", regex=True)
+    phone_ref = ("tel:" + digits).where(digits.str.count(r"\d") >= 7, "")
+    return email.where(email.ne(""), phone_ref)
+
+
+def _buyers(table: Table, first: np.ndarray, buyer: pd.Series) -> pd.DataFrame:
+    """Buyers named on each order's first row (billing details), one per e-mail or phone."""
+    ref = buyer.iloc[first]
     # One row per buyer before any per-row work: repeat buyers are most of a shop's orders.
-    picked = first[(email.ne("") & ~email.duplicated()).to_numpy()]
+    picked = first[(ref.ne("") & ~ref.duplicated()).to_numpy()]
     if len(picked) == 0:
         return pd.DataFrame()
     billing = v.clean_text(table.col("Billing Name")).iloc[picked]
     split = billing.str.partition(" ")
-    phone = table.col("Billing Phone")
-    phone = phone.where(phone.ne(""), table.col("Phone"))
     frame = pd.DataFrame({
-        "customer_ref": table.col("Email").str.lower().iloc[picked].to_numpy(),
+        "customer_ref": buyer.iloc[picked].to_numpy(),
         "email": table.col("Email").str.lower().iloc[picked].to_numpy(),
         "first_name": split[0].to_numpy(),
         "last_name": split[2].str.strip().to_numpy(),
-        "phone": v.strip_escape(phone).iloc[picked].to_numpy(),
+        "phone": _phones(table).iloc[picked].to_numpy(),
         "address": _addresses(table, picked, {
             "address1": "Billing Address1", "address2": "Billing Address2", "city": "Billing City",
             "province": "Billing Province", "zip": "Billing Zip", "country": "Billing Country"}),

@@ -153,6 +153,22 @@ def test_bad_values_become_problems_and_spoil_only_their_order():
     assert found == {(3, "Total", "twelve"), (5, "Created at", "yesterday"), (6, "Name", "")}
 
 
+def test_phone_only_buyers_get_a_customer_key():
+    header = ["Name", "Email", "Financial Status", "Currency", "Total", "Created at", "Lineitem quantity",
+              "Lineitem name", "Lineitem price", "Phone", "Billing Name"]
+    t = Table.from_rows(header, [
+        ["#7", "", "paid", "USD", "5.00", "2021-01-01 10:00:00 +0000", "1", "A", "5.00", "'+1 (555) 010-2030", "Al"],
+        ["#8", "", "paid", "USD", "5.00", "2021-01-02 10:00:00 +0000", "1", "A", "5.00", "+1 555 010 2030", "Al"],
+        ["#9", "", "paid", "USD", "5.00", "2021-01-03 10:00:00 +0000", "1", "A", "5.00", "12", ""],
+    ])
+    batch = shopify.parse_orders(t)
+    refs = batch.orders.set_index("external_id")["customer_ref"]
+    assert refs["#7"] == refs["#8"] == "tel:+15550102030"   # one buyer across spellings
+    assert pd.isna(refs["#9"])                               # too short to be a phone number
+    assert list(batch.customers["customer_ref"]) == ["tel:+15550102030"]
+    assert batch.customers["phone"].iat[0] == "+1 (555) 010-2030"
+
+
 def test_products_variants_images_and_stock():
     batch = shopify.parse_products(table("products_export_2025.csv"), as_of=TODAY)
     assert batch.problems == []
