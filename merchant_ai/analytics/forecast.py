@@ -197,7 +197,7 @@ class Forecaster:
         table = fb.interval_quantiles(resid, groups) if resid.size else {"_all": {
             k: np.full(h, np.nan) for k in fb.QUANTILES}}
         self.coverage_ = fb.coverage(resid, groups) if resid.size else self.coverage_
-        self.cum_error_ = fb.cumulative_error_rms(resid, groups)
+        self.cum_error_ = fb.cumulative_error_quantiles(resid, groups)
         self.interval_table_ = table
         new = (panel.history_length() < self.new_product_periods) & (panel.history_length() > 0)
         if self.level == "sku" and new.any():
@@ -255,23 +255,35 @@ class Forecaster:
         return mean, reasons
 
     # --- results -----------------------------------------------------------------------------
-    def lead_time_sigma(self, periods: np.ndarray) -> np.ndarray:
-        """Std. error of total demand over `periods` (fractional) steps per series, from backtest."""
+    def lead_time_error(self, periods: np.ndarray, level: float) -> np.ndarray:
+        """Per series, the `level` quantile of (demand - forecast) summed over `periods` steps.
+
+        From the chosen models' backtest errors (scaled per series, pooled per demand class);
+        `periods` may be fractional; beyond the horizon it grows like sqrt(k). NaN: no evidence.
+        """
         n = self.panel_.n
         out = np.full(n, np.nan)
+        if not self.cum_error_:
+            return out
+        p = float(np.clip(level, fb.ERROR_PROBS[0], fb.ERROR_PROBS[-1]))
+        curves = {}
+        for g, table in self.cum_error_.items():
+            curve = np.array([np.interp(p, fb.ERROR_PROBS, table[:, k]) if np.isfinite(table[:, k]).all()
+                              else np.nan for k in range(table.shape[1])])
+            curves[g] = curve
         for i in range(n):
-            table = self.cum_error_.get(str(self.classes_[i])) if self.cum_error_ else None
-            if table is None or np.isnan(table).all():
-                table = self.cum_error_.get("_all") if self.cum_error_ else None
-            if table is None or np.isnan(table).all():
+            curve = curves.get(str(self.classes_[i]))
+            if curve is None or np.isnan(curve).all():
+                curve = curves.get("_all")
+            if curve is None or np.isnan(curve).all():
                 continue
             k = float(max(periods[i], 0.0))
-            steps = np.arange(1, len(table) + 1)
-            finite = np.isfinite(table)
-            if k <= len(table):
-                val = np.interp(k, np.concatenate([[0], steps[finite]]), np.concatenate([[0], table[finite]]))
+            steps = np.arange(1, len(curve) + 1)
+            finite = np.isfinite(curve)
+            if k <= steps[finite][-1]:
+                val = np.interp(k, np.concatenate([[0], steps[finite]]), np.concatenate([[0], curve[finite]]))
             else:  # beyond the horizon: grow like sqrt(k)
-                val = table[finite][-1] * np.sqrt(k / steps[finite][-1])
+                val = curve[finite][-1] * np.sqrt(k / steps[finite][-1])
             out[i] = val * self.scale_[i]
         return out
 

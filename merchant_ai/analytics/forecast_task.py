@@ -108,7 +108,9 @@ def fit_stock(store: Store, as_of: dt.date | str | None = None, progress: Progre
     cycle = fi.float_setting(store, "default_order_cycle_days")
     longest = max([lead + cycle] + [float(v) + cycle for v in products["lead_time_days"].dropna()])
     horizon = max(12, int(math.ceil(longest / 7)) + 2)
-    forecaster = Forecaster(level="sku", freq="W", horizon=horizon,
+    # Mean demand, not the MAE-calibrated (median-leaning) point: orders must cover what sells;
+    # the service level is met through the error quantiles instead.
+    forecaster = Forecaster(level="sku", freq="W", horizon=horizon, calibrate=False,
                             week_start=fi.setting(store, "week_start").lower())
     forecaster.fit(sales, day, inventory_history=inventory, monitor=Monitor(_scaled(progress, 0.05, 0.9), cancel))
     mon.step(0.92, "stock policy")

@@ -15,7 +15,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from merchant_ai.analytics.forecast import Forecaster, Monitor
 from merchant_ai.analytics.stock_policy import daily_path
@@ -63,7 +62,6 @@ class PolicyBacktest:
         cost = np.array([_num(prod, k, "unit_cost", np.nan) for k in skus])
         R = self.review_days
         cover = self.cover_days if self.cover_days is not None else R
-        z = float(norm.ppf(self.service_level))
         daily = s[s["sku"].isin(pos)].groupby(["sku", "day"])["net_quantity"].sum()
 
         def velocity_target(day: pd.Timestamp) -> np.ndarray:
@@ -81,7 +79,7 @@ class PolicyBacktest:
             if week % self.refit_every == 0 or not fit_state:
                 cutoff = day - pd.Timedelta(days=1)
                 model = Forecaster(level="sku", freq="W", horizon=max(4, math.ceil(horizon_days / 7)),
-                                   use_global=False, use_statsmodels=False, n_origins=2)
+                                   use_global=False, use_statsmodels=False, n_origins=2, calibrate=False)
                 model.fit(s[s["day"] <= cutoff], cutoff, keys=skus)
                 mon.step(0.1 + 0.8 * r / days, f"policy replay: week {week + 1} of {self.weeks}")
                 kpos = {k: i for i, k in enumerate(model.panel_.keys)}
@@ -89,12 +87,12 @@ class PolicyBacktest:
                 path = daily_path(model, cutoff, horizon_days)[rows]
                 lr_weeks = np.zeros(model.panel_.n)
                 lr_weeks[rows] = (L + R) / 7
-                sig = np.nan_to_num(model.lead_time_sigma(lr_weeks)[rows])
+                sig = np.clip(np.nan_to_num(model.lead_time_error(lr_weeks, self.service_level)[rows]), 0, None)
                 fit_state.update(start=r, path=path, sigma=sig)
             shift = r - fit_state["start"]
             path = fit_state["path"]
             demand = np.array([path[i, shift:shift + L[i] + R].sum() for i in range(n)])
-            return demand + z * fit_state["sigma"]
+            return demand + fit_state["sigma"]
 
         mon.step(0.05, "policy replay")
         self.result_ = {"weeks": self.weeks, "skus": n, "first_day": first.date().isoformat(),

@@ -118,8 +118,8 @@ class StockPolicy:
             have = rows >= 0
             all_l[rows[have]] = lead[have] / per
             all_lr[rows[have]] = (lead[have] + cycle[have]) / per
-            sl = forecaster.lead_time_sigma(np.nan_to_num(all_l))
-            slr = forecaster.lead_time_sigma(np.nan_to_num(all_lr))
+            sl = forecaster.lead_time_error(np.nan_to_num(all_l), self.service_level)
+            slr = forecaster.lead_time_error(np.nan_to_num(all_lr), self.service_level)
             sig_l[have], sig_lr[have] = sl[rows[have]], slr[rows[have]]
 
         items = []
@@ -156,12 +156,13 @@ class StockPolicy:
             out_days = np.flatnonzero(projected <= 0)
             stockout_day = 0 if stock_now <= 0 else (int(out_days[0]) + 1 if len(out_days) else None)
             Ld, LRd = int(math.ceil(L)), int(math.ceil(L + R))
-            fallback = math.sqrt(max(L, 1) / per) * float(forecaster.scale_[i]) if i >= 0 else 0.0
-            s_l = sig_l[j] if np.isfinite(sig_l[j]) else fallback
-            s_lr = sig_lr[j] if np.isfinite(sig_lr[j]) else fallback * math.sqrt((L + R) / max(L, 1))
-            safety = z * s_l
+            # No backtest evidence: normal approximation with the naive one-step error as sigma.
+            fallback = z * math.sqrt(max(L, 1) / per) * float(forecaster.scale_[i]) if i >= 0 else 0.0
+            e_l = sig_l[j] if np.isfinite(sig_l[j]) else fallback
+            e_lr = sig_lr[j] if np.isfinite(sig_lr[j]) else fallback * math.sqrt((L + R) / max(L, 1))
+            safety = max(e_l, 0.0)
             rop = float(demand[:Ld].sum()) + safety
-            up_to = float(demand[:LRd].sum()) + z * s_lr
+            up_to = float(demand[:LRd].sum()) + max(e_lr, 0.0)
             position = stock_now + incoming
             qty = round_order(up_to - position, item["moq"], item["case_pack"])
             below = np.flatnonzero(projected <= safety)
