@@ -35,6 +35,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from merchant_ai.store.errors import StoreError
@@ -186,8 +187,12 @@ class Job(QObject):
     # --- delivery (GUI thread) --------------------------------------------------------------
     def _call(self, name: str, *args: Any) -> None:
         callback = self._callbacks.get(name)
-        if callback is not None:
-            callback(*args)
+        if callback is None:
+            return
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            return  # the tab or dialog that asked was closed while the job ran: nobody to tell
+        callback(*args)
 
     @Slot(float, str)
     def _on_progress(self, fraction: float, message: str) -> None:
