@@ -151,6 +151,8 @@ class AppContext(QObject):
         """On window close: cancel and await every job, then close the store's connections."""
         self.runner.cancel_all()
         idle = self.runner.wait_all(timeout)
+        if idle:
+            self.runner.settle_cancelled()
         if self._store is not None and idle:
             self._store.close()
         return idle

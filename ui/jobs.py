@@ -317,6 +317,16 @@ class JobRunner(QObject):
         for job in list(self._jobs.values()):
             job.cancel()
 
+    def settle_cancelled(self) -> None:
+        """Finish every cancelled job now instead of when its queued delivery arrives.
+
+        On close the threads are idle but their last signals still sit in the event queue; the
+        window must be able to say "nothing is running" without spinning the event loop.
+        """
+        for job in list(self._jobs.values()):
+            if job.is_cancelled():
+                job._on_cancelled()
+
     def wait_all(self, timeout: float = 10.0) -> bool:
         """Block until every pool thread is idle (True) or `timeout` seconds passed (False).
 

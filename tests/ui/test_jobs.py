@@ -204,6 +204,13 @@ def test_cancel_all_and_wait_all_leave_no_threads(qtbot):
     runner.cancel_all()
     assert runner.wait_all(5.0)
     assert runner.active_thread_count() == 0
+    # their deliveries are still queued; on close the runner settles them without the event loop
+    cancelled = []
+    for job in runner.active():
+        job.cancelled_.connect(lambda j=job: cancelled.append(j.kind))
+    runner.settle_cancelled()
+    assert not runner.is_busy()
+    assert sorted(cancelled) == ["k0", "k1", "k2", "k3"]
 
 
 def test_many_short_jobs_do_not_crash(qtbot, runner):
