@@ -54,14 +54,16 @@ def main_currency(sales: pd.DataFrame) -> str | None:
     return str(sales.groupby("currency", dropna=True)["revenue"].sum().idxmax())
 
 
-def period_kpis(sales: pd.DataFrame, start: dt.date, end: dt.date, currency: str | None = None) -> PeriodKpis:
+def period_kpis(sales: pd.DataFrame, start: dt.date, end: dt.date, currency: str | None = None,
+                channel: str | None = None) -> PeriodKpis:
     """KPIs of [start, end] from a `queries.sales_lines` frame (which must reach back before `start`
-    for new-vs-returning to be right)."""
+    for new-vs-returning to be right). With `channel`, only that channel's lines count, but a
+    customer who bought on any channel before is still returning, not new."""
     currency = currency if currency is not None else main_currency(sales)
     frame = sales if currency is None else sales[sales["currency"].fillna(currency) == currency]
     days = frame["order_date"].dt.date if len(frame) else pd.Series([], dtype=object)
-    in_period = frame[(days >= start) & (days <= end)]
     before = frame[days < start]
+    in_period = channel_sales(frame[(days >= start) & (days <= end)], channel)
     gross = float(in_period["revenue"].sum())
     refunds = float(in_period["refunded_amount"].sum())
     net = gross - refunds
@@ -96,13 +98,14 @@ def period_kpis(sales: pd.DataFrame, start: dt.date, end: dt.date, currency: str
     )
 
 
-def compare(sales: pd.DataFrame, start: dt.date, end: dt.date) -> dict:
-    """This period, the one before it (same length) and the same days a year earlier (364 days)."""
+def compare(sales: pd.DataFrame, start: dt.date, end: dt.date, channel: str | None = None) -> dict:
+    """This period, the one before it (same length) and the same days a year earlier (364 days),
+    for the whole shop or one `channel`."""
     length = (end - start).days + 1
     currency = main_currency(sales)
-    current = period_kpis(sales, start, end, currency)
-    previous = period_kpis(sales, start - dt.timedelta(days=length), start - dt.timedelta(days=1), currency)
-    last_year = period_kpis(sales, start - dt.timedelta(days=364), end - dt.timedelta(days=364), currency)
+    current = period_kpis(sales, start, end, currency, channel)
+    previous = period_kpis(sales, start - dt.timedelta(days=length), start - dt.timedelta(days=1), currency, channel)
+    last_year = period_kpis(sales, start - dt.timedelta(days=364), end - dt.timedelta(days=364), currency, channel)
 
     def change(now: float | None, then: float | None) -> float | None:
         if now is None or then is None or then == 0:
@@ -174,3 +177,58 @@ def top_movers(sales: pd.DataFrame, start: dt.date, end: dt.date, n: int = 5) ->
              "change": r.change} for sku, r in both.iterrows()]
     rows.sort(key=lambda r: r["change"])
     return {"up": [r for r in reversed(rows) if r["change"] > 0][:n], "down": [r for r in rows if r["change"] < 0][:n]}
+
+
+# Periods the dashboard offers, in menu order: (key, label).
+PERIODS = [("last_week", "Last complete week"), ("last_4_weeks", "Last 4 weeks"), ("this_month", "This month"),
+           ("last_month", "Last month"), ("this_quarter", "This quarter"), ("this_year", "This year")]
+
+
+def named_period(name: str, as_of: dt.date, week_start: str = "monday") -> tuple[dt.date, dt.date]:
+    """(start, end inclusive) of a named period as seen on `as_of` (the last day with data).
+
+    Weeks are complete weeks honouring the shop's week start; "this" month/quarter/year run to
+    `as_of` (to date), so they compare with the same number of days before and a year earlier.
+    """
+    if name == "last_week":
+        return last_complete_week(as_of, week_start)
+    if name == "last_4_weeks":
+        start, end = last_complete_week(as_of, week_start)
+        return start - dt.timedelta(weeks=3), end
+    if name == "this_month":
+        return as_of.replace(day=1), as_of
+    if name == "last_month":
+        end = as_of.replace(day=1) - dt.timedelta(days=1)
+        return end.replace(day=1), end
+    if name == "this_quarter":
+        return dt.date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1), as_of
+    if name == "this_year":
+        return dt.date(as_of.year, 1, 1), as_of
+    raise ValueError(f"unknown period {name!r}; expected one of {[k for k, _ in PERIODS]}")
+
+
+def channel_sales(sales: pd.DataFrame, channel: str | None) -> pd.DataFrame:
+    """The lines of one channel (None = all): every KPI of a channel is the shop's KPIs on these."""
+    return sales if channel is None else sales[sales["channel"] == channel]
+
+
+def channel_table(comparison: dict) -> list[dict]:
+    """Per-channel rows of a `compare` result: this period's figures plus the change of net revenue
+    vs the previous period and last year (None where that channel sold nothing then). A channel
+    that sold in the previous period but not in this one is listed with zeros."""
+    def by_name(part: str) -> dict[str, dict]:
+        return {c["channel"]: c for c in comparison[part]["by_channel"]}
+
+    previous, last_year = by_name("previous"), by_name("last_year")
+    current = list(comparison["current"]["by_channel"])
+    sold_now = {c["channel"] for c in current}
+    current += [{"channel": name, "revenue_gross": 0.0, "revenue_net": 0.0, "orders": 0, "units": 0.0, "share": 0.0}
+                for name in previous if name not in sold_now]   # a channel that stopped selling still shows
+    rows = []
+    for c in current:
+        row = {**c, "aov": _div(c["revenue_net"], c["orders"])}
+        for key, then in (("vs_previous_pct", previous), ("vs_last_year_pct", last_year)):
+            before = then.get(c["channel"], {}).get("revenue_net")
+            row[key] = None if not before else 100.0 * (c["revenue_net"] - before) / abs(before)
+        rows.append(row)
+    return rows

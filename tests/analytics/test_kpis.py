@@ -79,3 +79,47 @@ def test_empty_frame():
     empty["order_date"] = pd.to_datetime(empty["order_date"])
     k = kpis.period_kpis(empty, dt.date(2026, 1, 1), dt.date(2026, 1, 7))
     assert k.orders == 0 and k.aov is None and k.gross_profit is None
+
+
+@pytest.mark.parametrize(("name", "as_of", "week_start", "expected"), [
+    ("last_week", "2026-11-11", "monday", ("2026-11-02", "2026-11-08")),
+    ("last_week", "2026-11-11", "sunday", ("2026-11-01", "2026-11-07")),
+    ("last_4_weeks", "2026-11-15", "monday", ("2026-10-19", "2026-11-15")),   # Sunday: its week is complete
+    ("this_month", "2026-11-11", "monday", ("2026-11-01", "2026-11-11")),
+    ("last_month", "2026-03-05", "monday", ("2026-02-01", "2026-02-28")),
+    ("last_month", "2026-01-20", "monday", ("2025-12-01", "2025-12-31")),
+    ("this_quarter", "2026-11-11", "monday", ("2026-10-01", "2026-11-11")),
+    ("this_year", "2026-11-11", "monday", ("2026-01-01", "2026-11-11")),
+])
+def test_named_periods(name, as_of, week_start, expected):
+    start, end = kpis.named_period(name, dt.date.fromisoformat(as_of), week_start)
+    assert (start.isoformat(), end.isoformat()) == expected
+
+
+def test_unknown_period_is_refused():
+    with pytest.raises(ValueError, match="unknown period"):
+        kpis.named_period("fortnight", dt.date(2026, 11, 11))
+
+
+def test_channel_filter_and_table(sales):
+    etsy = kpis.period_kpis(sales, dt.date(2026, 11, 9), dt.date(2026, 11, 15), channel="etsy")
+    assert (etsy.revenue_gross, etsy.revenue_net, etsy.orders) == (20.0, 10.0, 1)
+    assert [c["channel"] for c in etsy.by_channel] == ["etsy"]
+    # a bought on shopify before: on etsy for the first time, a is still a returning customer.
+    first_on_etsy = pd.concat([sales, pd.DataFrame([_line(6, "2026-11-13", "a", "tee", 1, 20.0, channel="etsy")])])
+    etsy = kpis.period_kpis(first_on_etsy, dt.date(2026, 11, 9), dt.date(2026, 11, 15), channel="etsy")
+    assert (etsy.customers, etsy.new_customers, etsy.returning_customers) == (2, 1, 1)
+    c = kpis.compare(sales, dt.date(2026, 11, 9), dt.date(2026, 11, 15), channel="shopify")
+    assert c["current"]["revenue_net"] == 50.0 and c["previous"]["revenue_net"] == 10.0
+    rows = kpis.channel_table(kpis.compare(sales, dt.date(2026, 11, 9), dt.date(2026, 11, 15)))
+    by = {r["channel"]: r for r in rows}
+    assert by["shopify"]["revenue_net"] == 50.0 and by["shopify"]["aov"] == 50.0
+    assert by["shopify"]["vs_previous_pct"] == pytest.approx(400.0)     # 10 -> 50
+    assert by["shopify"]["vs_last_year_pct"] == pytest.approx(150.0)    # 20 -> 50
+    assert by["etsy"]["vs_previous_pct"] is None                        # sold nothing the week before
+
+
+def test_channel_table_keeps_a_channel_that_stopped_selling(sales):
+    rows = kpis.channel_table(kpis.compare(sales, dt.date(2026, 11, 16), dt.date(2026, 11, 22)))
+    shopify = next(r for r in rows if r["channel"] == "shopify")
+    assert shopify["revenue_net"] == 0.0 and shopify["vs_previous_pct"] == pytest.approx(-100.0)
