@@ -8,6 +8,9 @@ Signals (all on the GUI thread):
 * `store_changed()`  — a shop was opened or closed (tabs reset and refresh).
 * `settings_changed()` — `ctx.settings` was (re)loaded or saved.
 * `data_changed()`  — an import, undo or edit changed the data: tabs refresh (debounced in BaseTab).
+* `navigate_requested(tab, key)` — a tab asks to show another tab (e.g. the dashboard drilling into
+  a SKU): the main window switches to `tab` ("forecast", "stock", ...) and, if that tab has a
+  `focus_key(key)` method and `key` is not None, calls it. Emit it through `ctx.navigate(...)`.
 """
 
 from __future__ import annotations
@@ -92,6 +95,7 @@ class AppContext(QObject):
     store_changed = Signal()
     settings_changed = Signal()
     data_changed = Signal()
+    navigate_requested = Signal(str, object)
 
     def __init__(self, store: Store | None = None, runner: JobRunner | None = None,
                  parent: QObject | None = None) -> None:
@@ -142,6 +146,10 @@ class AppContext(QObject):
     def notify_data_changed(self) -> None:
         """Call after an import, undo or edit: every tab refreshes."""
         self.data_changed.emit()
+
+    def navigate(self, tab: str, key: Any = None) -> None:
+        """Ask the window to show tab `tab` (a TAB_ORDER name), focused on `key` if it can be."""
+        self.navigate_requested.emit(tab, key)
 
     def submit(self, kind: str, fn: Callable[..., Any], *args: Any, **kwargs: Any):
         """Shorthand for `ctx.runner.submit(...)`."""

@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         ctx.runner.failed.connect(self._job_failed)
+        ctx.navigate_requested.connect(self.navigate)
         ctx.store_changed.connect(self.refresh_status)
         ctx.data_changed.connect(self.refresh_status)
         ctx.settings_changed.connect(self.refresh_status)
@@ -224,6 +225,13 @@ class MainWindow(QMainWindow):
         tab = self.tab_widgets.get(name)
         if tab is not None:
             self.tabs.setCurrentWidget(tab)
+
+    def navigate(self, name: str, key: object = None) -> None:
+        """Show tab `name`; focus it on `key` (e.g. a SKU) when the tab offers `focus_key`."""
+        self.select_tab(name)
+        focus = getattr(self.tab_widgets.get(name), "focus_key", None)
+        if key is not None and callable(focus):
+            focus(key)
 
 
 __all__ = ["TAB_ORDER", "MainWindow", "PlaceholderTab", "load_tab"]
