@@ -64,8 +64,9 @@ class ClickableBarChart(pg.PlotWidget):
         self._hover = hover
         n = len(self.values)
         brushes = [colours] * n if isinstance(colours, str) else list(colours)
-        self._bars.setOpts(x0=[0.0] * n, y=list(range(n)), width=self.values, height=0.7, brushes=brushes,
-                           pens=[pg.mkPen(None)] * n)
+        # One shared pen: pyqtgraph 0.14 fails on an empty per-bar pen list.
+        self._bars.setOpts(x0=[0.0] * n, y=list(range(n)), width=self.values, height=0.7,
+                           brushes=brushes or None, brush="#4a7bd0", pens=None, pen=pg.mkPen(None))
         self.getAxis("left").setTicks([[(i, short(t)) for i, t in enumerate(self.labels)]])
         for item in self._texts:
             self.removeItem(item)

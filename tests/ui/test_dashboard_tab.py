@@ -1,0 +1,209 @@
+"""Dashboard tab on a small shop whose numbers can be checked by hand.
+
+The shop's last order day is Sunday 15 Nov 2026, so "last complete week" is 9-15 Nov 2026:
+  order A (shopify, alice, who bought before): MUG 3 x 10 + TEE 1 x 20      = 50
+  order B (etsy, bob, new): MUG 2 x 10, one mug refunded                    = 20 gross, 10 net
+Every earlier week since Sep 2025 alice bought one MUG (10) on shopify; MUG costs 4, TEE's cost is
+unknown. So the week: gross 70, refunds 10, net 60, 2 orders, 5 units, AOV 30, 1 new + 1 returning,
+gross profit 40 - 16 = 24 on 40 of 60 net revenue (margin 60%); the week before and the same week
+a year earlier: net 10.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from merchant_ai.money import to_store
+from ui.context import AppContext
+from ui.jobs import SyncJobRunner
+from ui.tabs.dashboard_tab import CUSTOM, DashboardTab
+
+pytestmark = pytest.mark.gui
+
+LAST_DAY = dt.date(2026, 11, 15)
+FIRST_WEEKLY = dt.date(2025, 9, 3)
+
+
+def _fill(store) -> None:
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO channels(id, name, platform, currency) VALUES (1, 'shopify', 'shopify', 'USD')")
+        conn.execute("INSERT INTO channels(id, name, platform, currency) VALUES (2, 'etsy', 'etsy', 'USD')")
+        conn.execute("INSERT INTO customers(id, key) VALUES (1, 'alice'), (2, 'bob')")
+        conn.execute("INSERT INTO products(sku, title, unit_cost, list_price) VALUES ('MUG', 'Mug', ?, ?)",
+                     (to_store(4.0), to_store(10.0)))
+        conn.execute("INSERT INTO products(sku, title, list_price) VALUES ('TEE', 'Tee', ?)", (to_store(20.0),))
+        n = 0
+
+        def order(day, channel, customer, lines, refunded=0.0, refunded_qty=0.0):
+            nonlocal n
+            n += 1
+            total = sum(q * p for _, q, p in lines)
+            conn.execute("INSERT INTO orders(id, channel_id, external_id, customer_id, created_at, created_utc, "
+                         "order_date, currency, total, refunded, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'USD', ?, ?, "
+                         "'paid')", (n, channel, f"#{n}", customer, f"{day}T10:00:00", f"{day}T10:00:00Z",
+                                     day.isoformat(), to_store(total), to_store(refunded)))
+            for i, (sku, qty, price) in enumerate(lines):
+                conn.execute("INSERT INTO order_lines(order_id, line_key, sku, title, quantity, unit_price, "
+                             "line_total, refunded_qty) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             (n, str(i), sku, sku.title(), float(qty), to_store(price), to_store(qty * price),
+                              refunded_qty if i == 0 else 0.0))
+
+        day = FIRST_WEEKLY
+        while day < dt.date(2026, 11, 9):
+            order(day, 1, 1, [("MUG", 1, 10.0)])
+            day += dt.timedelta(weeks=1)
+        order(dt.date(2026, 11, 11), 1, 1, [("MUG", 3, 10.0), ("TEE", 1, 20.0)])
+        order(LAST_DAY, 2, 2, [("MUG", 2, 10.0)], refunded=10.0, refunded_qty=1.0)
+
+
+def _open(qtbot, store) -> DashboardTab:
+    tab = DashboardTab(AppContext(store, runner=SyncJobRunner()))
+    qtbot.addWidget(tab)
+    tab.resize(1280, 800)
+    with qtbot.waitSignal(tab.refreshed, timeout=20_000):
+        tab.show()
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=30_000)
+    return tab
+
+
+@pytest.fixture
+def tab(qtbot, store):
+    _fill(store)
+    return _open(qtbot, store)
+
+
+def _card(tab, key) -> tuple[str, str, str, str]:
+    c = tab.cards[key]
+    return c.value.text(), c.vs_previous.text(), c.vs_last_year.text(), c.note.text()
+
+
+def test_kpis_shown_match_the_store(tab):
+    assert (tab.result["start"], tab.result["end"]) == (dt.date(2026, 11, 9), LAST_DAY)
+    assert "9 – 15 Nov 2026" in tab.headline.text() and "all channels" in tab.headline.text()
+    value, vs_prev, vs_ly, note = _card(tab, "revenue_net")
+    assert value == "$60.00" and "$10.00 refunded" in note
+    assert "▲ 500%" in vs_prev and "vs previous week" in vs_prev and "▲ 500%" in vs_ly
+    assert _card(tab, "revenue_gross")[0] == "$70.00"
+    assert _card(tab, "orders")[0] == "2" and "▲ 100%" in _card(tab, "orders")[1]
+    assert _card(tab, "units")[0] == "5"
+    assert _card(tab, "aov")[0] == "$30.00"
+    assert _card(tab, "new_customers")[0] == "1" and "1 returning · 2 in all" in _card(tab, "new_customers")[3]
+    assert _card(tab, "repeat_rate")[0] == "50.0%"
+    assert "▼ 50.0 pts" in _card(tab, "repeat_rate")[1]          # 100% of last week's buyers had bought before
+    assert _card(tab, "refund_rate")[0] == "14.3%"
+    assert "#b91c1c" in _card(tab, "refund_rate")[1]               # more refunds is bad: red
+    assert _card(tab, "gross_profit")[0] == "$24.00"
+    assert _card(tab, "margin_pct")[0] == "60.0%" and "67% of revenue" in _card(tab, "margin_pct")[3]
+    rows = {tab.channel_table.item(r, 0).text(): tab.channel_table.item(r, 1).text()
+            for r in range(tab.channel_table.rowCount())}
+    assert rows == {"shopify": "$50.00", "etsy": "$10.00"}
+    weekly = tab.result["weekly"]
+    assert weekly[-1]["week_start"] == dt.date(2026, 11, 9) and weekly[-1]["revenue_net"] == 60.0
+    assert weekly[-1]["last_year"] == 10.0 and weekly[-2]["revenue_net"] == 10.0
+    assert tab.revenue_chart.weeks[-1] == dt.date(2026, 11, 9)
+    assert [m["sku"] for m in tab.result["movers"]["up"]] == ["MUG", "TEE"]
+
+
+def test_forecast_is_added_after_the_chart(tab):
+    assert tab.revenue_chart.has_forecast()
+    first = tab.forecast["points"][0]["week_start"]
+    assert first == dt.date(2026, 11, 16)                           # the week after the last complete one
+    assert "Forecast for the next" in tab.forecast_status.text()
+    assert None in tab._forecasts                                   # kept for later period changes
+
+
+def test_period_change_recomputes(tab, qtbot):
+    tab.period.setCurrentIndex(tab.period.findData("last_4_weeks"))
+    qtbot.waitUntil(lambda: tab.result["period"] == "last_4_weeks", timeout=20_000)
+    assert (tab.result["start"], tab.result["end"]) == (dt.date(2026, 10, 19), LAST_DAY)
+    assert _card(tab, "revenue_net")[0] == "$90.00"                 # 3 x 10 + 60
+    assert _card(tab, "orders")[0] == "5" and "vs previous 4 weeks" in _card(tab, "orders")[1]
+    tab.period.setCurrentIndex(tab.period.findData(CUSTOM))
+    assert tab.start_edit.isVisible() and tab.end_edit.isVisible()
+    tab.revenue_chart.click_week(dt.date(2026, 11, 2))              # drill into one week of the chart
+    qtbot.waitUntil(lambda: tab.result["start"] == dt.date(2026, 11, 2), timeout=20_000)
+    assert tab.result["end"] == dt.date(2026, 11, 8) and _card(tab, "revenue_net")[0] == "$10.00"
+
+
+def test_channel_filter_and_channel_bar_click(tab, qtbot):
+    assert [tab.channel.itemText(i) for i in range(tab.channel.count())] == ["All channels", "etsy", "shopify"]
+    tab.channel.setCurrentIndex(tab.channel.findData("etsy"))
+    qtbot.waitUntil(lambda: tab.result["channel"] == "etsy", timeout=20_000)
+    assert _card(tab, "revenue_net")[0] == "$10.00" and _card(tab, "orders")[0] == "1"
+    assert _card(tab, "new_customers")[0] == "1"
+    assert tab.channel_table.rowCount() == 2                        # the table still lists every channel
+    assert "etsy" in tab.headline.text()
+    shopify_row = tab.channel_chart.keys.index("shopify")
+    tab.channel_chart.click_row(shopify_row)                        # clicking a bar filters by its channel
+    qtbot.waitUntil(lambda: tab.result["channel"] == "shopify", timeout=20_000)
+    assert _card(tab, "revenue_net")[0] == "$50.00"
+    assert _card(tab, "new_customers")[0] == "0"                    # alice bought before: returning
+    tab.channel_chart.click_row(tab.channel_chart.keys.index("shopify"))   # again: back to all channels
+    qtbot.waitUntil(lambda: tab.result["channel"] is None, timeout=20_000)
+    assert _card(tab, "revenue_net")[0] == "$60.00"
+
+
+def test_clicking_an_action_or_a_mover_switches_tab(qtbot, store):
+    from ui.main_window import MainWindow
+
+    _fill(store)
+    ctx = AppContext(store, runner=SyncJobRunner())
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    dash = win.tab_widgets["dashboard"]
+    qtbot.waitUntil(lambda: dash.result is not None, timeout=30_000)
+    dash.show_actions({"available": True, "week": "2026-W46",
+                       "actions": [{"kind": "stock", "text": "Reorder 40 x Mug by Friday", "tab": "stock",
+                                    "key": "MUG"},
+                                   {"kind": "customers", "text": "3 customers slipped to At risk",
+                                    "tab": "customers", "key": None}]})
+    assert [r.text.text() for r in dash.actions.rows] == ["Reorder 40 x Mug by Friday",
+                                                          "3 customers slipped to At risk"]
+    dash.actions.rows[1].link.click()
+    assert win.tabs.currentWidget() is win.tab_widgets["customers"]
+    win.tabs.setCurrentWidget(dash)
+    seen = []
+    ctx.navigate_requested.connect(lambda tab, key: seen.append((tab, key)))
+    dash.mover_target.setCurrentIndex(dash.mover_target.findData("pricing"))
+    dash.movers_chart.click_row(dash.movers_chart.keys.index("TEE"))
+    assert seen == [("pricing", "TEE")]
+    assert win.tabs.currentWidget() is win.tab_widgets["pricing"]
+
+
+def test_actions_come_from_the_weekly_report(tab, store):
+    weekly = pytest.importorskip("merchant_ai.reports.weekly")
+    expected = [a.text for a in weekly.build_weekly_report(store).actions()]
+    assert [r.text.text() for r in tab.actions.rows] == expected
+
+
+def test_empty_shop_shows_the_empty_state(qtbot, store):
+    tab = DashboardTab(AppContext(store, runner=SyncJobRunner()))
+    qtbot.addWidget(tab)
+    with qtbot.waitSignal(tab.refreshed, timeout=20_000):
+        tab.show()
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=20_000)
+    assert tab.is_showing_empty() and "No sales yet" in tab.empty_state.headline.text()
+
+
+def test_no_shop_open(qtbot):
+    tab = DashboardTab(AppContext(runner=SyncJobRunner()))
+    qtbot.addWidget(tab)
+    with qtbot.waitSignal(tab.refreshed, timeout=20_000):
+        tab.show()
+    assert tab.is_showing_empty() and "No shop open" in tab.empty_state.headline.text()
+
+
+def test_refreshes_when_data_changes(tab, qtbot, store):
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO orders(id, channel_id, external_id, customer_id, created_at, created_utc, "
+                     "order_date, currency, total, status) VALUES (9999, 1, '#9999', 2, '2026-11-14T09:00:00', "
+                     "'2026-11-14T09:00:00Z', '2026-11-14', 'USD', ?, 'paid')", (to_store(30.0),))
+        conn.execute("INSERT INTO order_lines(order_id, line_key, sku, title, quantity, unit_price, line_total) "
+                     "VALUES (9999, '0', 'MUG', 'Mug', 3, ?, ?)", (to_store(10.0), to_store(30.0)))
+    with qtbot.waitSignal(tab.refreshed, timeout=20_000):
+        tab.ctx.notify_data_changed()
+    qtbot.waitUntil(lambda: _card(tab, "revenue_net")[0] == "$90.00", timeout=20_000)
+    assert _card(tab, "orders")[0] == "3"
