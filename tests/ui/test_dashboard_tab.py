@@ -171,6 +171,13 @@ def test_clicking_an_action_or_a_mover_switches_tab(qtbot, store):
     dash.movers_chart.click_row(dash.movers_chart.keys.index("TEE"))
     assert seen == [("pricing", "TEE")]
     assert win.tabs.currentWidget() is win.tab_widgets["pricing"]
+    assert win.tab_widgets["pricing"].filter.text() == "TEE"           # the Pricing tab shows that SKU
+    win.tabs.setCurrentWidget(dash)
+    dash.mover_target.setCurrentIndex(dash.mover_target.findData("forecast"))
+    dash.movers_chart.click_row(dash.movers_chart.keys.index("MUG"))
+    forecast = win.tab_widgets["forecast"]
+    assert win.tabs.currentWidget() is forecast
+    assert forecast.level.currentData() == "sku" and forecast.search.text() == "MUG"
 
 
 def test_actions_come_from_the_weekly_report(tab, store):

@@ -200,6 +200,13 @@ class ForecastTab(BaseTab):
         self.refit_button.clicked.connect(lambda: self._submit(refit=True))
         self.export_button.clicked.connect(lambda: self.export_csv(self.csv_rows(), "forecast.csv"))
 
+    def focus_key(self, key: str) -> None:
+        """Show one SKU (a drill-down from the dashboard): SKU level, the table filtered to it."""
+        sku_level = self.level.findData("sku")
+        if self.level.currentIndex() != sku_level:
+            self.level.setCurrentIndex(sku_level)
+        self.search.setText(str(key))
+
     # --- jobs -----------------------------------------------------------------------------------------
     def reload(self) -> None:
         if self.ctx.store is None:

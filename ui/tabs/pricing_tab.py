@@ -509,6 +509,10 @@ class PricingTab(BaseTab):
         return curve(it["elasticity"]), curve(lo), curve(hi)
 
     # --- store side ----------------------------------------------------------------------------------
+    def focus_key(self, key: str) -> None:
+        """Show one SKU (a drill-down from the dashboard): the products table filtered to it."""
+        self.filter.setText(str(key))
+
     def reload(self) -> None:
         if self.ctx.store is None:
             self.library = PresetLibrary()
