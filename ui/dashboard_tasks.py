@@ -19,23 +19,32 @@ CHART_WEEKS = 26          # weeks of history on the revenue chart (more if the p
 MAX_CHART_WEEKS = 156
 FORECAST_WEEKS = 12
 MOVERS = 5
+# What the KPIs, weekly revenue and movers read: the rest of `sales_lines` is left out of the copy
+# the tab keeps between period changes.
+KPI_COLUMNS = ["order_id", "channel", "order_date", "customer", "sku", "title", "revenue", "refunded_amount",
+               "net_quantity", "net_revenue", "currency", "unit_cost"]
 
 
 def load_dashboard(jc: JobContext, period: str, channel: str | None = None,
-                   custom: tuple[dt.date, dt.date] | None = None) -> dict[str, Any]:
+                   custom: tuple[dt.date, dt.date] | None = None, loaded: Loaded | None = None) -> dict[str, Any]:
     """KPIs of the period vs the previous one and last year, the channel table, weekly revenue and
     movers. `period` is a key of `kpis.PERIODS` or "custom" (then `custom` = (start, end)).
-    Returns {"empty": True} for a shop without orders."""
+
+    `loaded` is the "loaded" entry of an earlier result on the same data: reading half a million
+    order lines takes seconds, so a period or channel change reuses them (the tab drops them when
+    the data changes). Returns {"empty": True} for a shop without orders."""
     from merchant_ai.analytics import kpis
     from merchant_ai.store import forecast_inputs, queries
 
     store = jc.store
-    jc.progress(None, "Loading sales…")
-    as_of = forecast_inputs.last_order_day(store)
-    if as_of is None:
-        return {"empty": True}
-    week_start = forecast_inputs.setting(store, "week_start").lower()
-    sales = queries.sales_lines(store, as_of)
+    if loaded is None:
+        jc.progress(None, "Loading sales…")
+        as_of = forecast_inputs.last_order_day(store)
+        if as_of is None:
+            return {"empty": True}
+        sales = queries.sales_lines(store, as_of)[KPI_COLUMNS]
+        loaded = Loaded(as_of, forecast_inputs.setting(store, "week_start").lower(), sales)
+    as_of, week_start, sales = loaded.as_of, loaded.week_start, loaded.sales
     jc.progress(0.5, "Computing KPIs…")
     start, end = custom if period == "custom" and custom else kpis.named_period(period, as_of, week_start)
     if end < start:
@@ -54,7 +63,7 @@ def load_dashboard(jc: JobContext, period: str, channel: str | None = None,
     movers = kpis.top_movers(scoped, start, end, n=MOVERS)
     jc.progress(1.0, "Done")
     return {
-        "empty": False, "as_of": as_of, "week_start": week_start, "period": period, "channel": channel,
+        "empty": False, "loaded": loaded, "as_of": as_of, "week_start": week_start, "period": period, "channel": channel,
         "start": start, "end": end, "comparison": comparison,
         "channels": sorted(str(c) for c in sales["channel"].dropna().unique()),
         "channel_rows": kpis.channel_table(all_channels),
@@ -66,6 +75,15 @@ def load_dashboard(jc: JobContext, period: str, channel: str | None = None,
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class Loaded:
+    """The sales lines a dashboard result was computed from (held by the tab, never written)."""
+
+    as_of: dt.date
+    week_start: str
+    sales: Any   # pandas.DataFrame with KPI_COLUMNS
+
+
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
     """numpy scalars to Python numbers (the tab formats them; tests compare them)."""
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
@@ -74,10 +92,13 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 def _other_currencies(sales, start: dt.date, end: dt.date, channel: str | None,
                       currency: str | None) -> dict[str, float]:
     """Net revenue of the period in currencies other than the one the KPIs are in (not converted)."""
+    import pandas as pd
+
     if currency is None or sales.empty:
         return {}
-    days = sales["order_date"].dt.date
-    part = sales[(days >= start) & (days <= end) & sales["currency"].notna() & (sales["currency"] != currency)]
+    days = sales["order_date"]
+    part = sales[(days >= pd.Timestamp(start)) & (days <= pd.Timestamp(end)) & sales["currency"].notna()
+                 & (sales["currency"] != currency)]
     if channel is not None:
         part = part[part["channel"] == channel]
     return {str(k): float(v) for k, v in part.groupby("currency")["net_revenue"].sum().items() if v}

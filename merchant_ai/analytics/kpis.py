@@ -43,6 +43,12 @@ class PeriodKpis:
         return d
 
 
+def _days(frame: pd.DataFrame) -> pd.Series:
+    """Order days as datetime64, compared with Timestamps: on half a million lines that is ~10x
+    faster than turning each into a `datetime.date`."""
+    return pd.to_datetime(frame["order_date"]) if len(frame) else pd.Series([], dtype="datetime64[ns]")
+
+
 def _div(a: float, b: float) -> float | None:
     return None if not b else float(a) / float(b)
 
@@ -61,9 +67,9 @@ def period_kpis(sales: pd.DataFrame, start: dt.date, end: dt.date, currency: str
     customer who bought on any channel before is still returning, not new."""
     currency = currency if currency is not None else main_currency(sales)
     frame = sales if currency is None else sales[sales["currency"].fillna(currency) == currency]
-    days = frame["order_date"].dt.date if len(frame) else pd.Series([], dtype=object)
-    before = frame[days < start]
-    in_period = channel_sales(frame[(days >= start) & (days <= end)], channel)
+    days = _days(frame)
+    before = frame[days < pd.Timestamp(start)]
+    in_period = channel_sales(frame[(days >= pd.Timestamp(start)) & (days <= pd.Timestamp(end))], channel)
     gross = float(in_period["revenue"].sum())
     refunds = float(in_period["refunded_amount"].sum())
     net = gross - refunds
@@ -166,10 +172,11 @@ def top_movers(sales: pd.DataFrame, start: dt.date, end: dt.date, n: int = 5) ->
     currency = main_currency(sales)
     if currency is not None:
         sales = sales[sales["currency"].fillna(currency) == currency]
-    days = sales["order_date"].dt.date if len(sales) else pd.Series([], dtype=object)
-    cur = sales[(days >= start) & (days <= end)].groupby("sku")["net_revenue"].sum()
-    prev_start = start - dt.timedelta(days=length)
-    prev = sales[(days >= prev_start) & (days < start)].groupby("sku")["net_revenue"].sum()
+    days = _days(sales)
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    cur = sales[(days >= first) & (days <= last)].groupby("sku")["net_revenue"].sum()
+    prev_start = first - pd.Timedelta(days=length)
+    prev = sales[(days >= prev_start) & (days < first)].groupby("sku")["net_revenue"].sum()
     both = pd.concat([cur.rename("current"), prev.rename("previous")], axis=1).fillna(0.0)
     both["change"] = both["current"] - both["previous"]
     titles = sales.drop_duplicates("sku").set_index("sku")["title"] if len(sales) else pd.Series(dtype=object)

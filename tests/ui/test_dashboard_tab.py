@@ -214,3 +214,44 @@ def test_refreshes_when_data_changes(tab, qtbot, store):
         tab.ctx.notify_data_changed()
     qtbot.waitUntil(lambda: _card(tab, "revenue_net")[0] == "$90.00", timeout=20_000)
     assert _card(tab, "orders")[0] == "3"
+
+
+def test_jobs_run_off_the_gui_thread_and_can_be_cancelled(qtbot, store, monkeypatch):
+    import threading
+    import time
+
+    import ui.tabs.dashboard_tab as dashboard_module
+
+    _fill(store)
+    threads: dict[str, threading.Thread] = {}
+    real = {name: getattr(dashboard_module, name) for name in ("load_dashboard", "load_forecast")}
+    hold = threading.Event()
+
+    def spy(name):
+        def run(jc, *args):
+            threads[name] = threading.current_thread()
+            while hold.is_set():            # a slow load, until the owner presses Cancel
+                jc.check()
+                time.sleep(0.01)
+            return real[name](jc, *args)
+        return run
+
+    for name in real:
+        monkeypatch.setattr(dashboard_module, name, spy(name))
+    ctx = AppContext(store)
+    tab = DashboardTab(ctx)
+    qtbot.addWidget(tab)
+    tab.resize(1000, 700)
+    tab.show()
+    qtbot.waitUntil(lambda: tab.revenue_chart.has_forecast(), timeout=60_000)
+    assert threads["load_dashboard"] is not threading.main_thread()
+    assert threads["load_forecast"] is not threading.main_thread()
+
+    hold.set()
+    tab.period.setCurrentIndex(tab.period.findData("this_year"))
+    qtbot.waitUntil(lambda: tab.overlay.isVisible(), timeout=5_000)
+    tab.overlay.cancel_button.click()
+    qtbot.waitUntil(lambda: not tab.overlay.isVisible(), timeout=10_000)
+    assert tab.result["period"] == "last_week"       # the cancelled load changed nothing
+    hold.clear()
+    assert ctx.shutdown()

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from merchant_ai.analytics.kpis import PERIODS
-from ui.dashboard_tasks import load_actions, load_dashboard, load_forecast
+from ui.dashboard_tasks import Loaded, load_actions, load_dashboard, load_forecast
 from ui.tabs.base import NO_DATA_TEXT, BaseTab
 from ui.widgets.action_list import ActionList
 from ui.widgets.bar_chart import ClickableBarChart
@@ -89,7 +89,7 @@ def previous_label(start: dt.date, end: dt.date) -> str:
         return "vs previous week"
     if days % 7 == 0:
         return f"vs previous {days // 7} weeks"
-    return f"vs previous {days} days"
+    return f"vs prior {days} days"
 
 
 def points_change(now: float | None, then: float | None, factor: float = 100.0) -> float | None:
@@ -122,6 +122,7 @@ class DashboardTab(BaseTab):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.result: dict[str, Any] | None = None
+        self._loaded: Loaded | None = None
         self.forecast: dict[str, Any] | None = None
         self._forecasts: dict[str | None, dict[str, Any] | None] = {}   # per channel, until data changes
         self._actions_job = None
@@ -253,6 +254,7 @@ class DashboardTab(BaseTab):
     def reload(self) -> None:
         """Data, shop or settings changed: forget cached forecasts and load everything."""
         self._forecasts.clear()
+        self._loaded = None      # the sales lines kept for period changes are stale now
         if self.ctx.store is None:
             self.result = None
             self.show_empty("No shop open", "Open or create a shop to see how it is doing.")
@@ -272,7 +274,7 @@ class DashboardTab(BaseTab):
         if self.ctx.store is None:
             return
         self.run_job("kpis", load_dashboard, self.period.currentData(), self.selected_channel(), self.custom_range(),
-                     on_done=self.show_result, message="Computing KPIs…")
+                     self._loaded, on_done=self.show_result, message="Computing KPIs…")
 
     def load_forecast(self, channel: str | None) -> None:
         if channel in self._forecasts:
@@ -330,6 +332,7 @@ class DashboardTab(BaseTab):
     # --- results ----------------------------------------------------------------------------------
     def show_result(self, result: dict[str, Any]) -> None:
         self.result = result
+        self._loaded = result.get("loaded")
         if result.get("empty"):
             self.show_empty("No sales yet", NO_DATA_TEXT)
             return
