@@ -43,7 +43,8 @@ def load_dashboard(jc: JobContext, period: str, channel: str | None = None,
         if as_of is None:
             return {"empty": True}
         sales = queries.sales_lines(store, as_of)[KPI_COLUMNS]
-        loaded = Loaded(as_of, forecast_inputs.setting(store, "week_start").lower(), sales)
+        first_day = sales["order_date"].min().date() if len(sales) else as_of
+        loaded = Loaded(as_of, forecast_inputs.setting(store, "week_start").lower(), sales, first_day)
     as_of, week_start, sales = loaded.as_of, loaded.week_start, loaded.sales
     jc.progress(0.5, "Computing KPIs…")
     start, end = custom if period == "custom" and custom else kpis.named_period(period, as_of, week_start)
@@ -60,6 +61,11 @@ def load_dashboard(jc: JobContext, period: str, channel: str | None = None,
     weekly = kpis.weekly_revenue(scoped, last_week_end + dt.timedelta(weeks=FORECAST_WEEKS), weeks + FORECAST_WEEKS,
                                  week_start, comparison["current"]["currency"])
     history, ahead = weekly.iloc[:weeks], weekly.iloc[weeks:]
+    first_day = loaded.first_day
+
+    def last_year(row) -> float | None:
+        """None (a gap, not a zero) for a week a year back that lies before the first order."""
+        return None if row.week_start - dt.timedelta(days=364) < first_day else float(row.last_year)
     movers = kpis.top_movers(scoped, start, end, n=MOVERS)
     jc.progress(1.0, "Done")
     return {
@@ -67,9 +73,10 @@ def load_dashboard(jc: JobContext, period: str, channel: str | None = None,
         "start": start, "end": end, "comparison": comparison,
         "channels": sorted(str(c) for c in sales["channel"].dropna().unique()),
         "channel_rows": kpis.channel_table(all_channels),
+        "first_day": first_day,
         "weekly": [{"week_start": r.week_start, "revenue_net": float(r.revenue_net),
-                    "last_year": float(r.last_year), "orders": int(r.orders)} for r in history.itertuples()],
-        "last_year_ahead": [{"week_start": r.week_start, "last_year": float(r.last_year)} for r in ahead.itertuples()],
+                    "last_year": last_year(r), "orders": int(r.orders)} for r in history.itertuples()],
+        "last_year_ahead": [{"week_start": r.week_start, "last_year": last_year(r)} for r in ahead.itertuples()],
         "movers": {side: [_plain(m) for m in rows] for side, rows in movers.items()},
         "other_currencies": _other_currencies(sales, start, end, channel, comparison["current"]["currency"]),
     }
@@ -82,6 +89,7 @@ class Loaded:
     as_of: dt.date
     week_start: str
     sales: Any   # pandas.DataFrame with KPI_COLUMNS
+    first_day: dt.date   # of the first order: comparisons reaching before it are not made
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

@@ -255,3 +255,13 @@ def test_jobs_run_off_the_gui_thread_and_can_be_cancelled(qtbot, store, monkeypa
     assert tab.result["period"] == "last_week"       # the cancelled load changed nothing
     hold.clear()
     assert ctx.shutdown()
+
+
+def test_no_comparison_with_a_period_before_the_first_order(tab, qtbot):
+    tab.period.setCurrentIndex(tab.period.findData("this_year"))     # 1 Jan - 15 Nov 2026; data from Sep 2025
+    qtbot.waitUntil(lambda: tab.result["period"] == "this_year", timeout=20_000)
+    _value, vs_prev, vs_ly, _note = _card(tab, "revenue_net")
+    assert "no data" in vs_prev and "no data" in vs_ly
+    assert tab.channel_table.item(0, 6).text() == "–"
+    ly = [w["last_year"] for w in tab.result["weekly"]]
+    assert ly[0] is None and ly[-1] == 10.0                          # a gap before the first order, not zeros

@@ -38,7 +38,7 @@ from merchant_ai.analytics.kpis import PERIODS
 from ui.dashboard_tasks import Loaded, load_actions, load_dashboard, load_forecast
 from ui.tabs.base import NO_DATA_TEXT, BaseTab
 from ui.widgets.action_list import ActionList
-from ui.widgets.bar_chart import ClickableBarChart
+from ui.widgets.bar_chart import ClickableBarChart, short
 from ui.widgets.kpi_card import (
     BAD,
     FLAT,
@@ -96,6 +96,19 @@ def points_change(now: float | None, then: float | None, factor: float = 100.0) 
     """Change of a rate in percentage points (a margin going 40% -> 42% is +2 points, not +5%);
     `factor` turns the rate into % (100 for a share, 1 for a value already in %)."""
     return None if now is None or then is None else factor * (now - then)
+
+
+def comparable(comparison: dict[str, Any], first_day: dt.date) -> tuple[bool, bool]:
+    """Whether the previous period and last year's lie within the shop's data: one reaching back
+    before the first order would be compared half-empty (every customer "new", revenue far lower)."""
+    return (dt.date.fromisoformat(comparison["previous"]["start"]) >= first_day,
+            dt.date.fromisoformat(comparison["last_year"]["start"]) >= first_day)
+
+
+def mover_labels(rows: list[dict[str, Any]]) -> list[str]:
+    """Product titles, with the SKU where two variants share a title (two "Winter Spruce Candle"s)."""
+    titles = [r["title"] or r["sku"] for r in rows]
+    return [f"{short(t, 16)} ({r['sku']})" if titles.count(t) > 1 else t for t, r in zip(titles, rows, strict=True)]
 
 
 def box(title: str, *widgets: QWidget, header: QWidget | None = None) -> QFrame:
@@ -356,10 +369,11 @@ class DashboardTab(BaseTab):
             "Last year = 52 weeks earlier, so weekdays line up. "
             f"Amounts in {currency or 'the shop currency'}: product sales after discounts; shipping and tax "
             "are not revenue.")
-        self._show_cards(comparison, previous_label(result["start"], result["end"]))
+        self._show_cards(comparison, previous_label(result["start"], result["end"]), result["first_day"])
         self.revenue_chart.set_weeks(result["weekly"], (result["start"], result["end"]),
                                      lambda v: format_money(v, currency, 0), result["last_year_ahead"])
-        self._show_channels(result["channel_rows"], result["channel"], currency)
+        self._show_channels(result["channel_rows"], result["channel"], currency,
+                            comparable(comparison, result["first_day"]))
         self._show_movers(result["movers"], currency)
         self.load_forecast(result["channel"])
 
@@ -375,9 +389,10 @@ class DashboardTab(BaseTab):
         self.channel.setCurrentIndex(max(0, self.channel.findData(current)))
         self.channel.blockSignals(False)
 
-    def _show_cards(self, comparison: dict[str, Any], prev_text: str) -> None:
+    def _show_cards(self, comparison: dict[str, Any], prev_text: str, first_day: dt.date) -> None:
         cur, prev, ly = comparison["current"], comparison["previous"], comparison["last_year"]
         changes, currency = comparison["changes"], cur["currency"]
+        prev_known, ly_known = comparable(comparison, first_day)
         for key, card in self.cards.items():
             value = cur[key]
             if key in RATE_KEYS:
@@ -388,6 +403,7 @@ class DashboardTab(BaseTab):
                 vs_prev, vs_ly = changes[key]["vs_previous_pct"], changes[key]["vs_last_year_pct"]
                 shown = format_money(value, currency) if key in {"revenue_net", "revenue_gross", "aov",
                                                                   "gross_profit"} else format_count(value)
+            vs_prev, vs_ly = (vs_prev if prev_known else None), (vs_ly if ly_known else None)
             card.set_values(shown, vs_prev, vs_ly, self._note(key, cur, currency), prev_text,
                             unit=" pts" if key in RATE_KEYS else "%")
 
@@ -406,7 +422,8 @@ class DashboardTab(BaseTab):
             return f"Costs known for {format_pct(min(coverage, 1.0), 0)} of revenue"
         return ""
 
-    def _show_channels(self, rows: list[dict[str, Any]], selected: str | None, currency: str | None) -> None:
+    def _show_channels(self, rows: list[dict[str, Any]], selected: str | None, currency: str | None,
+                       known: tuple[bool, bool]) -> None:
         colours = ["#2563eb" if selected in (None, r["channel"]) else "#c7d2fe" for r in rows]
         self.channel_chart.set_bars(
             [r["channel"] for r in rows], [r["revenue_net"] for r in rows], [r["channel"] for r in rows], colours,
@@ -423,10 +440,11 @@ class DashboardTab(BaseTab):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.channel_table.setItem(i, j, item)
             self.channel_table.item(i, 0).setData(Qt.ItemDataRole.UserRole, r["channel"])
-            for j, key in ((5, "vs_previous_pct"), (6, "vs_last_year_pct")):
-                text, colour = format_change(r[key])
-                item = QTableWidgetItem("–" if r[key] is None else text)
-                item.setForeground(Qt.GlobalColor.gray if r[key] is None else _qcolour(colour))
+            for j, key, ok in ((5, "vs_previous_pct", known[0]), (6, "vs_last_year_pct", known[1])):
+                change = r[key] if ok else None
+                text, colour = format_change(change)
+                item = QTableWidgetItem("–" if change is None else text)
+                item.setForeground(Qt.GlobalColor.gray if change is None else _qcolour(colour))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.channel_table.setItem(i, j, item)
             if r["channel"] == selected:
@@ -440,7 +458,7 @@ class DashboardTab(BaseTab):
             return
         self.movers_note.setText("Change in net revenue vs the previous period. Click a product to open it.")
         self.movers_chart.set_bars(
-            [r["title"] or r["sku"] for r in rows], [r["change"] for r in rows], [r["sku"] for r in rows],
+            mover_labels(rows), [r["change"] for r in rows], [r["sku"] for r in rows],
             [GOOD if r["change"] > 0 else BAD for r in rows],
             value_text=lambda v: ("+" if v > 0 else "") + format_money(v, currency, 0),
             hover=lambda i: f"{rows[i]['title'] or rows[i]['sku']} ({rows[i]['sku']})\n"
@@ -461,10 +479,12 @@ class DashboardTab(BaseTab):
         self.revenue_chart.set_forecast(forecast["points"])
         weeks = len(forecast["points"])
         quality = ""
-        if forecast.get("backtest_mase") and forecast.get("naive_mase"):
+        if forecast["model"] == "naive":
+            quality = ": next weeks like the last one, as nothing beat that in backtests"
+        elif forecast.get("backtest_mase") and forecast.get("naive_mase"):
             better = 1 - forecast["backtest_mase"] / forecast["naive_mase"]
             quality = (f"; in backtests its error was {better:.0%} lower than repeating last week's sales"
-                       if better > 0 else "; in backtests it did no better than repeating last week's sales")
+                       if better >= 0.005 else "; in backtests it did no better than repeating last week's sales")
         self.forecast_status.setText(f"Forecast for the next {weeks} weeks ({forecast['model']} model{quality}). "
                                      "Shaded: the chosen period. Click a week to show it.")
 

@@ -85,9 +85,10 @@ class RevenueChart(pg.PlotWidget):
         self.weeks = [r["week_start"] for r in rows]
         xs = np.array([stamp(d) for d in self.weeks], float)
         self.this_year.setData(xs, np.array([r["revenue_net"] for r in rows], float))
-        ly = self._rows + self._ahead
+        ly = self._rows + self._ahead   # None (before the shop's first order) is a gap, not a zero
         self.last_year.setData(np.array([stamp(r["week_start"]) for r in ly], float),
-                               np.array([r["last_year"] for r in ly], float))
+                               np.array([np.nan if r["last_year"] is None else r["last_year"] for r in ly], float),
+                               connect="finite")
         self.set_forecast(None)
         if period is not None:
             self.region.setRegion((stamp(period[0]), stamp(period[1]) + 86400 - 1))
@@ -121,7 +122,8 @@ class RevenueChart(pg.PlotWidget):
         if not xs:
             return
         xs += [stamp(r["week_start"]) for r in self._ahead]
-        ys = [0.0] + [r["revenue_net"] for r in self._rows] + [r["last_year"] for r in self._rows + self._ahead]
+        ys = [0.0] + [r["revenue_net"] for r in self._rows]
+        ys += [r["last_year"] for r in self._rows + self._ahead if r["last_year"] is not None]
         ys += [p["upper80"] for p in self._forecast_points]
         self.setXRange(min(xs) - 3 * 86400, max(xs) + 3 * 86400, padding=0)
         self.setYRange(0, max(ys) * 1.18 or 1.0, padding=0)   # headroom for the legend
@@ -151,5 +153,6 @@ class RevenueChart(pg.PlotWidget):
             self.setToolTip("")
             return
         r = self._rows[self.weeks.index(week)]
+        last_year = "no data" if r["last_year"] is None else self._money(r["last_year"])
         self.setToolTip(f"Week of {week:%d %b %Y}: {self._money(r['revenue_net'])} net, {r['orders']:,} orders\n"
-                        f"Same week last year: {self._money(r['last_year'])}\nClick to show this week")
+                        f"Same week last year: {last_year}\nClick to show this week")
