@@ -78,6 +78,7 @@ def segments_result(sales, as_of=None, horizon_days: int = 90) -> tuple[dict, ob
             "r_score": int(row["r_score"]), "f_score": int(row["f_score"]), "m_score": int(row["m_score"]),
             "cluster": int(row["cluster"]), "p_alive": _round(row.get("p_alive")),
             "expected_orders": _round(row.get("expected_orders")),
+            "likely_orders": _round(row.get("likely_orders")),
             "expected_orders_low": _round(row.get("expected_orders_low")),
             "expected_orders_high": _round(row.get("expected_orders_high")),
             "next_order_date": _iso(row.get("next_order_date")),

@@ -124,3 +124,102 @@ def test_value_model_small_shop_says_not_enough_data():
     assert model.method_ == "none" and "Not enough data" in model.message_
     assert model.predict(sales)["p_alive"].isna().all()
     assert len(rfm_summary(sales)) == 20
+
+
+def _typed_shop(n_customers: int, days: int, seed: int = 0) -> pd.DataFrame:
+    """Customers whose staying depends on basket size, which their order count does not show.
+
+    Every customer orders at the same rate while active; "stayers" buy 20 units per order and stay
+    the whole period, "leavers" buy 2 units and leave after an exponential 40 days. Order values are
+    equal, so only units per order tells the two apart before a leaver has been silent for long.
+    """
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2023-01-01")
+    rows, oid = [], 0
+    for c in range(n_customers):
+        stayer = rng.random() < 0.5
+        first = int(rng.integers(0, days - 30))
+        end = days if stayer else first + rng.exponential(40.0)
+        t = float(first)
+        while t < min(end, days):
+            oid += 1
+            rows.append({"order_id": oid, "order_date": start + pd.Timedelta(days=int(t)), "customer": f"c{c}",
+                         "net_revenue": 50.0, "quantity": 20.0 if stayer else 2.0})
+            t += rng.exponential(25.0)
+    df = pd.DataFrame(rows)
+    df["net_quantity"] = df["quantity"]
+    for col in SALES_COLUMNS:
+        if col not in df:
+            df[col] = {"channel": "shopify", "status": "paid", "sku": "A"}.get(col, np.nan)
+    df["created_at"] = df["order_date"]
+    return df[SALES_COLUMNS]
+
+
+def test_learned_model_beats_rate_model_when_returning_depends_on_a_feature():
+    from scipy.stats import spearmanr
+
+    from merchant_ai.analytics.clv import RateModel, holdout_orders
+    from merchant_ai.analytics.clv_learned import LearnedRateModel, behaviour_features
+
+    sales = _typed_shop(1500, 360, seed=2)
+    start, as_of, w = pd.Timestamp("2023-01-01"), pd.Timestamp("2023-01-01") + pd.Timedelta(days=270), 90
+    cal = sales[sales["order_date"] <= as_of]
+    train_cut = as_of - pd.Timedelta(days=w)
+    ft = behaviour_features(cal, train_cut, start)
+    yt = holdout_orders(cal, train_cut, as_of).reindex(ft.index).fillna(0.0).to_numpy()
+    bt = ft["naive_rate"].to_numpy() * w
+    fa = behaviour_features(cal, as_of, start)
+    y = holdout_orders(sales, as_of, as_of + pd.Timedelta(days=90)).reindex(fa.index).fillna(0.0).to_numpy()
+    base = fa["naive_rate"].to_numpy() * 90
+    rate = RateModel().fit(ft, yt, bt).predict(fa, base)
+    learned = LearnedRateModel("glm").fit(ft, yt, bt).predict(fa, base)
+    boosted = LearnedRateModel("boosted").fit(ft, yt, bt).predict(fa, base)
+
+    def mae(p: np.ndarray) -> float:  # level-free, as the model's own choice is made
+        return float(np.abs(p * y.sum() / p.sum() - y).mean())
+
+    assert mae(learned) < 0.9 * mae(rate) and mae(boosted) < 0.9 * mae(rate)
+    assert spearmanr(learned, y).statistic > spearmanr(rate, y).statistic + 0.05
+    # And the value model finds that out by itself, from the window before as_of.
+    model = CustomerValueModel(as_of=as_of, horizon_days=90).fit(sales)
+    assert model.method_ in {"learned", "boosted"}
+    assert model.backtest_[model.method_]["shape_mae"] < model.backtest_["rate_model"]["shape_mae"]
+
+
+def test_value_model_never_sees_after_as_of():
+    """Rewriting everything after as_of (new customers, huge orders) changes no prediction."""
+    sales = _typed_shop(800, 360, seed=4)
+    as_of = pd.Timestamp("2023-01-01") + pd.Timedelta(days=240)
+    later = sales["order_date"] > as_of
+    other = sales.copy()
+    other.loc[later, "quantity"] = other.loc[later, "net_quantity"] = 999.0
+    other.loc[later, "net_revenue"] = 1e5
+    extra = other[later].assign(customer="intruder", order_id=other["order_id"].max() + 1)
+    other = pd.concat([other, extra], ignore_index=True)
+    a = CustomerValueModel(as_of=as_of, horizon_days=60).fit(sales)
+    b = CustomerValueModel(as_of=as_of, horizon_days=60).fit(other)
+    assert a.method_ == b.method_ and a.backtest_ == b.backtest_
+    pa, pb = a.predict(sales), b.predict(other)
+    assert "intruder" not in pb.index
+    for col in ["expected_orders", "likely_orders", "p_alive", "predicted_clv"]:
+        assert np.allclose(pa[col], pb[col], equal_nan=True), col
+    # The learners' target is the window that ends at as_of, not after it.
+    w = a.window_
+    from merchant_ai.analytics.clv import holdout_orders
+
+    inner = holdout_orders(sales, as_of - pd.Timedelta(days=w), as_of).reindex(a.train_features_.index)
+    assert np.array_equal(a.train_target_, inner.fillna(0.0).to_numpy())
+
+
+def test_predictive_median_beats_mean_on_absolute_error():
+    from merchant_ai.analytics.clv_learned import dispersion, predictive_median
+
+    rng = np.random.default_rng(9)
+    k = 1.5
+    mu = rng.gamma(1.0, 1.0, 20000)
+    y = rng.poisson(rng.gamma(k, mu / k))
+    k_hat = dispersion(y, mu)
+    assert k_hat == pytest.approx(k, rel=0.25)
+    med = predictive_median(mu, k_hat)
+    assert np.abs(med - y).mean() < 0.95 * np.abs(mu - y).mean()
+    assert np.all(np.diff(med[np.argsort(mu)]) >= 0)  # monotone in the mean
