@@ -69,7 +69,7 @@ CARDS = [
 ]
 RATE_KEYS = {"repeat_rate", "refund_rate", "margin_pct"}   # compared in percentage points
 MOVER_TARGETS = [("Forecast", "forecast"), ("Pricing", "pricing")]
-CHANNEL_COLUMNS = ["Channel", "Net revenue", "Share", "Orders", "Avg order", "vs prev.", "vs last yr"]
+CHANNEL_COLUMNS = ["Channel", "Revenue", "Orders", "Avg order", "vs prev.", "vs last yr"]
 
 
 def span_text(start: dt.date, end: dt.date) -> str:
@@ -157,7 +157,7 @@ class DashboardTab(BaseTab):
         outer.addLayout(heading)
 
         self.cards: dict[str, KpiCard] = {}
-        self.card_grid = CardGrid()
+        self.card_grid = CardGrid(min_card_width=170)
         for key, title, tip, up in CARDS:
             self.cards[key] = KpiCard(title, tip, good_when_up=up)
             self.card_grid.add(self.cards[key])
@@ -179,25 +179,26 @@ class DashboardTab(BaseTab):
         sl.setContentsMargins(0, 0, 0, 0)
         sl.addWidget(self.forecast_status, 1)
         sl.addWidget(self.forecast_cancel)
-        grid.addWidget(box("Net revenue by week", self.revenue_chart, status_line), 0, 0, 1, 2)
+        grid.addWidget(box("Net revenue by week", self.revenue_chart, status_line), 0, 0)
         self.actions = ActionList()
         self.actions.heading.hide()
         self.actions.setMinimumWidth(260)
-        grid.addWidget(box("This week's actions", self.actions), 0, 2)
+        grid.addWidget(box("This week's actions", self.actions), 0, 1)
 
         self.channel_chart = ClickableBarChart()
-        self.channel_chart.setMinimumHeight(150)
+        self.channel_chart.setMinimumHeight(90)
         self.channel_table = QTableWidget(0, len(CHANNEL_COLUMNS))
         self.channel_table.setHorizontalHeaderLabels(CHANNEL_COLUMNS)
         self.channel_table.verticalHeader().hide()
         self.channel_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.channel_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.channel_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.channel_table.horizontalHeader().setStretchLastSection(True)
-        self.channel_table.setMinimumHeight(150)
+        # Columns share the panel's width (no sideways scrolling in a small window).
+        self.channel_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.channel_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.channel_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.channel_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.channel_table.setToolTip("Click a channel to show only its figures")
-        grid.addWidget(box("Channel split (net revenue)", self.channel_chart), 1, 0)
-        grid.addWidget(box("Per channel", self.channel_table), 1, 1)
+        grid.addWidget(box("Channels (net revenue)", self.channel_chart, self.channel_table), 1, 0)
 
         self.mover_target = QComboBox()
         for text, name in MOVER_TARGETS:
@@ -207,8 +208,8 @@ class DashboardTab(BaseTab):
         self.movers_note = QLabel()
         self.movers_note.setStyleSheet("color: #4b5563")
         grid.addWidget(box("Top and bottom movers", self.movers_chart, self.movers_note, header=self.mover_target),
-                       1, 2)
-        for col, stretch in enumerate((2, 5, 4)):
+                       1, 1)
+        for col, stretch in enumerate((6, 4)):
             grid.setColumnStretch(col, stretch)
         grid.setRowStretch(0, 5)
         grid.setRowStretch(1, 4)
@@ -425,22 +426,23 @@ class DashboardTab(BaseTab):
     def _show_channels(self, rows: list[dict[str, Any]], selected: str | None, currency: str | None,
                        known: tuple[bool, bool]) -> None:
         colours = ["#2563eb" if selected in (None, r["channel"]) else "#c7d2fe" for r in rows]
+        total = sum(r["revenue_net"] for r in rows)
         self.channel_chart.set_bars(
             [r["channel"] for r in rows], [r["revenue_net"] for r in rows], [r["channel"] for r in rows], colours,
-            value_text=lambda v: format_money(v, currency, 0),
+            value_text=lambda v: f"{format_money(v, currency, 0)} · {format_pct(v / total if total else None, 0)}",
             hover=lambda i: f"{rows[i]['channel']}: {format_money(rows[i]['revenue_net'], currency)} "
                             f"({format_pct(rows[i]['share'], 0)} of net revenue)\nClick to show only this channel")
         self.channel_table.setRowCount(len(rows))
         for i, r in enumerate(rows):
-            cells = [r["channel"], format_money(r["revenue_net"], currency), format_pct(r["share"], 0),
-                     format_count(r["orders"]), format_money(r["aov"], currency)]
+            cells = [r["channel"], format_money(r["revenue_net"], currency, 0), format_count(r["orders"]),
+                     format_money(r["aov"], currency)]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if j:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.channel_table.setItem(i, j, item)
             self.channel_table.item(i, 0).setData(Qt.ItemDataRole.UserRole, r["channel"])
-            for j, key, ok in ((5, "vs_previous_pct", known[0]), (6, "vs_last_year_pct", known[1])):
+            for j, key, ok in ((4, "vs_previous_pct", known[0]), (5, "vs_last_year_pct", known[1])):
                 change = r[key] if ok else None
                 text, colour = format_change(change)
                 item = QTableWidgetItem("–" if change is None else text)
@@ -449,6 +451,10 @@ class DashboardTab(BaseTab):
                 self.channel_table.setItem(i, j, item)
             if r["channel"] == selected:
                 self.channel_table.selectRow(i)
+        # As tall as its rows: the bar chart above takes the rest of the panel.
+        table = self.channel_table
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + sum(table.rowHeight(i) for i in range(len(rows)))
+                             + 2 * table.frameWidth() + 2)
 
     def _show_movers(self, movers: dict[str, list[dict[str, Any]]], currency: str | None) -> None:
         rows = movers["up"] + movers["down"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSize, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 LABEL_CHARS = 26
@@ -35,10 +35,9 @@ class ClickableBarChart(pg.PlotWidget):
             self.setLabel("bottom", value_label)
         else:
             self.hideAxis("bottom")    # every bar carries its value: no scale needed
-        self.getAxis("left").setStyle(autoExpandTextSpace=True)
-        font = QFont()
-        font.setPointSizeF(8.5)
-        self.getAxis("left").setTickFont(font)
+        self._tick_font = QFont()
+        self._tick_font.setPointSizeF(8.5)
+        self.getAxis("left").setTickFont(self._tick_font)
         self.getAxis("left").setTextPen("#374151")
         self.keys: list[Any] = []
         self.labels: list[str] = []
@@ -67,7 +66,13 @@ class ClickableBarChart(pg.PlotWidget):
         # One shared pen: pyqtgraph 0.14 fails on an empty per-bar pen list.
         self._bars.setOpts(x0=[0.0] * n, y=list(range(n)), width=self.values, height=0.7,
                            brushes=brushes or None, brush="#4a7bd0", pens=None, pen=pg.mkPen(None))
-        self.getAxis("left").setTicks([[(i, short(t)) for i, t in enumerate(self.labels)]])
+        axis = self.getAxis("left")
+        names = [short(t) for t in self.labels]
+        axis.setTicks([list(enumerate(names))])
+        # Width from the names themselves: pyqtgraph drops a tick label that does not fit the axis
+        # and only widens it on a later paint, which a narrow window may never get.
+        metrics = QFontMetrics(self._tick_font)
+        axis.setWidth(max([metrics.horizontalAdvance(t) for t in names], default=0) + 16)
         for item in self._texts:
             self.removeItem(item)
         self._texts = []

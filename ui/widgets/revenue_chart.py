@@ -45,10 +45,11 @@ class RevenueChart(pg.PlotWidget):
         self.setMouseEnabled(x=False, y=False)
         self.getPlotItem().setMenuEnabled(False)
         self.showGrid(x=False, y=True, alpha=0.2)
-        self.legend = self.addLegend(offset=(8, 2), labelTextColor="#374151", brush=(255, 255, 255, 220),
-                                     colCount=3)
+        self.legend = self.addLegend(offset=(8, 2), labelTextColor="#374151", colCount=3)
         self.region = pg.LinearRegionItem(movable=False, brush=(37, 99, 235, 28), pen=pg.mkPen(None))
         self.region.setZValue(-10)
+        for line in self.region.lines:
+            line.setPen(pg.mkPen(None))
         self.addItem(self.region)
         self.band = pg.FillBetweenItem(pg.PlotDataItem([], []), pg.PlotDataItem([], []), brush=(234, 88, 12, 45))
         self.addItem(self.band)
@@ -127,6 +128,14 @@ class RevenueChart(pg.PlotWidget):
         ys += [p["upper80"] for p in self._forecast_points]
         self.setXRange(min(xs) - 3 * 86400, max(xs) + 3 * 86400, padding=0)
         self.setYRange(0, max(ys) * 1.18 or 1.0, padding=0)   # headroom for the legend
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """The legend in one row when there is room, else stacked (it must not run off the plot)."""
+        super().resizeEvent(event)
+        legend = self.__dict__.get("legend")   # pyqtgraph resizes once before __init__ has made it
+        columns = 3 if self.width() >= 620 else 1
+        if legend is not None and legend.columnCount != columns:
+            legend.setColumnCount(columns)
 
     def week_at(self, scene_pos: QPointF) -> dt.date | None:
         """The history week nearest a scene position (within half a week), or None."""
