@@ -265,3 +265,23 @@ def test_no_comparison_with_a_period_before_the_first_order(tab, qtbot):
     assert tab.channel_table.item(0, 5).text() == "–"
     ly = [w["last_year"] for w in tab.result["weekly"]]
     assert ly[0] is None and ly[-1] == 10.0                          # a gap before the first order, not zeros
+
+
+def test_number_and_date_formats():
+    from ui.tabs.dashboard_tab import mover_labels, previous_label, span_text
+    from ui.widgets.kpi_card import BAD, GOOD, format_change, format_money
+
+    assert format_money(1234.5, "USD") == "$1,234.50"
+    assert format_money(12345.6, "GBP") == "£12,346"                  # whole units from 10,000
+    assert format_money(-5, "SEK") == "-5.00 SEK" and format_money(1500, "JPY") == "¥1,500"
+    assert format_money(None, "USD") == "–"
+    assert format_change(12.34) == ("▲ 12.3%", GOOD)
+    assert format_change(12.34, good_when_up=False) == ("▲ 12.3%", BAD)   # e.g. more refunds
+    assert format_change(-250.0)[0] == "▼ 250%" and format_change(0.2)[0] == "► 0%"
+    assert format_change(None)[0] == "no data" and format_change(-1.5, unit=" pts")[0] == "▼ 1.5 pts"
+    assert span_text(dt.date(2026, 10, 26), dt.date(2026, 11, 1)) == "26 Oct – 1 Nov 2026"
+    assert span_text(dt.date(2025, 12, 29), dt.date(2026, 1, 4)) == "29 Dec 2025 – 4 Jan 2026"
+    assert previous_label(dt.date(2026, 11, 1), dt.date(2026, 11, 28)) == "vs previous 4 weeks"
+    assert previous_label(dt.date(2026, 11, 1), dt.date(2026, 11, 11)) == "vs prior 11 days"
+    rows = [{"sku": "C-12", "title": "Candle"}, {"sku": "C-8", "title": "Candle"}, {"sku": "M", "title": None}]
+    assert mover_labels(rows) == ["Candle (C-12)", "Candle (C-8)", "M"]
