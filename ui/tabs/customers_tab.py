@@ -35,9 +35,9 @@ from ui.tabs.base import BaseTab
 
 ALL = "All segments"
 COLUMNS = ["Customer", "Segment", "Cluster", "Recency (days)", "Orders", "Net revenue", "P(alive)",
-           "Expected orders", "Predicted CLV"]
+           "Expected orders", "Predicted CLV", "Likely orders"]
 _KEYS = ["customer", "rfm_segment", "cluster", "recency_days", "frequency", "monetary", "p_alive",
-         "expected_orders", "predicted_clv"]
+         "expected_orders", "predicted_clv", "likely_orders"]
 
 
 def load_customers(jc: JobContext, horizon_days: int) -> dict[str, Any]:
@@ -90,6 +90,8 @@ class CustomerModel(QAbstractTableModel):
             return self.cluster_words.get(value)
         if role == Qt.ItemDataRole.ToolTipRole and col == 7 and row.get("expected_orders_low") is not None:
             return f"80% band: {row['expected_orders_low']:.0f} to {row['expected_orders_high']:.0f} orders"
+        if role == Qt.ItemDataRole.ToolTipRole and col == 9:
+            return "Most likely number of orders in the horizon (the median; expected orders is the average)"
         if role == Qt.ItemDataRole.TextAlignmentRole and col >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
@@ -102,7 +104,7 @@ class CustomerModel(QAbstractTableModel):
             return f"{value:.0%}"
         if col == 7:
             return f"{value:.2f}"
-        if col == 3:
+        if col in (3, 9):
             return f"{value:.0f}"
         return str(value)
 
