@@ -285,3 +285,46 @@ def test_number_and_date_formats():
     assert previous_label(dt.date(2026, 11, 1), dt.date(2026, 11, 11)) == "vs prior 11 days"
     rows = [{"sku": "C-12", "title": "Candle"}, {"sku": "C-8", "title": "Candle"}, {"sku": "M", "title": None}]
     assert mover_labels(rows) == ["Candle (C-12)", "Candle (C-8)", "M"]
+
+
+def test_actions_job_shows_the_reports_actions(qtbot, store, monkeypatch):
+    """The wiring to `build_weekly_report(...).actions()`, with a stand-in report of the agreed shape
+    (tests/ui/test_dashboard_tab.py::test_actions_come_from_the_weekly_report checks the real one)."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    @dataclass
+    class Action:
+        kind: str
+        text: str
+        tab: str
+        key: str | None
+
+    calls = []
+
+    class Report:
+        week = "2026-W46"
+
+        def actions(self):
+            return [Action("stock", "Reorder 40 x Mug", "stock", "MUG"),
+                    Action("pricing", "Tee sells below your target margin", "pricing", "TEE")]
+
+    def build_weekly_report(store_, week=None, *, progress=None, cancelled=None):
+        calls.append((store_, week, callable(progress), callable(cancelled)))
+        return Report()
+
+    fake = types.ModuleType("merchant_ai.reports.weekly")
+    fake.build_weekly_report = build_weekly_report
+    monkeypatch.setitem(sys.modules, "merchant_ai.reports.weekly", fake)
+    _fill(store)
+    tab = _open(qtbot, store)
+    qtbot.waitUntil(lambda: len(tab.actions.rows) == 2, timeout=20_000)
+    assert calls == [(store, None, True, True)]
+    assert [(r.badge.text(), r.text.text(), r.link.text()) for r in tab.actions.rows] == [
+        ("Stock", "Reorder 40 x Mug", "Stock ›"), ("Margin", "Tee sells below your target margin", "Pricing ›")]
+    assert "2026-W46" in tab.actions.message.text()
+    seen = []
+    tab.ctx.navigate_requested.connect(lambda name, key: seen.append((name, key)))
+    tab.actions.rows[1].link.click()
+    assert seen == [("pricing", "TEE")]
