@@ -253,6 +253,7 @@ def test_jobs_run_off_the_gui_thread_and_can_be_cancelled(qtbot, store, monkeypa
     tab.overlay.cancel_button.click()
     qtbot.waitUntil(lambda: not tab.overlay.isVisible(), timeout=10_000)
     assert tab.result["period"] == "last_week"       # the cancelled load changed nothing
+    assert tab.period.currentData() == "last_week"   # and the controls say what is shown
     hold.clear()
     assert ctx.shutdown()
 

@@ -138,8 +138,7 @@ class DashboardTab(BaseTab):
         self._loaded: Loaded | None = None
         self.forecast: dict[str, Any] | None = None
         self._forecasts: dict[str | None, dict[str, Any] | None] = {}   # per channel, until data changes
-        self._actions_job = None
-        self._forecast_job = None
+        self._kpis_job = self._actions_job = self._forecast_job = None
 
         page = QWidget()
         outer = QVBoxLayout(page)
@@ -287,8 +286,22 @@ class DashboardTab(BaseTab):
     def load_kpis(self) -> None:
         if self.ctx.store is None:
             return
-        self.run_job("kpis", load_dashboard, self.period.currentData(), self.selected_channel(), self.custom_range(),
-                     self._loaded, on_done=self.show_result, message="Computing KPIs…")
+        self._kpis_job = self.run_job("kpis", load_dashboard, self.period.currentData(), self.selected_channel(), self.custom_range(),
+                     self._loaded, on_done=self.show_result, on_cancelled=self._kpis_cancelled,
+                     message="Computing KPIs…")
+
+    def _kpis_cancelled(self) -> None:
+        """Cancelled by the owner: put the controls back to what the page still shows."""
+        if not _latest_cancelled(self._kpis_job) or not self.result or self.result.get("empty"):
+            return
+        for combo, value in ((self.period, self.result["period"]), (self.channel, self.result["channel"])):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+            combo.blockSignals(False)
+        custom = self.result["period"] == CUSTOM
+        for w in (self.start_edit, self.to_label, self.end_edit):
+            w.setVisible(custom)
+        self._set_dates(self.result["start"], self.result["end"])
 
     def load_forecast(self, channel: str | None) -> None:
         if channel in self._forecasts:
@@ -356,7 +369,7 @@ class DashboardTab(BaseTab):
         cur = comparison["current"]
         currency = cur["currency"]
         self.as_of_label.setText(f"Data up to {result['as_of']:%d %b %Y}")
-        period_text = self.period.currentText() if result["period"] != CUSTOM else "Custom range"
+        period_text = dict(PERIODS).get(result["period"], "Custom range")
         where = result["channel"] or "all channels"
         self.headline.setText(f"<span style='font-size:12pt'><b>{period_text}</b>: "
                               f"{result['start']:%a} {span_text(result['start'], result['end'])} · {where}</span>")
@@ -499,7 +512,7 @@ class DashboardTab(BaseTab):
         self.forecast_status.setText(f"No forecast: {message}")
 
     def _forecast_cancelled(self) -> None:
-        if not self.ctx.runner.is_busy(f"{type(self).__name__}.forecast"):
+        if _latest_cancelled(self._forecast_job):
             self.forecast_cancel.hide()
             self.forecast_status.setText("Forecast cancelled; change the period or channel to try again.")
 
@@ -518,12 +531,18 @@ class DashboardTab(BaseTab):
         self.actions.set_message(f"Could not list this week's actions: {message}")
 
     def _actions_cancelled(self) -> None:
-        if not self.ctx.runner.is_busy(f"{type(self).__name__}.actions"):
+        if _latest_cancelled(self._actions_job):
             self.actions.set_message("Cancelled. The list comes back on the next refresh.")
 
     def _cancel_actions(self) -> None:
         if self._actions_job is not None:
             self._actions_job.cancel()
+
+
+def _latest_cancelled(job) -> bool:
+    """True when the newest job of a kind was cancelled by the owner; False when it was only
+    superseded by a newer one (whose result is on its way)."""
+    return job is not None and job.is_cancelled()
 
 
 def _qcolour(hex_colour: str):
