@@ -9,25 +9,14 @@ written by us are left alone.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Iterable
 
 import pandas as pd
 
+from merchant_ai.csv_safe import csv_text, safe_cell
+
 HEADERS = ["Email", "First Name", "Last Name", "Tags", "Customer ID"]
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: object) -> str:
-    """The cell as text, neutralised if a spreadsheet would read it as a formula."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    text = str(value)
-    if text.startswith(_TRIGGERS):
-        return "'" + text
-    return text
 
 
 def segment_rows(segments: pd.DataFrame, contacts: pd.DataFrame, only: Iterable[str] | None = None) -> list[list[str]]:
@@ -45,17 +34,14 @@ def segment_rows(segments: pd.DataFrame, contacts: pd.DataFrame, only: Iterable[
         if not isinstance(rec.email, str) or not rec.email.strip():
             continue
         tags = f"{rec.rfm_segment},cluster-{rec.cluster}"
-        rows.append([safe_text(rec.email.strip()), safe_text(rec.first_name), safe_text(rec.last_name),
-                     safe_text(tags), safe_text(rec.customer)])
+        rows.append([safe_cell(rec.email.strip()), safe_cell(rec.first_name), safe_cell(rec.last_name),
+                     safe_cell(tags), safe_cell(rec.customer)])
     return rows
 
 
 def to_csv_text(rows: list[list[str]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    writer.writerows(rows)
-    return buf.getvalue()
+    """The export as CSV text (CRLF lines, as the e-mail tools' own exports use)."""
+    return csv_text(HEADERS, rows)
 
 
 def write_segment_csv(path: str | os.PathLike, rows: list[list[str]]) -> int:

@@ -9,9 +9,7 @@ the inventory position up to the demand over lead time + order cycle, rounded to
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 
 import numpy as np
@@ -19,6 +17,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from merchant_ai.analytics.forecast import Forecaster
+from merchant_ai.csv_safe import csv_text
 
 STATUSES = ("order_now", "order_soon", "ok", "overstock", "dead_stock", "no_stock_data")
 _RANK = {"order_now": 0, "order_soon": 1, "overstock": 2, "dead_stock": 3, "ok": 4, "no_stock_data": 5}
@@ -231,21 +230,6 @@ def po_suggestions(items: pd.DataFrame) -> pd.DataFrame:
         .drop(columns="_s").reset_index(drop=True)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """Spreadsheet formula injection guard: text starting like a formula is quoted with '."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else value
-
-
 def to_csv(frame: pd.DataFrame) -> str:
     """CSV text safe to open in Excel/LibreOffice (no cell is evaluated as a formula)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([safe_cell(str(c)) for c in frame.columns])
-    for row in frame.itertuples(index=False):
-        writer.writerow([safe_cell(v) for v in row])
-    return buf.getvalue()
+    return csv_text([str(c) for c in frame.columns], frame.itertuples(index=False), lineterminator="\n")
