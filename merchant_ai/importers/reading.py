@@ -50,9 +50,11 @@ def decode(data: bytes) -> tuple[str, str]:
     for bom, name in _BOMS:
         pos = head.find(bom)
         if pos >= 0 and not head[:pos].strip():
+            # The whitespace before the BOM stays: its newlines count in the line numbers.
+            lead = head[:pos].decode("ascii")
             if name == "utf-8":
-                return _strict(data[pos + len(bom):], "utf-8-sig" if pos == 0 else "utf-8"), "utf-8-sig"
-            return _strict(data[pos + len(bom):], name), name
+                return lead + _strict(data[pos + len(bom):], "utf-8"), "utf-8-sig"
+            return lead + _strict(data[pos + len(bom):], name), name
     utf16 = _utf16_without_bom(data)
     if utf16:
         return _strict(data, utf16), utf16

@@ -261,7 +261,8 @@ def parse_money(series: pd.Series, decimal_comma: bool | None = None) -> Parsed:
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 _MONTHS.update({"sept": 9, "mär": 3, "mrz": 3, "okt": 10, "dez": 12, "mai": 5, "juin": 6, "juil": 7,
-                "janv": 1, "févr": 2, "fevr": 2, "avr": 4, "déc": 12})
+                "janv": 1, "févr": 2, "fevr": 2, "avr": 4, "déc": 12, "ene": 1, "abr": 4, "ago": 8, "dic": 12,
+                "fév": 2, "aoû": 8, "aou": 8})
 # North American and European zone abbreviations seen in eBay/Amazon reports, in minutes east of UTC.
 _ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "BST": 60, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180,
           "PST": -480, "PDT": -420, "MST": -420, "MDT": -360, "CST": -360, "CDT": -300, "EST": -300,
@@ -269,7 +270,22 @@ _ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "BST": 60, "CET": 60, "CEST": 120, "EET": 
           "IST": 330, "NZST": 720, "NZDT": 780}
 _TIME = r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
 _TZ = r"(?:\s*(?P<tz>Z|[+-]\d{2}:?\d{2}|[+-]\d{2}\b|(?:UTC|GMT)(?:[+-]\d{1,2}(?::?\d{2})?)?|[A-Z]{3,4}))?"
-_MON = r"(?P<mon>[A-Za-zéäû]{3,5})\.?"
+_MON = r"(?P<mon>[A-Za-zéäû]{3,10})\.?"   # 'Sep', 'Sept.', 'September', 'Dezember', 'juillet'
+_FULL_MONTHS = {name: i for names in (
+    "january february march april may june july august september october november december",
+    "januar februar märz april mai juni juli august september oktober november dezember",
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre")
+    for i, name in enumerate(names.split(), start=1)}
+
+
+def _month_number(name: str) -> float:
+    """Month of an abbreviated ('Sep', 'Sept', 'févr') or full ('September', 'Dezember') name; NaN
+    for any other word."""
+    month = _MONTHS.get(name, _FULL_MONTHS.get(name))
+    return np.nan if month is None else float(month)
+
+
 _PATTERNS = [
     # 2021-05-13 11:01:13 +0200, 2025-10-09T22:07:18+00:00, 2010-12-01 08:26:00, 2021/05/13
     ("ymd", rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}{_TZ}$"),
@@ -360,7 +376,7 @@ def parse_datetimes(series: pd.Series, day_first: bool | None = None, default_of
             swap = dotted | first if day_first is None else np.full(len(a), day_first)
             month, day = np.where(swap, b, a), np.where(swap, a, b)
         else:
-            mon = m["mon"].str.lower().map(lambda s: _MONTHS.get(s, _MONTHS.get(s[:3], np.nan)))
+            mon = m["mon"].str.lower().map(_month_number)
             month, day = mon.astype(float).to_numpy(), m["d"].astype(float).to_numpy()
         hour = m["H"].astype(float).fillna(0).to_numpy()
         ampm = m["ampm"].fillna("").str.lower().str.replace(".", "", regex=False).to_numpy()

@@ -24,6 +24,15 @@ def test_bom_after_leading_whitespace_is_removed() -> None:
     assert t.rows["Name"].tolist() == ["Café"]
 
 
+@pytest.mark.parametrize("lead", [b"", b"  ", b"\n", b"\r\n\t", b"\n\n "])
+def test_line_numbers_count_the_lines_before_a_bom(lead: bytes) -> None:
+    data = lead + b"\xef\xbb\xbf" + b"ID,Name\n1,a\n2,b\n"
+    t = read_table(data, "wc-product-export.csv")
+    header_line = 1 + lead.count(b"\n")
+    assert t.header == ["ID", "Name"]
+    assert t.line_numbers.tolist() == [header_line + 1, header_line + 2]
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_utf16_with_and_without_bom(encoding: str) -> None:
     text = "Order,City\n1,Zürich\n2,Montréal\n"

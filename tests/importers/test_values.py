@@ -72,6 +72,13 @@ def test_numbers_and_quantities() -> None:
     ("2010-12-01 08:26:00", "2010-12-01T08:26:00", "2010-12-01 08:26:00", "2010-12-01"),
     ("12/1/2010 8:26", "2010-12-01T08:26:00", "2010-12-01 08:26:00", "2010-12-01"),
     ("2021年5月13日", "2021-05-13", "2021-05-13 00:00:00", "2021-05-13"),
+    ("September 3, 2026", "2026-09-03", "2026-09-03 00:00:00", "2026-09-03"),
+    ("Sept. 3, 2026", "2026-09-03", "2026-09-03 00:00:00", "2026-09-03"),
+    ("3 September 2026 14:05", "2026-09-03T14:05:00", "2026-09-03 14:05:00", "2026-09-03"),
+    ("12 Dezember 2025", "2025-12-12", "2025-12-12 00:00:00", "2025-12-12"),
+    ("1 juillet 2025", "2025-07-01", "2025-07-01 00:00:00", "2025-07-01"),
+    ("15 août 2025", "2025-08-15", "2025-08-15 00:00:00", "2025-08-15"),
+    ("3 diciembre 2025", "2025-12-03", "2025-12-03 00:00:00", "2025-12-03"),
 ])
 def test_date_forms(text: str, created_at: str, utc: str, day: str) -> None:
     p = parse_datetimes(pd.Series([text]))
@@ -84,6 +91,11 @@ def test_offsets_vary_per_row_and_bad_dates_fail() -> None:
                                    "soon", ""]))
     assert p.created_utc.tolist()[:2] == ["2021-03-13 15:00:00", "2021-03-15 14:00:00"]
     assert p.failed.tolist() == [False, False, True, True, False]
+
+
+def test_unknown_month_word_fails() -> None:
+    p = parse_datetimes(pd.Series(["Someday 3, 2026", "Septembers 3, 2026", "3 Sept 2026"]))
+    assert p.failed.tolist() == [True, True, False]
 
 
 def test_day_first_is_decided_by_the_column() -> None:
