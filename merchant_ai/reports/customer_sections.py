@@ -1,0 +1,123 @@
+"""Customer segment moves, customers to contact and product pairs for the weekly report.
+
+Segments are the RFM cells of `analytics.customers` computed at the week's end and again a week and
+four weeks earlier, each from the orders known on that day only. "Slipping" means a customer who is
+At risk (or Can't lose them) now but was in a healthier cell a week earlier; they are ranked by the
+value the customer model expects from them, so the owner calls the ones worth most first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+
+from merchant_ai.analytics.customers import quintile_score, rf_segment, rfm_table
+from merchant_ai.reports.model import CustomerSection, PairsSection
+
+RISK_SEGMENTS = ("At risk", "Can't lose them")
+GONE_SEGMENTS = ("At risk", "Can't lose them", "Hibernating", "Lost")
+SEGMENT_ORDER = ["Champions", "Loyal", "Potential loyalists", "New", "Promising", "Need attention",
+                 "About to sleep", "At risk", "Can't lose them", "Hibernating", "Lost"]
+MAX_CONTACTS = 10
+MIN_CUSTOMERS = 20
+PAIR_WINDOW_DAYS = 365
+MAX_PAIRS = 8
+
+
+def segments_at(sales: pd.DataFrame, day: dt.date) -> pd.Series:
+    """RFM segment per customer from the orders up to `day` (index: customer key)."""
+    known = sales[pd.to_datetime(sales["order_date"]) <= pd.Timestamp(day)]
+    table = rfm_table(known, day)
+    if table.empty:
+        return pd.Series(dtype=object)
+    r = quintile_score(table["recency_days"], higher_is_better=False)
+    f = quintile_score(table["frequency"])
+    return pd.Series([rf_segment(a, b) for a, b in zip(r, f, strict=True)], index=table["customer"], name="segment")
+
+
+def customer_section(sales: pd.DataFrame, end: dt.date, value: Callable[[pd.DataFrame], pd.DataFrame] | None,
+                     check: Callable[[], None] = lambda: None) -> CustomerSection:
+    """Segment sizes now vs a week and four weeks ago, the customers newly At risk, and whom to contact.
+
+    `value(sales)` returns per-customer predictions indexed by customer key (`predicted_clv`,
+    `p_alive`), e.g. from `CustomerValueModel`; None ranks by what they spent so far."""
+    with_customer = sales[sales["customer"].notna()]
+    if with_customer["customer"].nunique() < MIN_CUSTOMERS:
+        return CustomerSection(note="Too few identified customers for segments (marketplaces that hide buyers "
+                                    "count as none).")
+    now = segments_at(with_customer, end)
+    check()
+    week_ago = segments_at(with_customer, end - dt.timedelta(days=7))
+    month_ago = segments_at(with_customer, end - dt.timedelta(days=28))
+    check()
+    section = CustomerSection()
+    sizes = pd.DataFrame({"now": now.value_counts(), "week_ago": week_ago.value_counts(),
+                          "four_weeks_ago": month_ago.value_counts()}).fillna(0).astype(int)
+    for name in [s for s in SEGMENT_ORDER if s in sizes.index]:
+        row = sizes.loc[name]
+        section.segments.append({"segment": name, "now": int(row["now"]), "week_ago": int(row["week_ago"]),
+                                 "four_weeks_ago": int(row["four_weeks_ago"]),
+                                 "change_week": int(row["now"] - row["week_ago"])})
+
+    def slipped(before: pd.Series) -> pd.Index:
+        was = before.reindex(now.index)
+        mask = now.isin(RISK_SEGMENTS) & was.notna() & ~was.isin(GONE_SEGMENTS)
+        return now.index[mask.to_numpy()]
+
+    this_week = slipped(week_ago)
+    section.slipping, section.slipping_4w = len(this_week), len(slipped(month_ago))
+    if not len(this_week):
+        section.note = "No customer slipped to At risk this week."
+        return section
+    table = rfm_table(with_customer, end).set_index("customer").loc[this_week]
+    table["segment_before"] = week_ago.reindex(this_week).to_numpy()
+    table["segment_now"] = now.reindex(this_week).to_numpy()
+    if value is not None:
+        pred = value(with_customer)
+        section.value_method = str(pred["method"].iloc[0]) if "method" in pred and len(pred) else None
+        table["predicted_clv"] = pred["predicted_clv"].reindex(table.index)
+        table["p_alive"] = pred["p_alive"].reindex(table.index)
+        rank = table["predicted_clv"].fillna(table["monetary"])
+    else:
+        table["predicted_clv"] = table["p_alive"] = float("nan")
+        rank = table["monetary"]
+    table = table.assign(_rank=rank).sort_values(["_rank", "monetary"], ascending=False).head(MAX_CONTACTS)
+    for key, r in table.iterrows():
+        section.contacts.append({
+            "customer": str(key), "segment_before": r["segment_before"], "segment_now": r["segment_now"],
+            "orders": int(r["frequency"]), "spent": float(r["monetary"]),
+            "last_order": pd.Timestamp(r["last_order"]).date(),
+            "predicted_clv": None if pd.isna(r["predicted_clv"]) else float(r["predicted_clv"]),
+            "p_alive": None if pd.isna(r["p_alive"]) else float(r["p_alive"]),
+        })
+    return section
+
+
+def pairs_section(sales: pd.DataFrame, end: dt.date) -> PairsSection:
+    """Products bought together most often over the year to `end` (lift >= 1.5, ranked by orders x lift)."""
+    from merchant_ai.analytics.recommend import FrequentPairs
+
+    start = pd.Timestamp(end - dt.timedelta(days=PAIR_WINDOW_DAYS - 1))
+    window = sales[pd.to_datetime(sales["order_date"]) >= start] if len(sales) else sales
+    section = PairsSection(window_days=PAIR_WINDOW_DAYS)
+    if window.empty:
+        section.note = "No orders in the last year to find product pairs in."
+        return section
+    model = FrequentPairs(as_of=end).fit(window)
+    bundles = model.bundles(min_lift=1.5, top=MAX_PAIRS)
+    for b in bundles.to_dict("records"):
+        section.pairs.append({"a": b["a"], "b": b["b"], "title_a": model.titles_.get(b["a"]),
+                              "title_b": model.titles_.get(b["b"]), "orders": int(b["orders"]),
+                              "confidence": float(b["confidence"]), "lift": float(b["lift"]),
+                              "combined_price": _maybe(b.get("combined_price")),
+                              "combined_margin": _maybe(b.get("combined_margin"))})
+    if not section.pairs:
+        section.note = (f"No pair of products was bought together often enough (at least {model.min_orders_} "
+                        "orders) to suggest a bundle.")
+    return section
+
+
+def _maybe(v) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)

@@ -1,0 +1,215 @@
+"""The weekly summary an owner prints on Monday: how last week went and what to do this week.
+
+`build_weekly_report(store, "2026-W47")` gathers every section from the core analytics as they were
+at the end of that week (nothing after the week's last day is read), and `WeeklyReport.actions()`
+turns them into one-line actions that the dashboard lists and the PDF prints. Qt-free: the PDF is
+drawn by `ui/report_pdf.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from merchant_ai.analytics.forecast_backtest import Cancelled
+from merchant_ai.analytics.kpis import last_complete_week
+from merchant_ai.reports import customer_sections, ops_sections, sales_sections
+from merchant_ai.reports.model import (
+    Action,
+    CustomerSection,
+    FreshnessSection,
+    KpiSection,
+    MarginSection,
+    PairsSection,
+    RevenueSection,
+    StockSection,
+    plain,
+)
+from merchant_ai.reports.weeks import BadWeek, parse_week, week_label
+from merchant_ai.store import forecast_inputs as fi
+from merchant_ai.store import queries
+from merchant_ai.store.store import Store
+
+__all__ = ["Action", "BadWeek", "Cancelled", "WeeklyReport", "build_weekly_report"]
+
+CHART_WEEKS = 26
+FORECAST_WEEKS = 12
+MAX_ACTIONS_PER_KIND = 5
+
+Progress = Callable[[float, str], None] | None
+CancelCheck = Callable[[], bool] | None
+
+
+@dataclass
+class WeeklyReport:
+    shop_name: str
+    week: str                      # "2026-W47"
+    start: dt.date
+    end: dt.date                   # inclusive
+    week_start: str                # the shop's week-start day, e.g. "monday"
+    generated_at: dt.datetime
+    currency: str | None = None
+    page_size: str | None = None   # the shop's `page_size` setting ("a4" / "letter"), None = follow locale
+    kpis: KpiSection = field(default_factory=lambda: KpiSection(currency=None))
+    revenue: RevenueSection = field(default_factory=lambda: RevenueSection(currency=None))
+    stock: StockSection = field(default_factory=StockSection)
+    customers: CustomerSection = field(default_factory=CustomerSection)
+    pairs: PairsSection = field(default_factory=PairsSection)
+    margins: MarginSection = field(default_factory=lambda: MarginSection(target_margin_pct=20.0))
+    freshness: FreshnessSection = field(default_factory=FreshnessSection)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = plain(self)
+        d["actions"] = plain(self.actions())
+        return d
+
+    def actions(self) -> list[Action]:
+        """This week's actions, most urgent kind first: stock, customers, pricing, bundles, data."""
+        out: list[Action] = []
+        lines = [(o.supplier, ln) for o in self.stock.suppliers for ln in o.lines]
+        lines.sort(key=lambda p: (p[1].get("status") != "order_now", str(p[1].get("order_by") or "9999")))
+        for supplier, ln in lines[:MAX_ACTIONS_PER_KIND]:
+            when = "now" if ln.get("status") == "order_now" else f"by {_date_text(ln.get('order_by'))}"
+            name = ln.get("title") or ln["sku"]
+            out.append(Action("stock", f"Order {_qty(ln.get('quantity'))} × {name} from {supplier} {when}",
+                              "stock", ln["sku"]))
+        if len(lines) > MAX_ACTIONS_PER_KIND:
+            out.append(Action("stock", f"… and {len(lines) - MAX_ACTIONS_PER_KIND} more items to reorder", "stock"))
+        if self.customers.slipping:
+            n = self.customers.slipping
+            out.append(Action("customers", f"{n} customer{'s' if n != 1 else ''} slipped to At risk this week: "
+                                           "win them back", "customers"))
+            for c in self.customers.contacts[:3]:
+                out.append(Action("customers", f"Contact customer {c['customer']} ({c['orders']} orders, "
+                                               f"last {_date_text(c['last_order'])})", "customers", c["customer"]))
+        for w in self.margins.warnings[:MAX_ACTIONS_PER_KIND]:
+            what = "sells at a loss" if w["alert"] == "below_break_even" else \
+                f"is below the {self.margins.target_margin_pct:.0f}% target margin"
+            margin = "" if w.get("margin_pct") is None else f" ({w['margin_pct']:.1f}%)"
+            out.append(Action("pricing", f"{w.get('title') or w['sku']} on {w['channel']} {what}{margin}",
+                              "pricing", w["sku"]))
+        for p in self.pairs.pairs[:3]:
+            out.append(Action("recommendations", f"Bundle idea: {p.get('title_a') or p['a']} + "
+                                                 f"{p.get('title_b') or p['b']} (bought together in {p['orders']} "
+                                                 "orders)", "recommendations", p["a"]))
+        for ch in self.freshness.channels:
+            if ch["stale"]:
+                out.append(Action("data", _stale_text(ch, self.freshness.stale_after_days), "import", ch["channel"]))
+        return out
+
+
+def _qty(q: Any) -> str:
+    if q is None:
+        return "?"
+    return f"{q:.0f}" if float(q).is_integer() else f"{q:.1f}"
+
+
+def _date_text(d: Any) -> str:
+    if d is None:
+        return "?"
+    return d.isoformat() if isinstance(d, dt.date) else str(d)[:10]
+
+
+def _stale_text(ch: dict[str, Any], days: int) -> str:
+    if ch.get("import_age_days") is not None and ch["import_age_days"] > days:
+        return f"Import new {ch['channel']} orders: last import {ch['import_age_days']} days ago"
+    return f"Check {ch['channel']}: no orders for {ch['days_without_orders']} days before the week's end"
+
+
+def report_week(store: Store, week: str | None) -> tuple[str, dt.date, dt.date]:
+    """(label, start, end) of the requested week, or of the last complete week before the latest
+    order (today if the shop has no orders yet)."""
+    week_start = fi.setting(store, "week_start").lower()
+    if week:
+        start, end = parse_week(week, week_start)
+    else:
+        start, end = last_complete_week(fi.last_order_day(store) or dt.date.today(), week_start)
+    return week_label(start), start, end
+
+
+def build_weekly_report(store: Store, week: str | None = None, *, progress: Progress = None,
+                        cancelled: CancelCheck = None, now: dt.datetime | None = None) -> WeeklyReport:
+    """Every section of the weekly report for `week` ("2026-W47"; None = last complete week).
+
+    `progress(fraction, message)` is called between steps; `cancelled()` returning True stops the
+    build with `Cancelled`. Raises `BadWeek` for a week label that does not parse."""
+    def step(fraction: float, message: str) -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled("weekly report cancelled")
+        if progress is not None:
+            progress(fraction, message)
+
+    label, start, end = report_week(store, week)
+    week_start = fi.setting(store, "week_start").lower()
+    now = now or dt.datetime.now().astimezone()
+    page = (store.get_setting("page_size") or "").strip().lower() or None
+    report = WeeklyReport(shop_name=store.get_setting("shop_name") or "My shop", week=label, start=start, end=end,
+                          week_start=week_start, generated_at=now,
+                          page_size=page if page in ("a4", "letter") else None)
+    step(0.02, "Loading sales")
+    sales = queries.sales_lines(store, end)          # nothing after the week's last day
+    step(0.1, "KPIs")
+    report.kpis = sales_sections.kpi_section(sales, start, end)
+    report.currency = report.kpis.currency
+    step(0.15, "Revenue forecast")
+    forecast = None
+    if len(sales):
+        from merchant_ai.analytics.forecast_task import run_forecast
+
+        def forecast() -> dict:
+            return run_forecast(store, level="shop", freq="W", horizon=FORECAST_WEEKS, as_of=end,
+                                progress=_sub(progress, 0.15, 0.45, "Revenue forecast"), cancel=cancelled)
+    try:
+        report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, forecast)
+    except Cancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a failed forecast leaves the history chart in place
+        report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, None)
+        report.revenue.note = f"The forecast could not be made: {exc}"
+    step(0.45, "Reorder list")
+    from merchant_ai.analytics.forecast_task import run_stock
+
+    report.stock = ops_sections.stock_section(
+        store, end, lambda: run_stock(store, end, progress=_sub(progress, 0.45, 0.7, "Reorder list"),
+                                      cancel=cancelled))
+    step(0.7, "Customers")
+    report.customers = customer_sections.customer_section(sales, end, _value_model(end),
+                                                          check=lambda: _raise_if(cancelled))
+    step(0.85, "Product pairs")
+    report.pairs = customer_sections.pairs_section(sales, end)
+    step(0.9, "Margins")
+    target = _float(store.get_setting("target_margin_pct"), 20.0)
+    report.margins = ops_sections.margin_section(store, sales, end, target)
+    step(0.97, "Data freshness")
+    report.freshness = ops_sections.freshness_section(store, end, now)
+    step(1.0, "Done")
+    return report
+
+
+def _value_model(end: dt.date) -> Callable:
+    def predict(sales):
+        from merchant_ai.analytics.clv import CustomerValueModel
+
+        model = CustomerValueModel(as_of=end, horizon_days=90).fit(sales)
+        return model.predict(sales)
+    return predict
+
+
+def _raise_if(cancelled: CancelCheck) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled("weekly report cancelled")
+
+
+def _sub(progress: Progress, lo: float, hi: float, label: str) -> Progress:
+    if progress is None:
+        return None
+    return lambda f, m: progress(lo + (hi - lo) * min(max(f or 0.0, 0.0), 1.0), f"{label}: {m}")
+
+
+def _float(text: str | None, default: float) -> float:
+    try:
+        return float(text) if text not in (None, "") else default
+    except ValueError:
+        return default
