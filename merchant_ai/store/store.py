@@ -305,7 +305,9 @@ class Store:
         conn = self.connection()
         with mapped(str(self.db_path)):
             count = lambda table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: E731
-            span = conn.execute("SELECT min(created_at), max(created_at) FROM orders").fetchone()
+            # created_at keeps each export's own form (offsets, date-only): sort by the normalised
+            # columns and report shop-local days, as the status bar does.
+            span = conn.execute("SELECT min(order_date), max(order_date) FROM orders").fetchone()
             channels = [r[0] for r in conn.execute(
                 "SELECT DISTINCT c.name FROM channels c JOIN orders o ON o.channel_id = c.id ORDER BY c.name")]
             imports = conn.execute("SELECT count(*) FROM imports WHERE status = 'done'").fetchone()[0]

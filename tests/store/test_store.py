@@ -283,3 +283,20 @@ while True:
     assert verify(reopened)["ok"]
     reopened.close()
     assert os.path.exists(tmp_path / "shop" / "shop.db")
+
+
+def test_info_span_uses_normalised_order_days(shop):
+    """created_at keeps each export's own form; the span must come from the shop-local days."""
+    store, _ = shop
+    rows = [  # (external id, created_at as exported, created_utc, order_date)
+        ("a", "2022-09-30T23:30:00-07:00", "2022-10-01 06:30:00", "2022-09-30"),
+        ("b", "2023-01-05", "2023-01-05 00:00:00", "2023-01-05"),
+        ("c", "2022-12-31T23:30:00+00:00", "2022-12-31 23:30:00", "2022-12-31"),
+        ("d", "Sep-15-22", "2022-09-15 00:00:00", "2022-09-15"),   # an older import's raw form
+    ]
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO channels(name, platform) VALUES ('shop', 'shop')")
+        conn.executemany("INSERT INTO orders(channel_id, external_id, created_at, created_utc, order_date) "
+                         "VALUES (1, ?, ?, ?, ?)", rows)
+    info = store.info()
+    assert (info["first_order_at"], info["last_order_at"]) == ("2022-09-15", "2023-01-05")
