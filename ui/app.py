@@ -32,6 +32,10 @@ def run(store_path: str | None = None, demo: bool = False) -> int:
         print("merchant-ai gui: no display found (set DISPLAY, or run under xvfb-run).", file=sys.stderr)
         return 1
     app = application()
+    if os.environ.get("MERCHANT_AI_STARTUP_PROBE"):  # bench/startup.py: report when interactive, exit
+        from ui.startup_probe import install
+
+        install(app)
     ctx = AppContext()
     store = shop_flow.startup(ctx, store_path, demo)
     if store is None:
