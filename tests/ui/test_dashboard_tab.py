@@ -324,7 +324,7 @@ def test_actions_job_shows_the_reports_actions(qtbot, store, monkeypatch):
     assert calls == [(store, None, True, True)]
     assert [(r.badge.text(), r.text.text(), r.link.text()) for r in tab.actions.rows] == [
         ("Stock", "Reorder 40 x Mug", "Stock ›"), ("Margin", "Tee sells below your target margin", "Pricing ›")]
-    assert "2026-W46" in tab.actions.message.text()
+    assert tab.actions.message.text() == "From the weekly report for 2026-W46: 1 stock, 1 margin."
     seen = []
     tab.ctx.navigate_requested.connect(lambda name, key: seen.append((name, key)))
     tab.actions.rows[1].link.click()

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from merchant_ai.analytics.kpis import PERIODS
 from ui.dashboard_tasks import Loaded, load_actions, load_dashboard, load_forecast
 from ui.tabs.base import NO_DATA_TEXT, BaseTab
-from ui.widgets.action_list import ActionList
+from ui.widgets.action_list import KIND_LABELS, ActionList
 from ui.widgets.bar_chart import ClickableBarChart, short
 from ui.widgets.kpi_card import (
     BAD,
@@ -524,8 +524,13 @@ class DashboardTab(BaseTab):
         if not result["available"]:
             self.actions.set_message("The weekly report that lists this week's actions is not built yet.")
             return
+        counts: dict[str, int] = {}
+        for action in result["actions"]:
+            name = KIND_LABELS.get(action["kind"], (action["kind"].title(), ""))[0].lower()
+            counts[name] = counts.get(name, 0) + 1
+        summary = ", ".join(f"{n} {name}" for name, n in counts.items())
         self.actions.set_actions(result["actions"], empty_text=f"Nothing to act on for {result['week']}.",
-                                 caption=f"From the weekly report for {result['week']}.")
+                                 caption=f"From the weekly report for {result['week']}: {summary}.")
 
     def _actions_failed(self, message: str, _trace: str) -> None:
         self.actions.set_message(f"Could not list this week's actions: {message}")
