@@ -37,7 +37,7 @@ def test_alerts_are_ranked_and_coloured(tab):
     assert brush.color() == STATUS_COLOUR["order_now"]
     assert tab.model.data(tab.model.index(0, 0)) == "Order now"
     assert "order now" in tab.headline.text()
-    assert tab.po_model.rowCount() >= 1 and "=Acme Ltd" in {r["supplier"] for r in tab.po_model.rows}
+    assert tab.po_model.rowCount() >= 1 and "=Acme Ltd" in {tab.po_model.record(i)["supplier"] for i in range(tab.po_model.rowCount())}
 
 
 def test_inline_edit_writes_the_store_and_recomputes(tab, qtbot, store):
@@ -64,3 +64,18 @@ def test_po_export_and_policy_replay(tab, tmp_path):
     tab.run_policy_backtest()
     text = tab.bt_result.text()
     assert "Our policy" in text and "Velocity rule" in text and "fill rate" in text
+
+
+def test_purchase_order_table_formats_money_and_aligns_numbers():
+    from ui.tabs.stock_tab import purchase_order_model
+
+    model = purchase_order_model()
+    model.set_records([{"supplier": "Acme", "sku": "MUG", "title": "Mug", "quantity": 24.0, "unit_cost": 3.5,
+                        "line_cost": 1234.5, "order_by": "2026-12-01", "status": "order_now"}])
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers[:2] == ["Supplier", "SKU"]
+    texts = [model.data(model.index(0, c)) for c in range(model.columnCount())]
+    assert texts[3:6] == ["24", "3.50", "1,234.50"]
+    assert texts[7] == "Order now"
+    right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    assert model.data(model.index(0, 4), Qt.ItemDataRole.TextAlignmentRole) == right

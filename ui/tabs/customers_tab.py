@@ -191,6 +191,9 @@ class CustomersTab(BaseTab):
         b.addWidget(self.table, 1)
         split.addWidget(bottom)
         split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
+        # Overview one third, customer list two thirds: at 1024x640 the list was squeezed to one row.
+        split.setSizes([280, 320])
         self.set_content(split)
 
     def reload(self) -> None:

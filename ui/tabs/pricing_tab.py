@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSlider,
     QSpinBox,
     QSplitter,
@@ -205,13 +208,17 @@ class PricingTab(BaseTab):
         self.set_content(root)
         self._fill_channels()
         self.recalculate()
+        scroll = self._calculator_scroll  # as wide as its inputs need, once the channel list is filled
+        scroll.setMinimumWidth(scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
 
     # --- building -------------------------------------------------------------------------------
     def _build_calculator(self) -> QWidget:
         panel = QWidget()
         layout = QVBoxLayout(panel)
         inputs = QGroupBox("Calculator")
-        form = QFormLayout(inputs)
+        form = QGridLayout(inputs)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
         self.channel = QComboBox()
         self.price = _money_box(20.0)
         self.price_incl_tax = QCheckBox("price includes tax")
@@ -235,19 +242,23 @@ class PricingTab(BaseTab):
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.target = _money_box(30.0, " %")
         self.target.setMaximum(99.0)
-        price_row = QHBoxLayout()
-        price_row.addWidget(self.price)
-        price_row.addWidget(self.price_incl_tax)
-        form.addRow("Channel", self.channel)
-        form.addRow("Price per unit", price_row)
-        for label, widget in (("Unit cost", self.unit_cost), ("Packaging per unit", self.packaging),
-                              ("Quantity", self.quantity), ("Shipping charged", self.shipping_charged),
-                              ("Shipping paid", self.shipping_cost), ("Tax rate", self.tax_rate),
-                              ("Discount per order", self.discount), ("Expected returns", self.return_rate),
-                              ("Ad cost per order", self.ad_cost), ("Country", self.country),
-                              ("Category", self.category), ("Fees as of", self.date),
-                              ("Target margin", self.target)):
-            form.addRow(label, widget)
+        form.addWidget(QLabel("Channel"), 0, 0)
+        form.addWidget(self.channel, 0, 1)
+        form.addWidget(QLabel("Price per unit"), 0, 2)
+        form.addWidget(self.price, 0, 3)
+        # Two label/field columns: fifteen inputs in one column did not fit a laptop screen.
+        for i, (label, widget) in enumerate((
+                ("Unit cost", self.unit_cost), ("Packaging per unit", self.packaging),
+                ("Quantity", self.quantity), ("Shipping charged", self.shipping_charged),
+                ("Shipping paid", self.shipping_cost), ("Tax rate", self.tax_rate),
+                ("Discount per order", self.discount), ("Expected returns", self.return_rate),
+                ("Ad cost per order", self.ad_cost), ("Country", self.country),
+                ("Category", self.category), ("Fees as of", self.date),
+                ("Target margin", self.target))):
+            row, col = 1 + i // 2, 2 * (i % 2)
+            form.addWidget(QLabel(label), row, col)
+            form.addWidget(widget, row, col + 1)
+        form.addWidget(self.price_incl_tax, 7, 3)
         self.options_box = QGroupBox("Channel options")
         self.options_form = QFormLayout(self.options_box)
         self.selection_note = QLabel()
@@ -262,6 +273,7 @@ class PricingTab(BaseTab):
         self.fee_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.fee_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.fee_table.setMinimumHeight(110)
+        self.fee_table.setMaximumHeight(170)
         layout.addWidget(self.fee_table)
         self.summary = QLabel()
         self.summary.setObjectName("pricingSummary")
@@ -305,7 +317,13 @@ class PricingTab(BaseTab):
         self.date.dateChanged.connect(self._input_changed)
         self.channel.currentTextChanged.connect(self._channel_changed)
         self.what_if.valueChanged.connect(self._draw_curve)
-        return panel
+        # On a small screen the column scrolls instead of squeezing the inputs into each other.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(panel)
+        self._calculator_scroll = scroll
+        return scroll
 
     def _build_products(self) -> QWidget:
         panel = QWidget()

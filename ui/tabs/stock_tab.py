@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from ui.jobs import JobContext
 from ui.tabs.base import NO_DATA_TEXT, NOT_AVAILABLE_TEXT, BaseTab
+from ui.widgets.records_model import RecordsModel
 
 COLUMNS = [("Status", "status"), ("SKU", "sku"), ("Title", "title"), ("On hand", "on_hand"),
            ("Days of cover", "days_of_cover"), ("Stockout", "stockout_date"), ("Order by", "order_by"),
@@ -41,7 +42,10 @@ STATUS_TEXT = {"order_now": "Order now", "order_soon": "Order this week", "ok": 
                "dead_stock": "Dead stock", "no_stock_data": "No stock data"}
 STATUS_COLOUR = {"order_now": QColor(248, 205, 205), "order_soon": QColor(253, 230, 180),
                  "overstock": QColor(208, 226, 246), "dead_stock": QColor(222, 222, 222)}
-PO_COLUMNS = ["supplier", "sku", "title", "quantity", "unit_cost", "line_cost", "order_by", "status"]
+PO_HEADERS = [("supplier", "Supplier"), ("sku", "SKU"), ("title", "Title"), ("quantity", "Quantity"),
+              ("unit_cost", "Unit cost"), ("line_cost", "Line cost"), ("order_by", "Order by"),
+              ("status", "Status")]
+PO_COLUMNS = [key for key, _ in PO_HEADERS]
 
 
 # --- jobs (pool threads) -----------------------------------------------------------------------------
@@ -140,34 +144,16 @@ class AlertModel(QAbstractTableModel):
         return True
 
 
-class RowsModel(QAbstractTableModel):
-    def __init__(self, columns: list[str]) -> None:
-        super().__init__()
-        self.columns = columns
-        self.rows: list[dict[str, Any]] = []
+def purchase_order_model() -> RecordsModel:
+    """Suggested purchase lines: quantities as whole units, money with cents, numbers right-aligned."""
+    model = RecordsModel(PO_HEADERS)
+    model.formatters = {"status": lambda v: _fmt(v, "status"), "quantity": lambda v: _fmt(v, "quantity"),
+                        **{k: _money for k in ("unit_cost", "line_cost")}}
+    return model
 
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section].replace("_", " ").capitalize()
-        return None
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if index.isValid() and role == Qt.ItemDataRole.DisplayRole:
-            key = self.columns[index.column()]
-            value = self.rows[index.row()].get(key)
-            return _fmt(value, key) if key != "unit_cost" or value is None else f"{value:,.2f}"
-        return None
+def _money(value: Any) -> str:
+    return "" if not isinstance(value, (int, float)) or value != value else f"{value:,.2f}"
 
 
 class StockTab(BaseTab):
@@ -209,7 +195,7 @@ class StockTab(BaseTab):
         self.export_po_button = QPushButton("Export PO CSV…")
         po_bar.addWidget(self.po_label, 1)
         po_bar.addWidget(self.export_po_button)
-        self.po_model = RowsModel(PO_COLUMNS)
+        self.po_model = purchase_order_model()
         self.po_table = QTableView()
         self.po_table.setModel(self.po_model)
         self.po_table.horizontalHeader().setStretchLastSection(True)
@@ -269,7 +255,7 @@ class StockTab(BaseTab):
         self.show_content()
         self.model.set_items([dict(it) for it in result["items"]])
         self.table.resizeColumnsToContents()
-        self.po_model.set_rows(result.get("purchase_orders", []))
+        self.po_model.set_records(result.get("purchase_orders", []))
         counts: dict[str, int] = {}
         for it in result["items"]:
             counts[it["status"]] = counts.get(it["status"], 0) + 1
