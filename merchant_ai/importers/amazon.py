@@ -214,7 +214,8 @@ def _components(table: Table, batch: ImportBatch) -> pd.DataFrame:
         atype, desc = table.col("amount-type"), table.col("amount-description")
         generic = desc.eq("") | desc.str.lower().isin({"transactiontotalamount", "amount"})
         cls = atype.str.lower().str.replace(" ", "").map(_V2_CLASSES).fillna("fee")
-        parts.append(_present(base, table.col("amount"), amount, kind=desc.where(~generic, atype), cls=cls))
+        parts.append(_present(base, table.col("amount"), amount, kind=desc.where(~generic, atype), cls=cls,
+                              column="amount"))
     else:
         present = [c for c in _V1_AMOUNTS if table.has(c)]
         for column, amount in money_columns(table, present).items():
@@ -222,17 +223,20 @@ def _components(table: Table, batch: ImportBatch) -> pd.DataFrame:
             batch.problems.extend(amount.problems(table, column))
             kind = table.col(type_col) if type_col else pd.Series("", index=table.rows.index)
             fallback = "MiscFee" if column == "misc-fee-amount" else base["tt"]
-            parts.append(_present(base, table.col(column), amount, kind=kind.where(kind != "", fallback), cls=cls))
+            parts.append(_present(base, table.col(column), amount, kind=kind.where(kind != "", fallback), cls=cls,
+                                  column=column))
     long = pd.concat(parts).sort_index(kind="stable")
     long["amount"] = money_to_store(long["amount"])
     return long
 
 
-def _present(base: pd.DataFrame, raw: pd.Series, amount: vals.Parsed, kind: pd.Series, cls) -> pd.DataFrame:
+def _present(base: pd.DataFrame, raw: pd.Series, amount: vals.Parsed, kind: pd.Series, cls,
+             column: str) -> pd.DataFrame:
     """The rows of one amount column that hold something (most cells of a V1 file are empty)."""
     keep = raw.ne("") | amount.failed
     cls = cls[keep] if isinstance(cls, pd.Series) else cls
-    return base[keep].assign(kind=kind[keep], cls=cls, amount=amount.values[keep], failed=amount.failed[keep])
+    return base[keep].assign(kind=kind[keep], cls=cls, amount=amount.values[keep], failed=amount.failed[keep],
+                             column=column)
 
 
 def parse_settlement(table: Table) -> ImportBatch:
@@ -246,7 +250,7 @@ def parse_settlement(table: Table) -> ImportBatch:
     """
     v2 = table.has("amount-type")
     batch = ImportBatch(format="amazon-settlement-v2" if v2 else "amazon-settlement", channel=CHANNEL,
-                        platform=CHANNEL)
+                        platform=CHANNEL, dates_are_postings=True)
     if table.rows.empty:
         return batch.conform()
     tt = table.col("transaction-type")
@@ -292,15 +296,23 @@ def parse_settlement(table: Table) -> ImportBatch:
     sales = comps[money_part & is_order]
     refunds = comps[money_part & is_refund]
     batch.orders, batch.lines = _settlement_orders(sales, refunds, currency)
-    orphan = refunds[~refunds["order"].isin(set(sales["order"]))]
-    if not orphan.empty:
-        # Recording them would need an update-only order row (the sale's date is not in this
-        # file, and an order row here would overwrite it): the writer cannot express that yet.
-        batch.warnings.append(
-            f"{orphan['order'].nunique()} refund(s) of {-int(orphan['amount'].sum()) / 1e4:.2f} "
-            f"{'' if pd.isna(currency) else currency} concern orders sold before this settlement: their fee "
-            f"reversals were kept, the refunded amounts were not recorded on the orders".replace("  ", " "))
+    batch.order_updates = _earlier_refunds(refunds[~refunds["order"].isin(set(sales["order"]))], currency)
     return batch.conform()
+
+
+def _earlier_refunds(orphan: pd.DataFrame, currency) -> pd.DataFrame:
+    """Refunds of orders sold before this settlement: update-only rows the writer attaches to the
+    stored order (its date and amounts stay those of the sale's report)."""
+    orphan = orphan[orphan["order"].ne("")]
+    if orphan.empty:
+        return pd.DataFrame()
+    by = orphan.sort_values("line", kind="stable").groupby("order", sort=False)
+    out = pd.DataFrame({"refunded": -by["amount"].sum(), "posted_utc": by["created_utc"].max(),
+                        "line": by["line"].first(), "column": by["column"].first()})
+    out = out[out["refunded"] > 0].rename_axis("external_id").reset_index()
+    out["refunded"] = out["refunded"].astype("Int64")
+    out["currency"] = currency
+    return out
 
 
 def _reconcile(batch: ImportBatch, comps: pd.DataFrame, totals: pd.Series, incomplete: bool) -> None:

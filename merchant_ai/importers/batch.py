@@ -42,6 +42,16 @@ CUSTOMER_COLUMNS = [
     "customer_ref", "email", "first_name", "last_name", "phone", "address", "country", "accepts_marketing",
 ]
 FEE_COLUMNS = ["order_external_id", "sku", "kind", "amount", "currency", "posted_at", "source_key"]
+# Refunds of orders sold before this file (a settlement or payments report whose sale is in an
+# earlier file): they only touch an order already in the store, matched by channel + external id.
+ORDER_UPDATE_COLUMNS = [
+    "external_id",      # str: the order the refund belongs to
+    "refunded",         # Int64 store units: what this file says was refunded on the order in total
+    "currency",         # str or NA
+    "posted_utc",       # str 'YYYY-MM-DD HH:MM:SS': when the refund was posted
+    "line",             # int: first file line of the refund (for messages)
+    "column",           # str: the column holding the refunded amount (for messages)
+]
 
 
 @dataclass
@@ -74,18 +84,22 @@ class ImportBatch:
     inventory: pd.DataFrame = field(default_factory=lambda: _empty(INVENTORY_COLUMNS))
     customers: pd.DataFrame = field(default_factory=lambda: _empty(CUSTOMER_COLUMNS))
     fees: pd.DataFrame = field(default_factory=lambda: _empty(FEE_COLUMNS))
+    order_updates: pd.DataFrame = field(default_factory=lambda: _empty(ORDER_UPDATE_COLUMNS))
     problems: list[RowProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)   # [{"line": n, "reason": "..."}] rows left out on purpose
     # Order-level fields only: this file updates orders but carries no lines (Etsy orders file);
     # the writer then keeps existing lines instead of replacing them.
     orders_only: bool = False
+    # The orders' dates are payout postings, not purchase times (Amazon settlements): they date a
+    # new order but never overwrite the date of an order already stored.
+    dates_are_postings: bool = False
 
     def conform(self) -> ImportBatch:
         """Add missing columns as NA and order them; parsers call this before returning."""
         for name, cols in (("orders", ORDER_COLUMNS), ("lines", LINE_COLUMNS), ("products", PRODUCT_COLUMNS),
                            ("inventory", INVENTORY_COLUMNS), ("customers", CUSTOMER_COLUMNS),
-                           ("fees", FEE_COLUMNS)):
+                           ("fees", FEE_COLUMNS), ("order_updates", ORDER_UPDATE_COLUMNS)):
             frame = getattr(self, name)
             for c in cols:
                 if c not in frame.columns:

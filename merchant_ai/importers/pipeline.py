@@ -183,7 +183,7 @@ def write_parsed(store: Store, name: str, data: bytes, batch: ImportBatch, *, pr
         raise ImportRejected(name, [RowProblem(1, None, None, f"the parsed rows break a store rule ({exc})")]) from None
     result.import_id = written.import_id
     result.counts = written.counts
-    result.warnings = result.warnings + extra
+    result.warnings = result.warnings + extra + written.warnings
     return result
 
 

@@ -54,7 +54,10 @@ class WriteResult:
     customers_new: int = 0
     inventory: int = 0
     fees: int = 0
+    refunds_attached: int = 0
+    refunds_unmatched: int = 0
     backup: str | None = None
+    warnings: list[str] = field(default_factory=list)   # found while writing (refunds of unknown orders)
     counts: dict = field(default_factory=dict)
 
 
@@ -149,6 +152,7 @@ def write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: str
         _write_products(conn, batch, channel_id, import_id, undo, res)
         check(0.35, "orders")
         order_ids = _write_orders(conn, batch, channel_id, customer_ids, key, import_id, undo, res)
+        _write_order_updates(conn, batch, channel_id, file_name, import_id, undo, res)
         check(0.55, "order lines")
         _write_lines(conn, batch, channel_id, order_ids, import_id, undo, res)
         check(0.85, "stock and fees")
@@ -160,8 +164,11 @@ def write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: str
                       "products_new": res.products_new,
                       "products_updated": res.products_updated, "customers_new": res.customers_new,
                       "inventory": res.inventory, "fees": res.fees}
-        conn.execute("UPDATE imports SET finished_at = ?, counts = ? WHERE id = ?",
-                     (_now(), json.dumps(res.counts), import_id))
+        if res.refunds_attached or res.refunds_unmatched:
+            res.counts.update(refunds_attached=res.refunds_attached, refunds_unmatched=res.refunds_unmatched)
+        conn.execute("UPDATE imports SET finished_at = ?, counts = ?, warnings = ? WHERE id = ?",
+                     (_now(), json.dumps(res.counts), json.dumps(warnings + res.warnings, ensure_ascii=False),
+                      import_id))
         store.bump_data_version()
     step(1.0, "done")
     return res
@@ -311,6 +318,7 @@ def _write_orders(conn, batch: ImportBatch, channel_id: int, customer_ids: dict[
     ext = [str(e) for e in orders["external_id"]]
     existing = dict(_select_in(conn, "SELECT external_id, id FROM orders WHERE channel_id = ? "
                                      "AND external_id IN ({marks})", ext, prefix=(channel_id,)))
+    through = _channel_through(conn, channel_id)
     is_new = ~orders["external_id"].astype(str).isin(existing).to_numpy()
     new, old = orders[is_new], orders[~is_new]
     refunded = new["refunded"].astype("Int64").fillna(0)
@@ -326,14 +334,118 @@ def _write_orders(conn, batch: ImportBatch, channel_id: int, customer_ids: dict[
     if len(old):
         old_ids = [existing[str(e)] for e in old["external_id"]]
         undo.capture("orders", ["id"], "id IN ({marks})", old_ids)
-        sets = ", ".join(f"{c} = COALESCE(?, {c})" for c in ["customer_id", *_ORDER_FIELDS])
+        stored = pd.DataFrame(_select_in(conn, "SELECT id, status, refunded FROM orders WHERE id IN ({marks})",
+                                         old_ids), columns=["id", "status", "refunded"]).set_index("id")
+        stored = stored.reindex(old_ids)
+        old = old.assign(**_merged_statuses(old, stored, newer=_is_newer(batch.orders["created_utc"], through)))
+        fields = [c for c in _ORDER_FIELDS if not (batch.dates_are_postings and c in _DATE_FIELDS)]
+        sets = ", ".join(f"{c} = COALESCE(?, {c})" for c in ["customer_id", *fields])
         conn.executemany(f"UPDATE orders SET {sets}, import_id = ? WHERE id = ?",
                          [(*t, import_id, i) for t, i in zip(
-                             _tuples(old, ["customer_id", *_ORDER_FIELDS]), old_ids, strict=True)])
+                             _tuples(old, ["customer_id", *fields]), old_ids, strict=True)])
         res.orders_updated = len(old)
     ids = dict(_select_in(conn, "SELECT external_id, id FROM orders WHERE channel_id = ? "
                                 "AND external_id IN ({marks})", ext, prefix=(channel_id,)))
     return ids
+
+
+_LISTED_UNMATCHED = 20   # refunds of unknown orders named one by one in the warnings
+
+
+def _write_order_updates(conn, batch: ImportBatch, channel_id: int, file_name: str, import_id: int,
+                         undo: _Undo, res: WriteResult) -> None:
+    """Refunds of orders sold before this file: attach them to the stored order, or say why not.
+
+    Only the refunded amount and the status change; the order's date, items and totals stay as
+    the sale's export wrote them. A refund whose order is not in the shop is not written (an order
+    row needs its sale's date and amounts, which this file lacks): the import goes ahead and a
+    warning names the file, line, column, order and amount, so the owner can import the sale's
+    report and then this file again (re-importing attaches the refund, never twice).
+    """
+    updates = batch.order_updates.dropna(subset=["external_id", "refunded"])
+    if updates.empty:
+        return
+    updates = updates.assign(external_id=updates["external_id"].astype(str))
+    known = dict(_select_in(conn, "SELECT external_id, id FROM orders WHERE channel_id = ? AND external_id IN "
+                                  "({marks})", sorted(set(updates["external_id"])), prefix=(channel_id,)))
+    found = updates[updates["external_id"].isin(known)]
+    missing = updates[~updates["external_id"].isin(known)]
+    if not found.empty:
+        ids = [known[e] for e in found["external_id"]]
+        stored = pd.DataFrame(_select_in(conn, "SELECT id, status, refunded, total FROM orders WHERE id IN ({marks})",
+                                         ids), columns=["id", "status", "refunded", "total"]).set_index("id").reindex(ids)
+        refunded = found["refunded"].astype("Int64").to_numpy(dtype=object)
+        total = stored["total"].to_numpy()
+        status = ["refunded" if t is not None and r >= t - 50 else "partially_refunded"
+                  for r, t in zip(refunded, total, strict=True)]
+        merged = _merged_statuses(pd.DataFrame({"status": status, "refunded": found["refunded"].astype("Int64")}),
+                                  stored, newer=False)
+        undo.capture("orders", ["id"], "id IN ({marks})", ids)
+        conn.executemany("UPDATE orders SET refunded = ?, status = ?, import_id = ? WHERE id = ?",
+                         [(int(r), st, import_id, i) for r, st, i in zip(
+                             merged["refunded"], merged["status"], ids, strict=True)])
+        res.refunds_attached = len(found)
+    if not missing.empty:
+        res.refunds_unmatched = len(missing)
+        res.warnings.append(
+            f"{len(missing)} refund(s) in {file_name} were not recorded: their orders are not in the shop yet. "
+            f"Import the report with those sales, then {file_name} again.")
+        for row in missing.head(_LISTED_UNMATCHED).itertuples(index=False):
+            money = f"{int(row.refunded) / 1e4:.2f}" + ("" if pd.isna(row.currency) else f" {row.currency}")
+            res.warnings.append(f"{file_name}, line {row.line}, column '{row.column}': refund of {money} for "
+                                f"order {row.external_id}, which is not in the shop")
+        if len(missing) > _LISTED_UNMATCHED:
+            res.warnings.append(f"... and {len(missing) - _LISTED_UNMATCHED} more refund(s) of unknown orders")
+
+
+_DATE_FIELDS = ("created_at", "created_utc", "order_date")
+# How far an order has gone. A stale export never moves an order back down this scale; equal ranks
+# keep what is stored (a cancelled order is not turned into a refunded one, nor back).
+_STATUS_RANK = {"pending": 0, "paid": 1, "partially_refunded": 2, "refunded": 3, "cancelled": 3}
+
+
+def _channel_through(conn, channel_id: int) -> str | None:
+    """The latest order time the store holds for a channel (before this import writes)."""
+    return conn.execute("SELECT max(created_utc) FROM orders WHERE channel_id = ?", (channel_id,)).fetchone()[0]
+
+
+def _is_newer(file_times: pd.Series, through: str | None) -> bool:
+    """Whether a file reaches at least as far as everything stored for its channel: only such an
+    export may move an order's status backwards (a refund reversed, a cancelled order re-opened).
+    A re-imported older export reaches less far, so its statuses and refunds only move forward."""
+    times = file_times.dropna().astype(str)
+    if through is None:
+        return True
+    return bool(len(times)) and times.max() >= str(through)
+
+
+def _merged_statuses(incoming: pd.DataFrame, stored: pd.DataFrame, newer: bool) -> dict[str, list]:
+    """Status and refunded amount of orders already stored, after this file.
+
+    A file that knows nothing of refunds (refunded NA: Amazon All Orders, eBay orders) never
+    lowers a refund status; an older file never lowers any status or refunded amount; a newer
+    file that reports refunds is the truth about them.
+    """
+    status_in = incoming["status"].astype(object).to_numpy()
+    refund_in = incoming["refunded"].astype("Int64")
+    status_old = stored["status"].to_numpy()
+    refund_old = stored["refunded"].to_numpy()
+    statuses, refunds = [], []
+    for s_new, r_new, s_old, r_old in zip(status_in, refund_in.astype(object).to_numpy(), status_old, refund_old,
+                                          strict=True):
+        knows_refunds = r_new is not None and r_new is not pd.NA
+        if newer and knows_refunds:
+            statuses.append(s_new if isinstance(s_new, str) else s_old)
+            refunds.append(int(r_new))
+            continue
+        refunds.append(max(int(r_old or 0), int(r_new)) if knows_refunds else None)
+        if not isinstance(s_new, str):
+            statuses.append(None)
+        elif newer and _STATUS_RANK.get(s_old, 1) < 2 and s_new != "cancelled":
+            statuses.append(s_new)   # e.g. pending -> paid, or paid -> pending in a newer export
+        else:
+            statuses.append(s_new if _STATUS_RANK.get(s_new, 1) > _STATUS_RANK.get(s_old, 1) else s_old)
+    return {"status": statuses, "refunded": pd.array(refunds, dtype="Int64")}
 
 
 _LINE_COLS = ["order_id", "line_key", "sku", "channel_sku", "title", "quantity", "unit_price", "discount",

@@ -164,7 +164,11 @@ def test_settlement_refund_of_an_earlier_sale_is_reported():
     batch = amazon.parse_settlement(read_table(("\n".join(kept) + "\n").encode(), V1))
     assert batch.orders.empty and batch.lines.empty
     assert len(batch.fees) == 2 and int(batch.fees["amount"].sum()) == m("1.56")   # 1.95 back, 0.39 charged
-    assert any("14.03 USD concern orders sold before" in w for w in batch.warnings)
+    # the refund becomes an update-only row for the writer to attach to the stored sale
+    updates = batch.order_updates
+    assert updates["external_id"].tolist() == ["111-1000001-0000001"]
+    assert int(updates["refunded"].iloc[0]) == m("14.03") and updates["currency"].iloc[0] == "USD"
+    assert (int(updates["line"].iloc[0]), updates["column"].iloc[0]) == (3, "price-amount")
 
 
 def test_settlement_source_keys_are_stable():
