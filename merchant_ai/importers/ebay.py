@@ -300,7 +300,9 @@ def parse_transactions(table: Table) -> ImportBatch:
     ok = used & ~bad
     if (used & bad).any():
         batch.warnings.append(f"{int((used & bad).sum())} row(s) with unreadable values were left out")
-    _sales(batch, table, text, ok & is_order, ok & is_refund, dates, amounts, qty, currency)
+    earlier = _sales(batch, table, text, ok & is_order, ok & is_refund, dates, amounts, qty, currency)
+    batch.order_updates = _earlier_refunds(table, text, earlier, dates, amounts, currency,
+                                           column=cols["gross"] or cols["net"])
     # Fees and net amounts are the seller's side, in the payout currency (the item amounts are in
     # the buyer's transaction currency; the two differ only for cross-border sales).
     fee_currency = text["payout_currency"].where(text["payout_currency"].ne(""), text["currency"]).str.upper()
@@ -310,13 +312,14 @@ def parse_transactions(table: Table) -> ImportBatch:
 
 def _sales(batch: ImportBatch, table: Table, text: dict[str, pd.Series], is_order: np.ndarray,
            is_refund: np.ndarray, dates: v.ParsedDates, amounts: dict[str, pd.Series], qty: v.Parsed,
-           currency: pd.Series) -> None:
-    """Orders and lines from `Order` rows (one per line item); refunds reduce their order."""
+           currency: pd.Series) -> np.ndarray:
+    """Orders and lines from `Order` rows (one per line item); refunds reduce their order.
+
+    Returns the positions of refunds whose sale is not in this file (for the writer to attach to
+    the stored order)."""
     pos = np.flatnonzero(is_order)
     if len(pos) == 0:
-        for p in np.flatnonzero(is_refund):
-            batch.skipped.append({"line": _line(table, p), "reason": "refund of an order not in this file"})
-        return
+        return np.flatnonzero(is_refund)
     order_no = text["order"].iloc[pos].to_numpy()
     lines = pd.DataFrame({
         "order": order_no, "row": pos,
@@ -339,9 +342,7 @@ def _sales(batch: ImportBatch, table: Table, text: dict[str, pd.Series], is_orde
     refund_pos = np.flatnonzero(is_refund)
     refund_order = text["order"].iloc[refund_pos]
     known = refund_order.isin(first.index).to_numpy()
-    for p in refund_pos[~known]:
-        batch.skipped.append({"line": _line(table, p), "reason": "refund of an order not in this file "
-                                                                 "(import the report covering its sale)"})
+    earlier = refund_pos[~known]
     refund_pos = refund_pos[known]
     refund_amount = -amounts["gross"].iloc[refund_pos].fillna(amounts["net"].iloc[refund_pos])
     refunded = refund_amount.groupby(text["order"].iloc[refund_pos].to_numpy()).sum()
@@ -398,6 +399,23 @@ def _sales(batch: ImportBatch, table: Table, text: dict[str, pd.Series], is_orde
         "line_total": money_to_store(lines["subtotal"]).array,
         "refunded_qty": refund_qty,
     })
+    return earlier
+
+
+def _earlier_refunds(table: Table, text: dict[str, pd.Series], pos: np.ndarray, dates: v.ParsedDates,
+                     amounts: dict[str, pd.Series], currency: pd.Series, column: str | None) -> pd.DataFrame:
+    """Refunds of sales not in this report: update-only rows the writer attaches to the stored order."""
+    if len(pos) == 0:
+        return pd.DataFrame()
+    amount = -amounts["gross"].iloc[pos].fillna(amounts["net"].iloc[pos])
+    rows = pd.DataFrame({"order": text["order"].iloc[pos].to_numpy(), "amount": amount.to_numpy(),
+                         "line": table.line_numbers[pos], "posted_utc": dates.created_utc.iloc[pos].to_numpy(),
+                         "currency": currency.iloc[pos].replace("", pd.NA).to_numpy()})
+    by = rows.groupby("order", sort=False)
+    out = pd.DataFrame({"refunded": money_to_store(by["amount"].sum()), "currency": by["currency"].first(),
+                        "posted_utc": by["posted_utc"].max(), "line": by["line"].min()})
+    out["column"] = column
+    return out[out["refunded"].fillna(0) > 0].rename_axis("external_id").reset_index()
 
 
 def _fees(table: Table, text: dict[str, pd.Series], ok: np.ndarray, sale_rows: np.ndarray,
