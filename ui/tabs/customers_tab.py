@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from merchant_ai.analytics.customers import SEGMENTS
 from ui.jobs import JobContext
 from ui.tabs.base import BaseTab
+from ui.widgets.records_model import RecordsModel
 
 ALL = "All segments"
 COLUMNS = ["Customer", "Segment", "Cluster", "Recency (days)", "Orders", "Net revenue", "P(alive)",
@@ -55,27 +56,20 @@ def load_customers(jc: JobContext, horizon_days: int) -> dict[str, Any]:
     return doc
 
 
-class CustomerModel(QAbstractTableModel):
+class CustomerModel(RecordsModel):
+    """One row per customer; cluster words and the 80% band come as tooltips."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[dict[str, Any]] = []
+        super().__init__(list(zip(_KEYS, COLUMNS, strict=True)), parent)
         self.cluster_words: dict[int, str] = {}
 
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return self.records
+
     def set_rows(self, rows: list[dict[str, Any]], cluster_words: dict[int, str]) -> None:
-        self.beginResetModel()
-        self.rows, self.cluster_words = list(rows), dict(cluster_words)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+        self.cluster_words = dict(cluster_words)
+        self.set_records(rows)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

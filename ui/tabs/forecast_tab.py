@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ui.jobs import JobContext
 from ui.tabs.base import NO_DATA_TEXT, NOT_AVAILABLE_TEXT, BaseTab
+from ui.widgets.records_model import RecordsModel
 
 COLUMNS = ["Series", "Next period", "Trend", "Model", "Backtest MASE", "Naive MASE", "Class", "Note"]
 LEVELS = [("SKU", "sku"), ("Category", "category"), ("Channel", "channel"), ("Whole shop", "shop")]
@@ -61,26 +62,18 @@ def compute_forecast(jc: JobContext, level: str, freq: str, horizon: int, refit:
 
 
 # --- table model ---------------------------------------------------------------------------------------
-class SeriesModel(QAbstractTableModel):
+class SeriesModel(RecordsModel):
+    """One row per forecast series; label, next period and accuracy are computed from the answer."""
+
     def __init__(self) -> None:
-        super().__init__()
-        self.series: list[dict[str, Any]] = []
+        super().__init__([(c, c) for c in COLUMNS])
+
+    @property
+    def series(self) -> list[dict[str, Any]]:
+        return self.records
 
     def set_series(self, series: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.series = series
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.series)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+        self.set_records(series)
 
     def _values(self, s: dict[str, Any]) -> list[Any]:
         label = s["key"] if s.get("measure", "units") == "units" or s["level"] != "shop" else f"{s['key']} (revenue)"

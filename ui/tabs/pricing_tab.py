@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -47,6 +47,7 @@ from merchant_ai.pricing.calculator import CalcInput, CalcResult, FeeContext, ca
 from merchant_ai.pricing.presets import PresetLibrary
 from ui.jobs import JobContext
 from ui.tabs.base import BaseTab
+from ui.widgets.records_model import RecordsModel
 
 MONEY_MAX = 1_000_000.0
 
@@ -93,30 +94,20 @@ def _fmt(value: Any, places: int = 2) -> str:
     return f"{value:,.{places}f}"
 
 
-class ProductModel(QAbstractTableModel):
+class ProductModel(RecordsModel):
     """Rows of `sku_channel_table` items; the unit cost column is editable."""
 
     cost_edited = Signal(str, object)   # sku, new cost (None clears it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.items: list[dict[str, Any]] = []
+        super().__init__([(c, c) for c in COLUMNS], parent)
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        return self.records
 
     def set_items(self, items: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.items = list(items)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+        self.set_records(items)
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -83,28 +83,20 @@ def _fmt(value: Any, key: str) -> str:
     return str(value)
 
 
-class AlertModel(QAbstractTableModel):
+class AlertModel(RecordsModel):
+    """Stock items coloured by status; on hand, lead time and the like are editable in place."""
+
     edited = Signal(str, str, float)  # sku, field, value
 
     def __init__(self) -> None:
-        super().__init__()
-        self.items: list[dict[str, Any]] = []
+        super().__init__([(key, header) for header, key in COLUMNS])
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        return self.records
 
     def set_items(self, items: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.items = items
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][0]
-        return None
+        self.set_records(items)
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)

@@ -40,6 +40,11 @@ class RecordsModel(QAbstractTableModel):
     def record(self, row: int) -> dict:
         return self._rows[row]
 
+    @property
+    def records(self) -> list[dict]:
+        """The rows shown, in model order (subclasses that override `data` read them from here)."""
+        return self._rows
+
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self._rows)
 
