@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from merchant_ai.analytics.kpis import PERIODS
 from ui.dashboard_tasks import Loaded, load_actions, load_dashboard, load_forecast
 from ui.tabs.base import NO_DATA_TEXT, BaseTab
-from ui.widgets.action_list import KIND_LABELS, ActionList
+from ui.widgets.action_list import ActionList
 from ui.widgets.bar_chart import ClickableBarChart, short
 from ui.widgets.kpi_card import (
     BAD,
@@ -68,6 +68,8 @@ CARDS = [
     ("margin_pct", "Gross margin", "Gross profit as a share of the net revenue it was computed on", True),
 ]
 RATE_KEYS = {"repeat_rate", "refund_rate", "margin_pct"}   # compared in percentage points
+SUMMARY_WORDS = {"stock": "stock", "customers": "customers", "pricing": "margin", "recommendations": "bundle ideas",
+                 "data": "data"}
 MOVER_TARGETS = [("Forecast", "forecast"), ("Pricing", "pricing")]
 CHANNEL_COLUMNS = ["Channel", "Revenue", "Orders", "Avg order", "vs prev.", "vs last yr"]
 
@@ -526,7 +528,7 @@ class DashboardTab(BaseTab):
             return
         counts: dict[str, int] = {}
         for action in result["actions"]:
-            name = KIND_LABELS.get(action["kind"], (action["kind"].title(), ""))[0].lower()
+            name = SUMMARY_WORDS.get(action["kind"], action["kind"])
             counts[name] = counts.get(name, 0) + 1
         summary = ", ".join(f"{n} {name}" for name, n in counts.items())
         self.actions.set_actions(result["actions"], empty_text=f"Nothing to act on for {result['week']}.",
