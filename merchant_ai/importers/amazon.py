@@ -27,9 +27,9 @@ import pandas as pd
 
 from merchant_ai.importers import values as vals
 from merchant_ai.importers.batch import ImportBatch, RowProblem, money_to_store
-from merchant_ai.importers.etsy import money_columns, quantities
 from merchant_ai.importers.registry import FormatSpec
 from merchant_ai.importers.table import Table
+from merchant_ai.importers.values import money_columns, quantities
 
 CHANNEL = "amazon"
 

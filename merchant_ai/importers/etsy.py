@@ -26,6 +26,7 @@ from merchant_ai.importers import values as vals
 from merchant_ai.importers.batch import ImportBatch, RowProblem, money_to_store
 from merchant_ai.importers.registry import FormatSpec
 from merchant_ai.importers.table import Table
+from merchant_ai.importers.values import money_columns, quantities
 
 CHANNEL = "etsy"
 CARD_FEES = "Card Processing Fees"
@@ -82,41 +83,6 @@ def _money(batch: ImportBatch, table: Table, columns: tuple[str, ...]) -> tuple[
 
 # --- cell parsing (amazon.py uses these too; they would sit well in values.py) ----------------
 # Beyond these a cell is a typo or garbage (`1e308`), and would overflow the store's int64 units.
-MAX_AMOUNT = 1e11
-MAX_QUANTITY = 1e9
-
-
-def plausible(parsed: vals.Parsed, limit: float) -> vals.Parsed:
-    """Count values of absurd size (or inf) as failures, so they are reported, never stored."""
-    absurd = ~(parsed.values.abs() < limit) & parsed.values.notna()
-    if absurd.any():
-        parsed.values = parsed.values.where(~absurd)
-        parsed.failed = parsed.failed | absurd
-    return parsed
-
-
-def quantities(table: Table, column: str) -> vals.Parsed:
-    """A quantity column, absurd sizes counted as failures."""
-    return plausible(vals.parse_quantity(table.col(column)), MAX_QUANTITY)
-
-
-def money_columns(table: Table, columns: tuple[str, ...] | list[str]) -> dict[str, vals.Parsed]:
-    """Several money columns parsed in one `parse_money` call (one decimal convention per file).
-
-    `parse_money` costs tens of milliseconds of fixed pandas overhead per call; an export has a
-    dozen money columns, so one call over the stacked columns makes small files 5-10x faster.
-    """
-    stacked = pd.concat([table.col(c) for c in columns], keys=range(len(columns)), ignore_index=False)
-    parsed = plausible(vals.parse_money(stacked), MAX_AMOUNT)
-    n = len(table.rows)
-    out = {}
-    for i, column in enumerate(columns):
-        part = slice(i * n, (i + 1) * n)
-        out[column] = vals.Parsed(pd.Series(parsed.values.to_numpy()[part], index=table.rows.index),
-                                  pd.Series(parsed.failed.to_numpy()[part], index=table.rows.index), parsed.why)
-    return out
-
-
 def username(buyer: pd.Series) -> pd.Series:
     """`Full Name (username)` -> `username`; a bare `username` stays; empty -> NA.
 

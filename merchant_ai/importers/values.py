@@ -415,3 +415,39 @@ def parse_datetimes(series: pd.Series, day_first: bool | None = None, default_of
 
     return ParsedDates(spread(created), spread(utc_txt), spread(day_txt.where(valid, None)),
                        pd.Series(failed_u[codes] if n else np.zeros(0, bool), index=series.index))
+
+
+# --- whole columns of a table (shared by the platform parsers) --------------------------------
+MAX_AMOUNT = 1e11
+MAX_QUANTITY = 1e9
+
+
+def plausible(parsed: Parsed, limit: float) -> Parsed:
+    """Count values of absurd size (or inf) as failures, so they are reported, never stored."""
+    absurd = ~(parsed.values.abs() < limit) & parsed.values.notna()
+    if absurd.any():
+        parsed.values = parsed.values.where(~absurd)
+        parsed.failed = parsed.failed | absurd
+    return parsed
+
+
+def quantities(table: Table, column: str) -> Parsed:
+    """A quantity column, absurd sizes counted as failures."""
+    return plausible(parse_quantity(table.col(column)), MAX_QUANTITY)
+
+
+def money_columns(table: Table, columns: tuple[str, ...] | list[str]) -> dict[str, Parsed]:
+    """Several money columns parsed in one `parse_money` call (one decimal convention per file).
+
+    `parse_money` costs tens of milliseconds of fixed pandas overhead per call; an export has a
+    dozen money columns, so one call over the stacked columns makes small files 5-10x faster.
+    """
+    stacked = pd.concat([table.col(c) for c in columns], keys=range(len(columns)), ignore_index=False)
+    parsed = plausible(parse_money(stacked), MAX_AMOUNT)
+    n = len(table.rows)
+    out = {}
+    for i, column in enumerate(columns):
+        part = slice(i * n, (i + 1) * n)
+        out[column] = Parsed(pd.Series(parsed.values.to_numpy()[part], index=table.rows.index),
+                                  pd.Series(parsed.failed.to_numpy()[part], index=table.rows.index), parsed.why)
+    return out

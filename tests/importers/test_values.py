@@ -124,3 +124,17 @@ def test_lists_and_booleans() -> None:
     p = parse_bool(pd.Series(["TRUE", "false", "yes", "no", "1", "0", "maybe", ""]))
     assert p.values.tolist()[:6] == [True, False, True, False, True, False]
     assert p.failed.tolist() == [False] * 6 + [True, False]
+
+
+def test_table_column_helpers_live_in_values() -> None:
+    """money_columns/quantities are shared by the platform parsers (moved from etsy.py)."""
+    from merchant_ai.importers.values import MAX_AMOUNT, money_columns, quantities
+
+    t = Table.from_rows(["a", "b", "q"], [["$1,234.50", "2,5", "3"], ["1e300", "x", "1e12"], ["", "", ""]])
+    money = money_columns(t, ["a", "b"])
+    assert money["a"].values.iloc[0] == 1234.5 and money["b"].values.iloc[0] == 2.5
+    assert money["a"].failed.tolist() == [False, True, False]          # absurd size is a failure
+    assert math.isnan(money["a"].values.iloc[1]) and 1e300 > MAX_AMOUNT
+    assert money["b"].failed.tolist() == [False, True, False]
+    qty = quantities(t, "q")
+    assert qty.values.iloc[0] == 3 and qty.failed.tolist() == [False, True, False]
