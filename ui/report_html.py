@@ -30,7 +30,7 @@ p { margin-top: 2pt; margin-bottom: 2pt; }
 table.grid { border-collapse: collapse; }
 table.grid th { background-color: #e4e4e4; font-weight: bold; border-bottom: 1px solid #000000; }
 table.grid td { border-bottom: 1px solid #c8c8c8; }
-td.num, th.num { text-align: right; }
+table.grid td, table.grid th { padding-left: 4px; padding-right: 4px; }
 td.group { font-weight: bold; background-color: #f2f2f2; }
 """
 

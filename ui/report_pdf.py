@@ -128,8 +128,9 @@ def _document(report: WeeklyReport, device: QPagedPaintDevice) -> QTextDocument:
 
 
 def first_late_heading(doc: QTextDocument, keep: float, done: set[int]) -> int | None:
-    """Ordinal of the first section heading that sits in the last `keep` px of a page (Qt's layout
-    has no keep-with-next), or None."""
+    """Ordinal of the first section heading left alone at a page's foot (Qt's layout has no
+    keep-with-next): in the last `keep` px of a page, or on another page than what follows it
+    (the chart, which cannot split). None when every heading sits with its content."""
     page = doc.pageSize().height()
     layout = doc.documentLayout()
     block, n = doc.begin(), -1
@@ -137,7 +138,10 @@ def first_late_heading(doc: QTextDocument, keep: float, done: set[int]) -> int |
         if block.blockFormat().headingLevel() in (2, 3):
             n += 1
             top = layout.blockBoundingRect(block).top()
-            if n not in done and top % page > page - keep and top > page * 0.5:
+            nxt = block.next()
+            after = layout.blockBoundingRect(nxt).top() if nxt.isValid() else top
+            alone = int(after // page) != int(top // page)
+            if n not in done and top > page * 0.5 and (top % page > page - keep or alone):
                 return n
         block = block.next()
     return None
