@@ -73,11 +73,12 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
     earlier synonym wins, so "Unit Price" goes to unit_price and "Total" to amount.
     """
     candidates: list[tuple[int, int, str, str]] = []
+    norms = {col: synonyms.normalise(col) for col in header}   # once per column: wide files have ~80
     for f_pos, field in enumerate(synonyms.FIELDS):
         for col in header:
-            rank = synonyms.match_rank(field, col)
+            rank = synonyms.rank_of_normalised(field, norms[col])
             if rank is None:
-                rank = _partial_rank(field, col)
+                rank = _partial_rank(field, norms[col])
             if rank is not None:
                 candidates.append((rank, f_pos, field, col))
     mapping: dict[str, str] = {}
@@ -89,11 +90,10 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _partial_rank(field: str, header: str) -> int | None:
-    norm = synonyms.normalise(header)
+def _partial_rank(field: str, norm: str) -> int | None:
+    """Rank of the first synonym of `field` found as whole words inside a normalised header."""
     words = f" {norm} "
-    for rank, syn in enumerate(synonyms.SYNONYMS[field]):
-        s = synonyms.normalise(syn)
+    for rank, s in enumerate(synonyms.NORMALISED[field]):
         if len(s) >= 4 and (f" {s} " in words or (not s.isascii() and s in norm)):
             return 100 + rank
     return None

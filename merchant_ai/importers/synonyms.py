@@ -111,9 +111,17 @@ _INDEX: dict[str, dict[str, int]] = {
     field: {normalise(s): rank for rank, s in enumerate(names)} for field, names in SYNONYMS.items()}
 
 
+# Synonyms in normalised form, in rank order (for partial matches inside longer headers).
+NORMALISED: dict[str, list[str]] = {field: [normalise(s) for s in names] for field, names in SYNONYMS.items()}
+
+
 def match_rank(field: str, header: str) -> int | None:
     """Rank of `header` among the synonyms of `field` (0 best), or None when it is not one."""
-    norm = normalise(header)
+    return rank_of_normalised(field, normalise(header))
+
+
+def rank_of_normalised(field: str, norm: str) -> int | None:
+    """`match_rank` for a header already passed through `normalise` (once per column, not per field)."""
     table = _INDEX[field]
     if norm in table:
         return table[norm]
