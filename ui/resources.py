@@ -25,9 +25,11 @@ def icon_path() -> Path:
 def stylesheet() -> str:
     """The app's .qss, or '' if missing (the app still works with Qt's default look)."""
     try:
-        return resource("style.qss").read_text(encoding="utf-8")
+        text = resource("style.qss").read_text(encoding="utf-8")
     except OSError:
         return ""
+    # Qt resolves a relative url() against the working directory, not the .qss: make it absolute.
+    return text.replace("@ICONS@", resource("icons").as_posix())
 
 
 def apply_look(app) -> None:
