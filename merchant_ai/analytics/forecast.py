@@ -47,7 +47,7 @@ class Forecaster:
     def __init__(self, level: str = "sku", freq: str = "W", horizon: int = 12, measure: str = "units",
                  week_start: str = "monday", candidates: list[str] | None = None, n_origins: int = 3,
                  min_train: int = 4, tie_tolerance: float = 0.01, combine: bool = True,
-                 shrinkage: float = 10.0, calibrate: bool = True,
+                 shrinkage: float = 30.0, combine_top: int = 3, calibrate: bool = True,
                  censor_stockouts: bool = True, damp_spikes: bool = True, new_product_periods: int = 8,
                  use_statsmodels: bool = True, use_global: bool = True, max_ets: int = 60,
                  max_arima: int = 12, n_threads: int = 1, random_state: int = 0) -> None:
@@ -62,6 +62,7 @@ class Forecaster:
         self.tie_tolerance = tie_tolerance
         self.combine = combine
         self.shrinkage = shrinkage
+        self.combine_top = combine_top
         self.calibrate = calibrate
         self.censor_stockouts = censor_stockouts
         self.damp_spikes = damp_spikes
@@ -167,13 +168,13 @@ class Forecaster:
         for nm, fac in self.calibration_.items():
             live[nm] = live[nm] * fac[:, None]
         chosen, score = fb.select(result, names, available, self.tie_tolerance, self.combine,
-                                  self.classes_, self.shrinkage)
+                                  self.classes_, self.shrinkage, self.combine_top)
         if fb.COMBO in result.scores:
-            first, second = result.extra["combo_members"]
-            stack = np.stack([live[nm] for nm in base])
-            idx = np.arange(n)
-            live[fb.COMBO] = (stack[first, idx] + stack[second, idx]) / 2
-            self.combo_members_ = [(base[a], base[b]) for a, b in zip(first, second, strict=True)]
+            members, weights = result.extra["combo_members"], result.extra["combo_weights"]
+            stack = np.nan_to_num(np.stack([live[nm] for nm in base]))
+            live[fb.COMBO] = fb.combine_forecasts(stack, members, weights)
+            self.combo_members_ = [tuple(base[members[j, i]] for j in range(len(members)) if weights[j, i] > 0)
+                                   for i in range(n)]
         self.candidate_forecasts_ = live
         self.candidate_scores_ = result.scores
         self.backtest_ = result
@@ -187,8 +188,11 @@ class Forecaster:
         fallback = fm.moving_average(Y_fit, start, h, 8)
         mean[unscored] = fallback[unscored]
         self.model_ = np.where(unscored, "moving_average_8", chosen)
-        reasons = ["" if c else "too little history to backtest: mean of recent periods" for c in chosen]
-        self.backtest_mase_ = score
+        young = (result.evaluated == 0) & ~unscored
+        reasons = ["too little history to backtest: the best model of its demand class" if y else
+                   "" if c else "too little history to backtest: mean of recent periods"
+                   for c, y in zip(chosen, young, strict=True)]
+        self.backtest_mase_ = np.where(young, np.nan, score)  # a class's score is not the series' own
         self.naive_mase_ = naive_scores
 
         mon.step(0.95, "intervals and new products")
@@ -216,7 +220,7 @@ class Forecaster:
 
     def _top_down(self, Y: np.ndarray, start: np.ndarray, new: np.ndarray, mean: np.ndarray,
                   reasons: list[str]) -> tuple[np.ndarray, list[str]]:
-        """New SKUs: their own level (as calibrated SES sees it) times their category's forecast shape.
+        """New SKUs: their own level (as their selected, calibrated model sees it) times their category's shape.
 
         The shape is the category forecast over the category's current SES level, so both levels
         are measured the same way. Scaling the SKU's raw mean since launch by the category's
@@ -242,9 +246,7 @@ class Forecaster:
         for i in np.flatnonzero(new):
             j = groups.index(cats[i])
             length = int(T - start[i])
-            level = self.candidate_forecasts_.get("ses")
-            own = float(level[i].mean()) if level is not None and np.isfinite(level[i]).all() \
-                else float(Y[i, T - length:].mean())
+            own = float(mean[i].mean()) if np.isfinite(mean[i]).all() else float(Y[i, T - length:].mean())
             centre = cat_level[j]
             mean[i] = own * (shape_fc[j] / centre if centre > 0 else np.ones(h))
             model[i] = TOP_DOWN

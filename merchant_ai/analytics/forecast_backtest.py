@@ -210,7 +210,7 @@ def _backtest(Y_fit, Y_true, start, ctx, names, origins, min_train, tick) -> Bac
     return BacktestResult(origins, scores, forecasts, actuals, scales, evaluated)
 
 
-CALIBRATION_GRID = np.round(np.arange(0.5, 1.201, 0.05), 2)
+CALIBRATION_GRID = np.round(np.arange(0.3, 1.201, 0.05), 2)
 
 
 def _rescore(result: BacktestResult, name: str) -> None:
@@ -263,41 +263,53 @@ def calibrate(result: BacktestResult, groups: np.ndarray, names: list[str]) -> d
 
 def select(result: BacktestResult, names: list[str], available: dict[str, np.ndarray],
            tie_tolerance: float = 0.01, combine: bool = True, groups: np.ndarray | None = None,
-           shrinkage: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+           shrinkage: float = 0.0, combine_top: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Per-series index into `names` of the chosen model (simplest within the tolerance), and score.
 
     `available[name]` says whether the candidate has a live forecast for the series. A series'
     scores are shrunk toward its group's mean score per model (weight `shrinkage` against the
     number of origins it was scored at): three noisy origins alone pick the lucky model, not the
-    good one. When `combine`, the mean of each series' two best candidates is one more candidate.
+    good one; a series too young to be scored gets its group's mean (its class's best model). When `combine`, each series' `combine_top` best candidates (by shrunk score),
+    weighted by inverse score, are one more candidate; the weights are kept in
+    `result.extra["combo_members"]` / `["combo_weights"]` for the live forecast.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _select(result, names, available, tie_tolerance, combine, groups, shrinkage)
+        return _select(result, names, available, tie_tolerance, combine, groups, shrinkage, combine_top)
 
 
-def _select(result, names, available, tie_tolerance, combine, groups, shrinkage):
+def combine_forecasts(stack: np.ndarray, members: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(models, n, h) forecasts -> (n, h): per series, the weighted mean of its member models."""
+    idx = np.arange(stack.shape[1])
+    return sum(weights[j][:, None] * stack[members[j], idx] for j in range(len(members)))
+
+
+def _select(result, names, available, tie_tolerance, combine, groups, shrinkage, combine_top):
     base = [nm for nm in names if nm != COMBO]
-    S = np.vstack([np.where(available[nm], result.scores[nm], np.nan) for nm in base])
+    avail = np.vstack([available[nm] for nm in base])
+    S = np.where(avail, np.vstack([result.scores[nm] for nm in base]), np.nan)
     n = S.shape[1]
-    S = _shrink(S, result.evaluated, groups, shrinkage)
+    S = np.where(avail, _shrink(S, result.evaluated, groups, shrinkage), np.nan)
     if combine and COMBO in names and len(base) >= 2:
         filled = np.where(np.isnan(S), np.inf, S)
-        order = np.argsort(filled, axis=0)
-        first, second = order[0], order[1]
-        two = np.isfinite(filled[second, np.arange(n)])
-        idx = np.arange(n)
+        k = min(max(2, combine_top), len(base))
+        members = np.argsort(filled, axis=0, kind="stable")[:k]          # (k, n)
+        top = np.take_along_axis(filled, members, axis=0)
+        inv = np.where(np.isfinite(top), 1.0 / np.clip(top, 1e-9, None), 0.0)
+        weights = inv / np.where(inv.sum(axis=0) > 0, inv.sum(axis=0), 1.0)
+        two = (inv > 0).sum(axis=0) >= 2
         combo_fc, combo_scores = [], []
-        for k, a in enumerate(result.actuals):
-            F = np.stack([result.forecasts[nm][k] for nm in base])
-            f = (F[first, idx] + F[second, idx]) / 2
+        for o, a in enumerate(result.actuals):
+            F = np.nan_to_num(np.stack([result.forecasts[nm][o] for nm in base]))
+            f = combine_forecasts(F, members, weights)
             combo_fc.append(f)
             with np.errstate(invalid="ignore"):
-                combo_scores.append(np.nanmean(np.abs(f - a), axis=1) / result.scales[k])
+                combo_scores.append(np.nanmean(np.abs(f - a), axis=1) / result.scales[o])
         with np.errstate(all="ignore"):
             cs = np.nanmean(np.vstack(combo_scores), axis=0) if combo_scores else np.full(n, np.nan)
         result.scores[COMBO] = np.where(two, cs, np.nan)
-        result.extra["combo_members"] = (first, second)
+        result.extra["combo_members"] = members
+        result.extra["combo_weights"] = weights
         result.forecasts[COMBO] = combo_fc
         S = np.vstack([S, _shrink(result.scores[COMBO][None, :], result.evaluated, groups, shrinkage)])
         full = base + [COMBO]
@@ -321,7 +333,9 @@ def _shrink(S: np.ndarray, evaluated: np.ndarray, groups: np.ndarray | None, wei
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(S[:, rows], axis=1)
-        out[:, rows] = (S[:, rows] * ev[rows] + weight * mean[:, None]) / (ev[rows] + weight)
+        # A series never scored (too young) takes its group's evidence alone.
+        own = np.where(np.isnan(S[:, rows]) & (ev[rows] == 0)[None, :], mean[:, None], S[:, rows])
+        out[:, rows] = (own * ev[rows] + weight * mean[:, None]) / (ev[rows] + weight)
     return out
 
 

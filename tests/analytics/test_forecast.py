@@ -192,3 +192,30 @@ def test_flagged_promotion_does_not_lift_the_baseline():
     flagged = Forecaster(**FAST).fit(sales, week_end(49), promotions=flags)
     assert flagged.panel_.spikes[0, 44:48].all()
     assert flagged.forecast_[0].mean() < 13 < plain.forecast_[0].mean()
+
+
+def test_series_too_young_to_backtest_takes_its_class_best_model():
+    rng = np.random.default_rng(11)
+    series = {f"OLD{i}": rng.poisson(20, 80) for i in range(20)}
+    series["YOUNG"] = np.r_[np.zeros(70), rng.poisson(20, 10)]
+    f = Forecaster(**FAST, new_product_periods=0).fit(weekly_sales(series), week_end(79))
+    row = f.series_frame().set_index("key").loc["YOUNG"]
+    assert "demand class" in row["reason"]
+    assert np.isnan(row["backtest_mase"])  # the class's evidence is not the series' own score
+    i = f.panel_.keys.index("YOUNG")
+    assert 10 < f.forecast_[i].mean() < 26
+
+
+def test_combination_weights_top_candidates_by_inverse_error():
+    from merchant_ai.analytics import forecast_backtest as fb
+
+    actual = np.full((1, 4), 10.0)
+    forecasts = {"a": [np.full((1, 4), 9.0)], "b": [np.full((1, 4), 12.0)], "c": [np.full((1, 4), 30.0)]}
+    scores = {k: np.abs(v[0] - actual).mean(axis=1) for k, v in forecasts.items()}  # 1, 2, 20
+    result = fb.BacktestResult([0], scores, forecasts, [actual], [np.ones(1)], np.ones(1, int))
+    available = {k: np.ones(1, bool) for k in forecasts}
+    fb.select(result, ["a", "b", "c", fb.COMBO], available, combine_top=2)
+    members, weights = result.extra["combo_members"], result.extra["combo_weights"]
+    assert [["a", "b", "c"][m] for m in members[:, 0]] == ["a", "b"]
+    np.testing.assert_allclose(weights[:, 0], [2 / 3, 1 / 3])
+    np.testing.assert_allclose(result.forecasts[fb.COMBO][0], np.full((1, 4), 9 * 2 / 3 + 12 / 3))
