@@ -30,10 +30,12 @@ def parse_week(text: str, week_start: str = "monday") -> tuple[dt.date, dt.date]
     """(start, end inclusive) of the shop week labelled `text` (e.g. "2026-W47")."""
     m = _WEEK.match(text or "")
     if not m:
-        raise BadWeek(f"not a week: {text!r} (expected an ISO week such as 2026-W47)")
+        raise BadWeek(f"not a week: {text!r} (a week looks like 2026-W47)")
     year, week = int(m.group(1)), int(m.group(2))
     try:
         thursday = dt.date.fromisocalendar(year, week, 4)
     except ValueError:
-        raise BadWeek(f"{year} has no week {week} (ISO weeks run 1 to 52 or 53)") from None
+        last = dt.date(year, 12, 28).isocalendar()[1]
+        raise BadWeek(f"{year} has no week {week}: its weeks run from {year}-W01 to {year}-W{last:02d} "
+                      "(a week looks like 2026-W47)") from None
     return week_bounds(thursday, week_start)
