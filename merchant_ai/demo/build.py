@@ -104,9 +104,8 @@ def _weekly_counts(h: DemoHistory) -> list[tuple[str, str, float, float, str]]:
 def _set_unexported(store: Store, h: DemoHistory) -> tuple[int, int]:
     """Suppliers, each product's supplier and the weekly stock counts, in one transaction (upserts).
 
-    Also drops the products export's location-less stock totals where the inventory export gave
-    the same SKU per location on the same day: both files report the same units, and the
-    store's on-hand sums over locations, so keeping both would count the stock twice.
+    The products export's location-less totals stay: the stock queries let the inventory
+    export's per-location counts of the same day win over them (never a sum).
     """
     with store.transaction() as conn:
         conn.executemany(
@@ -118,12 +117,6 @@ def _set_unexported(store: Store, h: DemoHistory) -> tuple[int, int]:
         supplier_of = dict(zip(h.products["sku"], h.products["supplier"], strict=True))
         conn.executemany("UPDATE products SET supplier_id = ? WHERE sku = ?",
                          [(ids[s], sku) for sku, s in zip(h.products["sku"], h.products["supplier"], strict=True)])
-        conn.execute("""
-            DELETE FROM inventory_levels
-            WHERE location = '' AND EXISTS (
-                SELECT 1 FROM inventory_levels other
-                WHERE other.sku = inventory_levels.sku AND other.as_of = inventory_levels.as_of
-                  AND other.location != '')""")
         counts = _weekly_counts(h)
         conn.executemany(
             "INSERT INTO inventory_levels(sku, location, quantity, available, as_of) VALUES (?, ?, ?, ?, ?) "

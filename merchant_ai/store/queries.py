@@ -107,8 +107,20 @@ def products(store: Store) -> pd.DataFrame:
     return df
 
 
+def _one_count_per_sku(df: pd.DataFrame, when: str) -> pd.DataFrame:
+    """Rows that make up each SKU's stock: a products export gives a location-less total, an
+    inventory export the same units per location. Summing both would count the stock twice, so
+    the newer of the two wins (per-location counts on a tie: they carry more detail)."""
+    named = df["location"].fillna("").ne("")
+    newest_named = df[when].where(named).groupby(df["sku"]).transform("max")
+    newest_total = df[when].where(~named).groupby(df["sku"]).transform("max")
+    use_named = newest_named.notna() & (newest_total.isna() | (newest_named >= newest_total))
+    return df[named.eq(use_named)]
+
+
 def inventory_on_hand(store: Store, as_of: dt.date | str | None = None) -> pd.DataFrame:
-    """Latest stock count per SKU (summed over locations) taken on or before `as_of`."""
+    """Latest stock count per SKU taken on or before `as_of`: the newest count per location,
+    summed, or the newest location-less total when that is newer (see `_one_count_per_sku`)."""
     df = _frame(store, """
         SELECT i.sku, i.location, i.quantity, i.available, i.incoming, i.as_of
         FROM inventory_levels i
@@ -118,16 +130,21 @@ def inventory_on_hand(store: Store, as_of: dt.date | str | None = None) -> pd.Da
         (_as_of_text(as_of),))
     if df.empty:
         return pd.DataFrame({"sku": [], "on_hand": [], "incoming": [], "counted_at": []})
+    df = _one_count_per_sku(df, "as_of")
     return (df.groupby("sku", as_index=False)
               .agg(on_hand=("quantity", "sum"), incoming=("incoming", "sum"), counted_at=("as_of", "max")))
 
 
 def inventory_history(store: Store, as_of: dt.date | str | None = None) -> pd.DataFrame:
-    """Every stock count up to `as_of` (for stockout censoring), summed over locations per day."""
-    df = _frame(store, "SELECT sku, quantity, substr(as_of, 1, 10) AS day FROM inventory_levels "
+    """Every stock count up to `as_of` (for stockout censoring), summed over locations per day
+    (a day with per-location counts ignores a location-less total of the same day)."""
+    df = _frame(store, "SELECT sku, location, quantity, substr(as_of, 1, 10) AS day FROM inventory_levels "
                        "WHERE substr(as_of, 1, 10) <= ?", (_as_of_text(as_of),))
     if df.empty:
         return pd.DataFrame({"sku": [], "day": [], "on_hand": []})
+    named = df["location"].fillna("").ne("")
+    day_has_named = named.groupby([df["sku"], df["day"]]).transform("any")
+    df = df[named | ~day_has_named]
     out = df.groupby(["sku", "day"], as_index=False)["quantity"].sum().rename(columns={"quantity": "on_hand"})
     out["day"] = pd.to_datetime(out["day"])
     return out
