@@ -182,6 +182,7 @@ class ForecastTab(BaseTab):
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
+        split.setSizes([500, 700])  # table ~40%: trend and model stay visible next to the series name
         outer.addWidget(split, 1)
         self.set_content(content)
 

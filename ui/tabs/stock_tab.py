@@ -248,6 +248,7 @@ class StockTab(BaseTab):
         self.model.set_items([dict(it) for it in result["items"]])
         self.table.resizeColumnsToContents()
         self.po_model.set_records(result.get("purchase_orders", []))
+        self.po_table.resizeColumnsToContents()  # supplier, SKU and title were cut to a few letters
         counts: dict[str, int] = {}
         for it in result["items"]:
             counts[it["status"]] = counts.get(it["status"], 0) + 1
