@@ -15,9 +15,9 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlcipher3
-import sqlite_utils
 
 from merchant_ai.store import keys
 from merchant_ai.store.errors import (
@@ -29,6 +29,9 @@ from merchant_ai.store.errors import (
     mapped,
 )
 from merchant_ai.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:  # sqlite_utils imports pandas and pyarrow (~0.6 s): not on the app's start path
+    import sqlite_utils
 
 DB_NAME = "shop.db"
 KEY_NAME = "shop.key"
@@ -170,6 +173,8 @@ class Store:
 
     def db(self) -> sqlite_utils.Database:
         """sqlite-utils over this thread's connection: for schema work and small writes only."""
+        import sqlite_utils
+
         return sqlite_utils.Database(self.connection())
 
     @contextlib.contextmanager
