@@ -87,3 +87,31 @@ def test_overlay_shows_progress_and_cancel_stops_the_job(tab, qtbot, gated):
     qtbot.waitUntil(lambda: not tab.ctx.runner.is_busy(), timeout=10_000)
     qtbot.waitUntil(lambda: not tab.overlay.isVisible(), timeout=5_000)
     assert not gate.is_set() and tab.model.rowCount() == 0  # cancelled: no forecast was shown
+
+
+def test_offline_check_button_cancels_a_running_check(qtbot, store, monkeypatch):
+    import ui.tabs.recommendations_tab as rec_tab
+    from tests.cli.test_customer_cli import _fill as fill_customers
+
+    started = threading.Event()
+
+    def endless_check(jc: JobContext):
+        started.set()
+        while True:                          # only Cancel ends it
+            jc.check()
+            threading.Event().wait(0.01)
+
+    fill_customers(store)
+    monkeypatch.setattr(rec_tab, "evaluate", endless_check)
+    ctx = AppContext(store)
+    tab = rec_tab.RecommendationsTab(ctx)
+    qtbot.addWidget(tab)
+    tab.eval_button.click()
+    qtbot.waitUntil(started.is_set, timeout=10_000)
+    assert tab.eval_button.text() == "Cancel check" and "running" in tab.eval_label.text()
+    tab.eval_button.click()
+    qtbot.waitUntil(lambda: tab.eval_button.text() == "Check the picks", timeout=10_000)
+    assert tab.eval_label.text() == "Offline check: cancelled." and tab.eval_button.isEnabled()
+    assert not ctx.runner.is_busy("RecommendationsTab.evaluate")
+    ctx.runner.cancel_all()
+    ctx.runner.wait_all(10.0)

@@ -100,6 +100,7 @@ class RecommendationsTab(BaseTab):
         self.eval_button = QPushButton("Check the picks")
         self.eval_button.setToolTip("Hide each customer's last order and see how often the picks find it")
         self.eval_button.clicked.connect(self.run_evaluation)
+        self._eval_job = None
         eval_row.addWidget(self.eval_button)
         layout.addLayout(eval_row)
 
@@ -148,10 +149,34 @@ class RecommendationsTab(BaseTab):
         self.run_job("fit", load_recommendations, on_done=self.show_result, message="Finding what sells together…")
 
     def run_evaluation(self) -> None:
+        """Start the offline check; while it runs the same button cancels it (no overlay: the
+        tables stay usable meanwhile)."""
         if self.ctx.store is None:
             return
+        running = self._eval_job
+        if running is not None and not running.is_finished():
+            running.cancel()
+            self.eval_label.setText("Offline check: cancelling…")
+            self.eval_button.setEnabled(False)
+            return
         self.eval_label.setText("Offline check: running…")
-        self.run_job("evaluate", evaluate, on_done=self.show_evaluation, overlay=False)
+        self.eval_button.setText("Cancel check")
+        self._eval_job = self.run_job("evaluate", evaluate, on_done=self.show_evaluation, overlay=False,
+                                      on_progress=self._evaluation_progress)
+        self._eval_job.finished.connect(self._evaluation_finished)
+        if self._eval_job.is_finished():  # a synchronous runner has already delivered
+            self._evaluation_finished()
+
+    def _evaluation_progress(self, fraction: float | None, message: str) -> None:
+        share = "" if fraction is None else f" {fraction:.0%}"
+        self.eval_label.setText(f"Offline check: running…{share} {message}".rstrip())
+
+    def _evaluation_finished(self) -> None:
+        job, self._eval_job = self._eval_job, None
+        self.eval_button.setText("Check the picks")
+        self.eval_button.setEnabled(True)
+        if job is not None and job.state == "cancelled":
+            self.eval_label.setText("Offline check: cancelled.")
 
     def show_result(self, result: dict[str, Any]) -> None:
         self.result = result
