@@ -322,6 +322,32 @@ def step_pdf(t: SelfTest) -> str:
     return f"{pages} page(s), {out.stat().st_size} bytes"
 
 
+def step_window_tabs(t: SelfTest) -> str:
+    """Every main-window tab module imports and builds (the GUI's own hidden imports: pyqtgraph, ...).
+
+    `load_tab` turns a broken tab into a placeholder so the app still starts; here that is a failure."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.context import AppContext
+    from ui.main_window import TAB_ORDER, PlaceholderTab, load_tab
+
+    app = QApplication.instance() or QApplication(["merchant-ai-self-test"])
+    t.state["qt_app"] = app
+    ctx = AppContext()
+    broken = []
+    try:
+        for name, title in TAB_ORDER:
+            tab = load_tab(ctx, name, title)
+            if isinstance(tab, PlaceholderTab):
+                broken.append(f"{title} ({tab.empty_state.text.text()} {tab.empty_state.toolTip()[-300:]})")
+            tab.deleteLater()
+    finally:
+        ctx.runner.cancel_all()
+        ctx.runner.wait_all(5.0)
+    _check(not broken, "tabs that did not load: " + "; ".join(broken))
+    return f"{len(TAB_ORDER)} tabs: {', '.join(title for _, title in TAB_ORDER)}"
+
+
 def step_reopen(t: SelfTest) -> str:
     from merchant_ai.store import Store
     from merchant_ai.store.errors import WrongPassphrase
@@ -370,6 +396,7 @@ def run_steps(work: Path, echo: Callable[[str], None] | None = None) -> SelfTest
     t.run("KPIs", lambda: step_kpis(t), needs=("store", "sales"))
     t.run("weekly report content", lambda: step_weekly_report(t), needs=("store", "history"))
     t.run("weekly PDF", lambda: step_pdf(t), needs=("report",))
+    t.run("window tabs", lambda: step_window_tabs(t))
     t.run("reopen and passphrase check", lambda: step_reopen(t), needs=("store", "passphrase"))
     store = t.state.pop("store", None)
     if store is not None:

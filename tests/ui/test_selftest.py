@@ -33,7 +33,7 @@ def test_full_self_test_passes_and_reports_every_step(tmp_path, capsys):
     for spec in all_formats():
         assert spec.name in demo_formats or f"import {spec.name}" in names
     for step in ("forecast", "stock", "segments and lifetime value", "recommendations and bundles",
-                 "pricing and margins", "KPIs", "weekly PDF", "reopen and passphrase check"):
+                 "pricing and margins", "KPIs", "weekly PDF", "window tabs", "reopen and passphrase check"):
         assert step in names
     assert all(set(s) == {"name", "ok", "seconds", "detail"} and s["seconds"] >= 0 for s in doc["steps"])
     # --keep leaves the encrypted shop and the PDF in a private folder.
@@ -93,6 +93,23 @@ def test_missing_renderer_fails_the_pdf_step(tmp_path, monkeypatch):
     t.state["report"] = object()
     assert t.run("weekly PDF", lambda: selftest.step_pdf(t)) is False
     assert t.steps[0].detail == "skipped: renderer missing (ui.report_pdf)"
+
+
+def test_a_tab_that_does_not_load_fails_the_window_step(tmp_path, qapp, monkeypatch):
+    import ui.main_window as main_window
+
+    real = main_window.load_tab
+
+    def broken_pricing(ctx, name, title):
+        if name == "pricing":
+            return main_window.PlaceholderTab(ctx, title, "The Pricing tab could not be loaded: No module named "
+                                                          "'statsmodels'.")
+        return real(ctx, name, title)
+
+    monkeypatch.setattr(main_window, "load_tab", broken_pricing)
+    t = selftest.SelfTest(work=tmp_path)
+    assert t.run("window tabs", lambda: selftest.step_window_tabs(t)) is False
+    assert "Pricing" in t.steps[0].detail and "statsmodels" in t.steps[0].detail
 
 
 def test_keep_folder_must_be_new_or_empty(tmp_path, capsys):
