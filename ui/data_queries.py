@@ -22,6 +22,7 @@ class Column:
     header: str
     money: bool = False
     text: bool = True    # searched by the filter box
+    stamp: bool = False  # a timestamp as the export wrote it: shown to the minute, 'T' and offset dropped
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
             (("c", "JOIN channels c ON c.id = o.channel_id"),
              ("cu", "LEFT JOIN customers cu ON cu.id = o.customer_id")),
             (Column("o.external_id", "Order"), Column("c.name", "Channel"), Column("o.order_date", "Date"),
-             Column("o.created_at", "Created at"), Column("cu.key", "Customer"), Column("o.status", "Status"),
+             Column("o.created_at", "Created at", stamp=True), Column("cu.key", "Customer"), Column("o.status", "Status"),
              Column("o.currency", "Currency"),
              Column("o.subtotal", "Subtotal", money=True, text=False),
              Column("o.shipping", "Shipping", money=True, text=False),

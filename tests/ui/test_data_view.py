@@ -190,3 +190,11 @@ def test_tabs_render_at_minimum_size(qtbot, shop):
         assert not image.isNull() and image.width() > 0
     ctx.runner.cancel_all()
     ctx.shutdown()
+
+
+def test_created_at_is_shown_to_the_minute(qtbot, runner):
+    model = PagedTableModel(runner, "orders", page_size=200)
+    _loaded(qtbot, model, "orders")
+    col = [c.header for c in DATASETS["orders"].columns].index("Created at")
+    _, text = _cell(qtbot, model, 0, col)
+    assert len(text) == 16 and text[10] == " " and text.endswith("10:00")

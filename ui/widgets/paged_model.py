@@ -185,6 +185,10 @@ class PagedTableModel(QAbstractTableModel):
             return ""
         if column.money:
             return f"{value:,.2f}"
+        if column.stamp and isinstance(value, str):
+            # The shop's own clock as exported (not converted: a naive stamp has no zone to convert
+            # from); one format for every channel instead of '...T01:33:52+00:00' next to '2026-11-27'.
+            return value[:16].replace("T", " ")
         if isinstance(value, float):
             return f"{value:g}"
         return str(value)
