@@ -120,6 +120,7 @@ class ImportTab(BaseTab):
         self.format_combo = QComboBox()
         self.format_combo.setToolTip("Read the file as another format")
         self.format_combo.activated.connect(self._format_chosen)
+        self.format_combo.setEnabled(False)  # until a file is selected (an empty enabled box looked broken)
         head.addWidget(self.detail_title, 1)
         head.addWidget(QLabel("Read as"))
         head.addWidget(self.format_combo)
