@@ -272,7 +272,7 @@ class PricingTab(BaseTab):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
 
-        self.curve_plot = pg.PlotWidget()
+        self.curve_plot = pg.PlotWidget(background="w")  # white like the other tabs' charts
         self.curve_plot.setLabel("bottom", "price")
         self.curve_plot.setLabel("left", "profit")
         self.curve_plot.addLegend(offset=(10, 10))
@@ -345,9 +345,9 @@ class PricingTab(BaseTab):
         self.alerts_label = QLabel()
         self.alerts_label.setWordWrap(True)
         layout.addWidget(self.alerts_label)
-        self.channel_plot = pg.PlotWidget()
+        self.channel_plot = pg.PlotWidget(background="w")
         self.channel_plot.setLabel("left", "margin %")
-        self.channel_plot.setTitle("Margin by channel")
+        self.channel_plot.setTitle("Margin by channel", color="#1f2937")
         self.channel_plot.setMinimumHeight(140)
         self.channel_bars: pg.BarGraphItem | None = None
         layout.addWidget(self.channel_plot, 1)
@@ -455,6 +455,8 @@ class PricingTab(BaseTab):
             for col, text in enumerate((fee.name, f"{fee.amount:.2f}", fee.rule, fee.source)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(fee.note if col < 3 else fee.source)
+                if col == 1:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.fee_table.setItem(row, col, item)
         self.fee_table.resizeColumnToContents(0)
         money = lambda v: "?" if v is None else f"{v:,.2f}"  # noqa: E731
