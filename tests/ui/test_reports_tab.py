@@ -166,8 +166,10 @@ def test_choosing_another_week_builds_that_week(qtbot, demo_store):
 
 def test_cancelling_the_build_leaves_no_report(qtbot, demo_store, monkeypatch):
     started = threading.Event()
+    calls = []
 
     def slow(store, week=None, *, progress=None, cancelled=None, **kw):
+        calls.append(week)
         started.set()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -182,6 +184,11 @@ def test_cancelling_the_build_leaves_no_report(qtbot, demo_store, monkeypatch):
     qtbot.addWidget(tab)
     tab.show()
     qtbot.waitUntil(started.is_set, timeout=30_000)
+    # A newer build supersedes the running one without saying "cancelled".
+    tab.build()
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=30_000)
+    qtbot.wait(200)
+    assert tab.status.text().startswith("Building the report")
     assert tab.overlay.job is not None
     tab.overlay.job.cancel()
     qtbot.waitUntil(lambda: "cancelled" in tab.status.text(), timeout=30_000)

@@ -122,6 +122,7 @@ class ReportsTab(BaseTab):
         self.document = None             # its QTextDocument (screen resolution), for the page picture
         self.weeks: list[WeekChoice] = []
         self.last_saved: Path | None = None
+        self._build_seq = 0              # numbers the builds, so a superseded one stays quiet
 
         bar = QHBoxLayout()
         self.week_combo = QComboBox()
@@ -252,12 +253,15 @@ class ReportsTab(BaseTab):
         if self.ctx.store is None:
             return
         week = self.selected_week()
+        self._build_seq += 1
         self.status.setText(f"Building the report for {week or 'the last complete week'}…")
-        self.run_job("build", build_report, week, on_done=self._built, on_cancelled=self._build_cancelled,
+        self.run_job("build", build_report, week, on_done=self._built,
+                     on_cancelled=lambda seq=self._build_seq: self._build_cancelled(seq),
                      message="Building the weekly report…")
 
-    def _build_cancelled(self) -> None:
-        if self.report is None or self.report.week != self.selected_week():
+    def _build_cancelled(self, seq: int) -> None:
+        """The owner pressed Cancel (a build superseded by a newer one says nothing)."""
+        if seq == self._build_seq:
             self.status.setText("Building was cancelled. Choose a week or press Build again.")
 
     def _built(self, report) -> None:
