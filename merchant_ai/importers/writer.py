@@ -457,8 +457,11 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
     lines = batch.lines
     if batch.orders_only or lines.empty:
         return
-    lines = lines[lines["order_external_id"].astype(str).isin(order_ids)]
-    order_id = lines["order_external_id"].astype(str).map(order_ids).astype(int)
+    # Order ids looked up once per distinct order (a dict lookup per line is ~10x slower on UCI).
+    codes, uniques = pd.factorize(lines["order_external_id"].astype(str))
+    id_of = np.array([order_ids.get(u, -1) for u in uniques] + [-1], dtype=np.int64)[codes]
+    lines = lines[id_of >= 0]
+    order_id = pd.Series(id_of[id_of >= 0], index=lines.index)
     channel_sku = lines["channel_sku"].astype(object)
     channel_sku = channel_sku.where(channel_sku.notna() & (channel_sku != ""), None)
     sku = _master_skus(channel_sku, _aliases(conn, channel_id))
@@ -498,14 +501,20 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
         conn.executemany(
             "INSERT INTO order_lines(order_id, line_key, sku, channel_sku, title, quantity, unit_price, discount, "
             "line_total, refunded_qty, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _row_stream(new, _LINE_COLS, (import_id,)))
+            _row_stream(new, _LINE_COLS, (import_id,), clean=_TEXT_COLS))
     res.lines = len(new)
 
 
-def _row_stream(frame: pd.DataFrame, cols: list[str], extra: tuple = (), size: int = 50_000) -> Iterator[tuple]:
+_TEXT_COLS = frozenset({"line_key", "sku", "channel_sku", "title"})
+
+
+def _row_stream(frame: pd.DataFrame, cols: list[str], extra: tuple = (), size: int = 50_000,
+                clean: frozenset[str] = frozenset()) -> Iterator[tuple]:
     """Tuples for executemany, built 50,000 rows at a time: half a million tuples at once would
-    cost hundreds of MB (the columns are converted once, as arrays of references)."""
-    arrays = [np.asarray(column_values(frame[c]), dtype=object) for c in cols]   # NA -> None once
+    cost hundreds of MB (the columns are converted once, as arrays of references). Columns in
+    `clean` are object arrays already holding None for NA (`_write_lines` made them so)."""
+    arrays = [frame[c].to_numpy(dtype=object) if c in clean else np.asarray(column_values(frame[c]), dtype=object)
+              for c in cols]   # NA -> None once
     for start in range(0, len(frame), size):
         parts = [a[start:start + size].tolist() for a in arrays]
         yield from (row + extra for row in zip(*parts, strict=True))
@@ -534,8 +543,9 @@ def _master_skus(channel_sku: pd.Series, alias: dict[str, str]) -> pd.Series:
     """Master SKU per channel SKU (itself unless an alias maps it elsewhere)."""
     if not alias:
         return channel_sku
-    mapped = channel_sku.map(alias)
-    return mapped.where(mapped.notna(), channel_sku)
+    codes, uniques = pd.factorize(channel_sku)   # map each distinct SKU once; NA keeps code -1
+    master = np.array([alias.get(u, u) for u in uniques] + [None], dtype=object)
+    return pd.Series(master[codes], index=channel_sku.index, dtype=object)
 
 
 @contextlib.contextmanager
