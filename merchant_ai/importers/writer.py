@@ -5,6 +5,21 @@ products on sku, inventory on (sku, location, as_of), customers on key, fees on 
 source_key). Importing a file twice, or two overlapping exports, therefore changes nothing the
 second time except what the newer export says differently (statuses, refunds, totals).
 
+Later files about stored orders (decisions, see tests/importers/test_order_updates.py):
+- A refund whose sale is in an earlier file (settlement, payments report) is an update-only row
+  (`batch.order_updates`): it sets the stored order's refunded amount and status, never its date
+  or totals. When the order is not in the shop the refund is not written (an order row would need
+  the sale's date and amounts): the import goes ahead and its warnings name file, line, column,
+  order and amount; importing the sale's report and then the same file again attaches it.
+  Refunded amounts merge by maximum, so re-imports never double count (two partial refunds of
+  one order in two different settlements record the larger one only).
+- A file that reaches less far in time than what the shop holds for its channel is older: its
+  statuses and refunds only move orders forward (pending -> paid -> partially refunded ->
+  refunded/cancelled). A file at least as recent may move them back (a refund reversed). A file
+  that knows nothing of refunds (refunded NA) never lowers a refund status.
+- Settlement dates are payout postings (`batch.dates_are_postings`): they date a new order but
+  never overwrite the purchase date of a stored one.
+
 Undo: rows an import inserted carry its `import_id`; rows it changed or deleted leave a
 before-image in `import_undo`. Undoing restores those images and deletes the rest.
 
