@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from merchant_ai.analytics.forecast import Forecaster, Monitor
+from merchant_ai.analytics.forecast import MODEL_VERSION, Forecaster, Monitor
 from merchant_ai.analytics.stock_policy import StockPolicy
 from merchant_ai.store import forecast_inputs as fi
 from merchant_ai.store import queries
@@ -50,7 +50,7 @@ def run_forecast(store: Store, *, level: str = "sku", freq: str = "W", horizon: 
     week_start = fi.setting(store, "week_start").lower()
     measures = ["units", "revenue"] if level == "shop" else [measure]
     params = {"level": level, "freq": freq, "horizon": horizon, "as_of": day.isoformat(),
-              "week_start": week_start, "measures": measures}
+              "week_start": week_start, "measures": measures, "model_version": MODEL_VERSION}
     answer = fi.cache_get(store, "forecast", params) if use_cache else None
     cached = answer is not None
     if answer is None:
@@ -126,7 +126,8 @@ def run_stock(store: Store, as_of: dt.date | str | None = None, progress: Progre
     day = resolve_as_of(store, as_of)
     params = {"as_of": day.isoformat(), "lead": fi.setting(store, "default_lead_time_days"),
               "service": fi.setting(store, "default_service_level"),
-              "cycle": fi.setting(store, "default_order_cycle_days"), "week_start": fi.setting(store, "week_start")}
+              "cycle": fi.setting(store, "default_order_cycle_days"), "week_start": fi.setting(store, "week_start"),
+              "model_version": MODEL_VERSION}
     answer = fi.cache_get(store, "stock", params) if use_cache else None
     cached = answer is not None
     if answer is None:

@@ -127,6 +127,16 @@ def test_forecast_uses_cache_until_data_changes(shop, capsys):
     assert third["cached"] is False
 
 
+def test_forecast_cache_does_not_outlive_a_model_change(shop, capsys, monkeypatch):
+    from merchant_ai.analytics import forecast_task
+
+    args = ("forecast", "--store", str(shop.folder), "--as-of", AS_OF.isoformat(), "--sku", "MUG", "--json")
+    _run(capsys, *args)
+    monkeypatch.setattr(forecast_task, "MODEL_VERSION", forecast_task.MODEL_VERSION + 1)
+    _, after_upgrade = _run(capsys, *args)
+    assert after_upgrade["cached"] is False
+
+
 def test_stock_json_follows_contract(shop, capsys, tmp_path):
     csv_path = tmp_path / "po.csv"
     code, doc = _run(capsys, "stock", "--store", str(shop.folder), "--as-of", AS_OF.isoformat(),
