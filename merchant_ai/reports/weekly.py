@@ -175,8 +175,7 @@ def build_weekly_report(store: Store, week: str | None = None, *, progress: Prog
         store, end, lambda: run_stock(store, end, progress=_sub(progress, 0.45, 0.7, "Reorder list"),
                                       cancel=cancelled))
     step(0.7, "Customers")
-    report.customers = customer_sections.customer_section(sales, end, _value_model(end),
-                                                          check=lambda: _raise_if(cancelled))
+    report.customers = customer_sections.customer_section(sales, end, check=lambda: _raise_if(cancelled))
     step(0.85, "Product pairs")
     report.pairs = customer_sections.pairs_section(sales, end)
     step(0.9, "Margins")
@@ -186,15 +185,6 @@ def build_weekly_report(store: Store, week: str | None = None, *, progress: Prog
     report.freshness = ops_sections.freshness_section(store, end, now)
     step(1.0, "Done")
     return report
-
-
-def _value_model(end: dt.date) -> Callable:
-    def predict(sales):
-        from merchant_ai.analytics.clv import CustomerValueModel
-
-        model = CustomerValueModel(as_of=end, horizon_days=90).fit(sales)
-        return model.predict(sales)
-    return predict
 
 
 def _raise_if(cancelled: CancelCheck) -> None:

@@ -148,3 +148,52 @@ def test_week_labels():
     for bad in ("2026-46", "next week", "2026-W54", "2026-W00"):
         with pytest.raises(BadWeek):
             parse_week(bad)
+
+
+def _many_customers(store) -> None:
+    """40 customers: even ones buy every 10 days, odd ones every 120; customer c's last order is 3c
+    days before the week's end, so recency quintiles shift during the week (one Loyal customer
+    slips to At risk)."""
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO channels(id, name, platform, currency) VALUES (1, 'shopify', 'shopify', 'USD')")
+        n = 0
+        for c in range(40):
+            conn.execute("INSERT INTO customers(id, key) VALUES (?, ?)", (c + 1, f"cust{c:02d}"))
+            gap = dt.timedelta(days=10 if c % 2 == 0 else 120)
+            day = WEEK_END - dt.timedelta(days=3 * c)
+            while day >= dt.date(2025, 6, 1):
+                n += 1
+                conn.execute("INSERT INTO orders(id, channel_id, external_id, customer_id, created_at, created_utc, "
+                             "order_date, currency, total, status) VALUES (?, 1, ?, ?, ?, ?, ?, 'USD', ?, 'paid')",
+                             (n, f"#{n}", c + 1, f"{day}T10:00:00", f"{day}T10:00:00Z", day.isoformat(),
+                              to_store(10.0 + c)))
+                conn.execute("INSERT INTO order_lines(order_id, line_key, sku, title, quantity, unit_price, "
+                             "line_total) VALUES (?, '0', 'MUG', 'Mug', 1, ?, ?)",
+                             (n, to_store(10.0 + c), to_store(10.0 + c)))
+                day -= gap
+    store.set_setting("week_start", "sunday")
+    store.bump_data_version()
+
+
+def test_segment_moves_match_line_level_rfm(store):
+    """The section folds lines into orders first; its segments must equal RFM on the raw lines."""
+    from merchant_ai.reports.customer_sections import RISK_SEGMENTS, segments_at
+    from merchant_ai.store import queries
+
+    _many_customers(store)
+    report = build_weekly_report(store, WEEK, now=NOW)
+    sales = queries.sales_lines(store, WEEK_END)
+    direct = {when: segments_at(sales, WEEK_END - dt.timedelta(days=back))
+              for when, back in (("now", 0), ("week_ago", 7), ("four_weeks_ago", 28))}
+    for row in report.customers.segments:
+        for when, seg in direct.items():
+            assert row[when] == int((seg == row["segment"]).sum()), (row, when)
+    assert sum(r["now"] for r in report.customers.segments) == 40
+    was, now = direct["week_ago"], direct["now"]
+    slipped = [k for k in now.index if now[k] in RISK_SEGMENTS and k in was.index
+               and was[k] not in ("At risk", "Can't lose them", "Hibernating", "Lost")]
+    assert report.customers.slipping == len(slipped)
+    assert slipped, "the fixture has a customer slipping this week"
+    assert {c["customer"] for c in report.customers.contacts} == set(slipped)
+    assert all(c["segment_now"] in RISK_SEGMENTS for c in report.customers.contacts)
+    assert [a for a in report.actions() if a.kind == "customers"]
