@@ -40,11 +40,14 @@ def _scaled(progress: Progress, lo: float, hi: float) -> Progress:
 
 def run_forecast(store: Store, *, level: str = "sku", freq: str = "W", horizon: int = 12,
                  as_of: dt.date | str | None = None, skus: list[str] | None = None, measure: str = "units",
-                 progress: Progress = None, cancel: Cancel = None, use_cache: bool = True) -> dict[str, Any]:
+                 progress: Progress = None, cancel: Cancel = None, use_cache: bool = True,
+                 sales: pd.DataFrame | None = None) -> dict[str, Any]:
     """Forecast every series of a level; the answer has the CLI contract's shape.
 
     The shop level gives two series (units and revenue). `skus` only filters the answer: the
     models are fitted on all SKUs (the global model and per-class calibration learn across them).
+    `sales`: the caller's `queries.sales_lines(store, as_of)` if it has it already (the weekly
+    report does; reading half a million lines again costs seconds).
     """
     day = resolve_as_of(store, as_of)
     week_start = fi.setting(store, "week_start").lower()
@@ -56,7 +59,7 @@ def run_forecast(store: Store, *, level: str = "sku", freq: str = "W", horizon: 
     if answer is None:
         mon = Monitor(progress, cancel)
         mon.step(0.0, "loading sales")
-        sales = queries.sales_lines(store, day)
+        sales = queries.sales_lines(store, day) if sales is None else sales
         inventory = queries.inventory_history(store, day) if level == "sku" else None
         series, summary = [], []
         for k, ms in enumerate(measures):

@@ -159,7 +159,7 @@ def build_weekly_report(store: Store, week: str | None = None, *, progress: Prog
         from merchant_ai.analytics.forecast_task import run_forecast
 
         def forecast() -> dict:
-            return run_forecast(store, level="shop", freq="W", horizon=FORECAST_WEEKS, as_of=end,
+            return run_forecast(store, level="shop", freq="W", horizon=FORECAST_WEEKS, as_of=end, sales=sales,
                                 progress=_sub(progress, 0.15, 0.45, "Revenue forecast"), cancel=cancelled)
     try:
         report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, forecast)
