@@ -17,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("report", help="render the weekly PDF summary (no display needed)")
     p.add_argument("--store", type=Path, required=True, help="the shop folder")
+    p.add_argument("--passphrase-file", type=Path, help="read the passphrase from this file (for schedules)")
     p.add_argument("--week", help="ISO week such as 2026-W47 (default: the last complete week)")
     p.add_argument("--out", type=Path, required=True, help="the PDF file to write")
     p.add_argument("--page-size", choices=("auto", "a4", "letter"), default="auto",

@@ -187,14 +187,16 @@ def _revenue(report: WeeklyReport, chart_size: tuple[float, float] | None) -> st
     if not r.points:
         return out[0] + note(r.note)
     size = f' width="{chart_size[0]:.0f}" height="{chart_size[1]:.0f}"' if chart_size else ""
-    out.append(f'<p><img src="{CHART_URL}"{size}></p>')
     ahead = [p for p in r.points if p.forecast is not None]
+    caption = ""
     if ahead:
         nxt = ahead[0]
         total = sum(p.forecast for p in ahead[:4])
-        out.append(f"<p>Forecast for the week of {day_text(nxt.week_start)}: <b>{money(nxt.forecast, r.currency, 0)}"
+        caption = (f"Forecast for the week of {day_text(nxt.week_start)}: <b>{money(nxt.forecast, r.currency, 0)}"
                    f"</b> (80% range {money(nxt.lower80, r.currency, 0)} – {money(nxt.upper80, r.currency, 0)}); "
-                   f"next four weeks together: {money(total, r.currency, 0)}.</p>")
+                   f"next four weeks together: {money(total, r.currency, 0)}.<br>")
+    # caption and chart in one paragraph, so the heading keeps both on its page
+    out.append(f'<p>{caption}<img src="{CHART_URL}"{size}></p>')
     out.append(note(r.note))
     return "".join(out)
 
@@ -252,7 +254,7 @@ def _pairs(report: WeeklyReport) -> str:
                     (number(p["orders"]), True), (f"{100 * p['confidence']:.0f}%", True), (f"{p['lift']:.1f}×", True),
                     (money(p.get("combined_margin"), report.currency), True)]) for p in pr.pairs]
         out.append(table([("Product", False), ("With", False), ("Orders", True), ("Confidence", True),
-                          ("Lift", True), ("Bundle margin", True)], rows, [30, 30, 9, 11, 8, 12]))
+                          ("Lift", True), ("Bundle margin", True)], rows, [28, 28, 9, 13, 9, 13]))
         out.append(f'<p class="muted">Orders of the last {pr.window_days} days holding both; confidence: share '
                    "of the rarer product's orders that also hold the other; lift: how much more often than "
                    "chance.</p>")

@@ -139,7 +139,7 @@ def first_late_heading(doc: QTextDocument, keep: float, done: set[int]) -> int |
             n += 1
             top = layout.blockBoundingRect(block).top()
             nxt = block.next()
-            after = layout.blockBoundingRect(nxt).top() if nxt.isValid() else top
+            after = layout.blockBoundingRect(nxt).bottom() - 1 if nxt.isValid() else top
             alone = int(after // page) != int(top // page)
             if n not in done and top > page * 0.5 and (top % page > page - keep or alone):
                 return n

@@ -54,3 +54,13 @@ def test_wrong_passphrase_and_missing_store(shop, tmp_path, capsys, monkeypatch)
     assert main(["report", "--store", str(shop), "--out", str(tmp_path / "w.pdf")]) == 3
     monkeypatch.setenv("MERCHANT_AI_PASSPHRASE", "test-pass")
     assert main(["report", "--store", str(tmp_path / "nope"), "--out", str(tmp_path / "w.pdf")]) == 4
+
+
+def test_passphrase_file_for_schedules(shop, tmp_path, capsys, monkeypatch):
+    """The README's Task Scheduler / launchd / cron lines pass --passphrase-file."""
+    monkeypatch.delenv("MERCHANT_AI_PASSPHRASE")
+    secret = tmp_path / "pass.txt"
+    secret.write_text("test-pass\n", encoding="utf-8")
+    out = tmp_path / "weekly.pdf"
+    code = main(["report", "--store", str(shop), "--passphrase-file", str(secret), "--out", str(out), "--json"])
+    assert code == 0 and json.loads(capsys.readouterr().out)["week"] == WEEK
