@@ -10,7 +10,8 @@ Targets (issue 8): unlock window < 2 s from source, < 3 s frozen.
 
     python bench/startup.py [--runs 5] [--frozen dist/MerchantAI/MerchantAI]
 
-Uses $DISPLAY if set, else starts its own Xvfb if installed, else Qt's offscreen platform.
+Linux: uses $DISPLAY if set, else starts its own Xvfb if installed, else Qt's offscreen platform.
+Windows: pass the console twin (`--frozen dist/MerchantAI/merchant-ai.exe`, the default there): the windowed exe has no stdout.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ BARE_WINDOW = (
 def default_frozen() -> Path | None:
     for candidate in (ROOT / "dist" / "MerchantAI" / "MerchantAI",
                       ROOT / "dist" / "MerchantAI.app" / "Contents" / "MacOS" / "MerchantAI",
-                      ROOT / "dist" / "MerchantAI" / "MerchantAI.exe"):
+                      ROOT / "dist" / "MerchantAI" / "merchant-ai.exe"):  # Windows: the console twin
         if candidate.exists():
             return candidate
     return None
@@ -104,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="merchant-ai-startup-") as tmp:
         env = dict(os.environ, MERCHANT_AI_STARTUP_PROBE="1", MERCHANT_AI_HOME=tmp, XDG_CONFIG_HOME=tmp)
         env.pop("QT_QPA_PLATFORM", None)
-        platform = "display " + env.get("DISPLAY", "") if env.get("DISPLAY") else ""
-        if not platform:
+        if not sys.platform.startswith("linux"):
+            platform = "native windows"
+        elif env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+            platform = f"display {env.get('DISPLAY') or env.get('WAYLAND_DISPLAY')}"
+        else:
             xvfb, display = start_xvfb()
             if display:
                 env["DISPLAY"], platform = display, f"own Xvfb {display}"

@@ -6,7 +6,8 @@ pyarrow's Flight, S3 and Parquet-encryption libraries, Cython sources and C++ he
 below names what goes and why; the lists are explicit on purpose (no "remove everything unused"
 heuristics), and anything listed but absent is simply reported.
 
-After deleting, two checks run:
+Then a few big Linux libraries that ship their symbol tables are stripped (LINUX_STRIP).
+After that, two checks run:
 1. no remaining bundled binary links against a deleted library (PyInstaller's own import reader);
 2. the frozen app starts: `--version`, `info --help`, and the GUI up to its first interactive window
    (offscreen, via MERCHANT_AI_STARTUP_PROBE). The build script runs the full self-test after this.
@@ -39,7 +40,7 @@ LINUX = [
     "pyarrow/*parquet_encryption*.so*",
     "pyarrow/libarrow_python.so", "pyarrow/libarrow_python.so.*.*.*",  # copies of the soname file
     # Qt: X11 (xcb) and offscreen/minimal platforms only; Wayland desktops run it through XWayland
-    "PySide6/Qt/lib/libQt6Network.so.6", "PySide6/Qt/lib/libQt6OpenGL.so.6",
+    "PySide6/Qt/lib/libQt6Network.so.6",  # (libQt6OpenGL stays: pyqtgraph's curves import QtOpenGL)
     "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6", "PySide6/Qt/lib/libQt6EglFsKmsSupport.so.6",
     "PySide6/Qt/lib/libQt6WaylandClient.so.6", "PySide6/Qt/lib/libQt6WlShellIntegration.so.6",
     "PySide6/Qt/plugins/platforms/libqeglfs.so", "PySide6/Qt/plugins/platforms/libqlinuxfb.so",
@@ -62,7 +63,7 @@ LINUX = [
 WINDOWS = [
     "pyarrow/arrow_flight.dll", "pyarrow/arrow_python_flight.dll", "pyarrow/arrow_s3.dll",
     "pyarrow/arrow_python_parquet_encryption.dll", "pyarrow/*.lib",
-    "PySide6/Qt6Network.dll", "PySide6/Qt6OpenGL.dll", "PySide6/opengl32sw.dll",  # software GL: widgets only
+    "PySide6/Qt6Network.dll", "PySide6/opengl32sw.dll",  # software GL: widgets only
     "PySide6/plugins/platforms/qdirect2d.dll", "PySide6/plugins/generic",
     "PySide6/plugins/imageformats/qgif.dll", "PySide6/plugins/imageformats/qicns.dll",
     "PySide6/plugins/imageformats/qtga.dll", "PySide6/plugins/imageformats/qtiff.dll",
@@ -71,10 +72,17 @@ WINDOWS = [
 MACOS = [
     "pyarrow/libarrow_flight.*dylib", "pyarrow/libarrow_python_flight*.dylib", "pyarrow/libarrow_s3.*dylib",
     "pyarrow/libarrow_python_parquet_encryption*.dylib",
-    "PySide6/Qt/lib/QtNetwork.framework", "PySide6/Qt/lib/QtOpenGL.framework",
+    "PySide6/Qt/lib/QtNetwork.framework",
     "PySide6/Qt/plugins/imageformats/libqgif.dylib", "PySide6/Qt/plugins/imageformats/libqtga.dylib",
     "PySide6/Qt/plugins/imageformats/libqtiff.dylib", "PySide6/Qt/plugins/imageformats/libqwbmp.dylib",
     "PySide6/Qt/plugins/imageformats/libqwebp.dylib", "PySide6/Qt/plugins/generic",
+]
+# Linux libraries shipped with full symbol tables, stripped in place (~50 MB). Only these: stripping
+# the patchelf-repaired copies in numpy.libs/scipy.libs breaks them, so no globbing over everything.
+LINUX_STRIP = [
+    "libpython3*.so.1.0", "sqlcipher3/_sqlite3*.so", "cryptography/hazmat/bindings/_rust*.so",
+    "pyarrow/libarrow.so.*", "pyarrow/libarrow_compute.so.*", "pyarrow/libparquet.so.*",
+    "pyarrow/libarrow_substrait.so.*",
 ]
 BINARY_SUFFIXES = (".so", ".dll", ".pyd", ".dylib")
 
@@ -120,6 +128,23 @@ def prune(base: Path) -> tuple[int, set[str]]:
         removed.add(link.name)
         link.unlink()
     return freed, removed
+
+
+def strip_symbols(base: Path) -> int:
+    """`strip --strip-unneeded` the LINUX_STRIP files (Linux with binutils only); returns bytes saved."""
+    tool = shutil.which("strip")
+    if not sys.platform.startswith("linux") or tool is None:
+        return 0
+    saved = 0
+    for pattern in LINUX_STRIP:
+        for path in base.glob(pattern):
+            if path.is_symlink() or not path.is_file():
+                continue
+            before = path.stat().st_size
+            subprocess.run([tool, "--strip-unneeded", str(path)], check=True)
+            saved += before - path.stat().st_size
+            print(f"prune: strip {path.relative_to(base)}: {before / 1e6:.1f} -> {path.stat().st_size / 1e6:.1f} MB")
+    return saved
 
 
 def is_binary(path: Path) -> bool:
@@ -175,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     if not base.is_dir():
         parser.error(f"{base} not found: build first")
     freed, removed = prune(base)
+    freed += strip_symbols(base)
     print(f"prune: freed {freed / 1e6:.1f} MB")
     if args.no_check:
         return 0
