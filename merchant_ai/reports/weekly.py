@@ -94,6 +94,8 @@ class WeeklyReport:
             out.append(Action("recommendations", f"Bundle idea: {p.get('title_a') or p['a']} + "
                                                  f"{p.get('title_b') or p['b']} (bought together in {p['orders']} "
                                                  "orders)", "recommendations", p["a"]))
+        if not self.freshness.channels:
+            out.append(Action("data", "Import your orders from each sales channel to fill this report", "import"))
         for ch in self.freshness.channels:
             if ch["stale"]:
                 out.append(Action("data", _stale_text(ch, self.freshness.stale_after_days), "import", ch["channel"]))

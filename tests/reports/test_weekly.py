@@ -119,7 +119,7 @@ def test_fresh_import_is_not_stale(shop):
 def test_empty_shop_builds_with_notes(store):
     report = build_weekly_report(store, now=NOW)
     assert report.kpis.rows == [] and "No orders" in report.kpis.note
-    assert report.actions() == []
+    assert [(a.kind, a.tab) for a in report.actions()] == [("data", "import")]
     json.dumps(report.to_dict())
 
 
