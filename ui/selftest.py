@@ -331,8 +331,11 @@ def step_window_tabs(t: SelfTest) -> str:
     from ui.context import AppContext
     from ui.main_window import TAB_ORDER, PlaceholderTab, load_tab
 
-    app = QApplication.instance() or QApplication(["merchant-ai-self-test"])
-    t.state["qt_app"] = app
+    app = QApplication.instance()
+    # A QGuiApplication (made by a headless renderer) cannot host widgets: Qt would abort the process.
+    _check(app is None or isinstance(app, QApplication),
+           f"a {type(app).__name__} is running, so widgets cannot be built in this process")
+    t.state["qt_app"] = app or QApplication(["merchant-ai-self-test"])
     ctx = AppContext()
     broken = []
     try:
