@@ -43,9 +43,16 @@ _families: list[str] | None = None
 
 
 def ensure_app() -> QGuiApplication:
-    """The running Qt application, or a new QGuiApplication (set QT_QPA_PLATFORM=offscreen headless)."""
+    """The running Qt application, or a new one (set QT_QPA_PLATFORM=offscreen headless).
+
+    A QApplication, not a bare QGuiApplication: the same process may show widgets later (self-test,
+    the app itself), and Qt cannot host widgets under a QGuiApplication."""
     app = QGuiApplication.instance()
-    return app if app is not None else QGuiApplication([])
+    if app is None:
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication([])
+    return app
 
 
 def report_families() -> list[str]:
