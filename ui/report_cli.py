@@ -41,7 +41,10 @@ def run_report(args: argparse.Namespace) -> int:
     from ui.report_pdf import render_pdf
 
     progress("Rendering the PDF...")
-    pages = render_pdf(report, out, getattr(args, "page_size", "auto") or "auto")
+    try:
+        pages = render_pdf(report, out, getattr(args, "page_size", "auto") or "auto")
+    except OSError as exc:
+        raise CliError(f"Cannot write the PDF to {out}: {exc}") from None
     if args.json:
         emit_json({"out": str(out), "pages": pages, "week": report.week, "start": report.start,
                    "end": report.end, "actions": len(report.actions())})
