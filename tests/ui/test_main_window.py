@@ -187,17 +187,50 @@ def test_main_window_tabs_status_and_banner(qtbot, store):
     assert not ctx.runner.is_busy()
 
 
-def test_none_is_protected_from_the_pyside_refcount_leak():
+def test_pyside_keeps_its_references_to_none_true_and_false():
+    """PySide6 6.12.0 dropped one reference to None/True/False per call on Python 3.11 and the app
+    aborted ("none_dealloc") within seconds; the pin (README) avoids it. Each pattern that leaked
+    there is called a few hundred times: the counts must not fall (3.12+ makes them immortal, so
+    there the check cannot see the bug, only pass)."""
     import sys
 
-    from ui._none_refcount import leaks_none
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
+    from PySide6.QtWidgets import QApplication, QWidget
 
-    if sys.version_info < (3, 12):
-        for obj in (None, True, False):             # protect_none() ran when `ui` was imported
-            assert sys.getrefcount(obj) > 2 ** 39
-    before = sys.getrefcount(None)
-    leaks_none()                                    # even if the binding still leaks, nothing dies
-    assert sys.getrefcount(None) > before - 1000
+    class Flag(QObject):
+        changed = Signal(bool)
+
+    class Blank(QAbstractTableModel):
+        def rowCount(self, parent=QModelIndex()):  # noqa: N802, B008
+            return 3
+
+        def columnCount(self, parent=QModelIndex()):  # noqa: N802, B008
+            return 2
+
+        def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+            return None
+
+    app = QApplication.instance() or QApplication([])
+    probe, widget, flag, blank = QObject(), QWidget(), Flag(), Blank()
+    flag.changed.connect(lambda _on: None)
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(blank)
+    cell = proxy.index(1, 1)
+    calls = 300
+    patterns = {
+        "void call": lambda: probe.setObjectName("probe"),
+        "show/hide": lambda: (widget.show(), widget.hide()),
+        "processEvents": app.processEvents,
+        "Signal(bool) emit": lambda: flag.changed.emit(True),
+        "Python data() answering None, read by C++": lambda: proxy.data(cell),
+    }
+    for name, call in patterns.items():
+        before = [sys.getrefcount(obj) for obj in (None, True, False)]
+        for _ in range(calls):
+            call()
+        after = [sys.getrefcount(obj) for obj in (None, True, False)]
+        lost = [b - a for a, b in zip(after, before, strict=True)]
+        assert max(lost) < calls // 3, f"{name}: lost {lost} references to None/True/False in {calls} calls"
 
 
 def test_local_time_and_span_texts():
