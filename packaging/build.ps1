@@ -27,6 +27,7 @@ if ($LASTEXITCODE -ne 0) {
     Step "installing the app with the packaging extra"
     & $Py -m pip install -q -e ".[packaging]"; Check "pip install"
 }
+& $Py packaging\check_env.py; Check "check_env (the app bundles what is installed: it must match pyproject)"
 $Version = (& $Py -c "from importlib.metadata import version; print(version('merchant-ai'))").Trim()
 
 # --- build --------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ if ! "$PY" -c "import PyInstaller, merchant_ai, ui" 2>/dev/null; then
     step "installing the app with the packaging extra into $("$PY" -c 'import sys; print(sys.prefix)')"
     "$PY" -m pip install -q -e ".[packaging]"
 fi
+"$PY" packaging/check_env.py  # the app bundles what is installed: it must match pyproject's pins
 VERSION=$("$PY" -c "from importlib.metadata import version; print(version('merchant-ai'))")
 ARCH=$(uname -m)
 
