@@ -140,9 +140,19 @@ def naive_scale(Y: np.ndarray, start: np.ndarray, weight: np.ndarray) -> np.ndar
     return np.where((scale > 0) & np.isfinite(scale), scale, fallback)
 
 
-def origins_for(T: int, h: int, n_origins: int, min_train: int) -> list[int]:
+def origins_for(T: int, h: int, n_origins: int, min_train: int, m: int = 1) -> list[int]:
+    """Recent origins, newest first, plus the same season a year back when the history holds it.
+
+    The recent origins alone never score a model on the season ahead: on a two-year shop forecast
+    in November they all fell in late summer, so a damped trend beat seasonal models and the
+    forecast ran flat through a Christmas that last year's line showed plainly.
+    """
     spacing = max(1, round(h / 3))
-    return [o for o in (T - h - i * spacing for i in range(n_origins)) if o >= min_train]
+    out = [o for o in (T - h - i * spacing for i in range(n_origins)) if o >= min_train]
+    seasonal = T - m
+    if m > 1 and seasonal >= max(min_train, m) and seasonal + h <= T and seasonal not in out:
+        out.append(seasonal)
+    return out
 
 
 @dataclass
@@ -162,7 +172,7 @@ def backtest(Y_fit: np.ndarray, Y_true: np.ndarray, start: np.ndarray, ctx: Cont
     """Score candidates at rolling origins. Models see cleaned `Y_fit`; errors use `Y_true`."""
     n, T = Y_fit.shape
     h = ctx.h
-    origins = origins_for(T, h, n_origins, min_train)
+    origins = origins_for(T, h, n_origins, min_train, ctx.m)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows are expected (series too young)
         return _backtest(Y_fit, Y_true, start, ctx, names, origins, min_train, tick)

@@ -219,3 +219,17 @@ def test_combination_weights_top_candidates_by_inverse_error():
     assert [["a", "b", "c"][m] for m in members[:, 0]] == ["a", "b"]
     np.testing.assert_allclose(weights[:, 0], [2 / 3, 1 / 3])
     np.testing.assert_allclose(result.forecasts[fb.COMBO][0], np.full((1, 4), 9 * 2 / 3 + 12 / 3))
+
+
+def test_a_peak_in_the_season_ahead_is_forecast_when_last_years_history_shows_it():
+    """Recent origins all fall in the quiet months; the same-season origin a year back must count."""
+    rng = np.random.default_rng(5)
+    weeks = 52 * 2 + 44                       # as of early November of the third year
+    week_of_year = np.arange(weeks) % 52
+    peak = (week_of_year >= 46) & (week_of_year <= 50)
+    series = {"GIFT": rng.poisson(np.where(peak, 160.0, 40.0))}
+    sales = weekly_sales(series)
+    fc = Forecaster(**FAST).fit(sales, week_end(weeks - 1))
+    ahead = fc.forecast_[0]                   # weeks 44..55 of the year: the peak is weeks 46..50
+    assert ahead[2:7].mean() > 2.5 * ahead[8:].mean()
+    assert ahead[2:7].mean() > 110
