@@ -211,11 +211,21 @@ def _stock(report: WeeklyReport) -> str:
             rows.append(f'<tr><td class="group" colspan="5">{escape(order.supplier)}{total}</td></tr>')
             for ln in order.lines:
                 status = "order now" if ln.get("status") == "order_now" else "order soon"
+                due = ln.get("order_by")
+                overdue = due is not None and str(due) < report.end.isoformat()
                 rows.append(tr([(escape(str(ln["sku"])), False), (escape(ln.get("title") or ""), False),
-                                (number(ln.get("quantity")), True), (day_text(ln.get("order_by")), False),
+                                (number(ln.get("quantity")), True),
+                                (("overdue since " if overdue else "") + day_text(due), False),
                                 (status, False)]))
         out.append(table([("SKU", False), ("Product", False), ("Qty", True), ("Order by", False), ("Status", False)],
-                         rows, [18, 44, 8, 16, 14]))
+                         rows, [18, 40, 8, 20, 14]))
+    if s.expedite:
+        out.append("<h3>Open orders to chase (stock runs out before they arrive)</h3>")
+        rows = [tr([(escape(str(x["sku"])), False), (escape(x.get("title") or ""), False),
+                    (escape(x["supplier"]), False), (number(x.get("incoming")), True),
+                    (day_text(x.get("stockout_date")), False)]) for x in s.expedite]
+        out.append(table([("SKU", False), ("Product", False), ("Supplier", False), ("On order", True),
+                          ("Runs out", False)], rows, [18, 36, 22, 10, 14]))
     out.append(note(s.note))
     return "".join(out)
 

@@ -133,7 +133,7 @@ class StockPolicy:
                     "model": str(forecaster.model_[i]) if i >= 0 else None,
                     "forecast_per_day": float(demand[:28].mean())}
             if not len(counted) or sku not in counted.index:
-                items.append({**item, "status": "no_stock_data", "on_hand": None, "days_of_cover": None,
+                items.append({**item, "status": "no_stock_data", "action": None, "on_hand": None, "days_of_cover": None,
                               "stockout_date": None, "safety_stock": None, "reorder_point": None,
                               "suggested_qty": None, "order_by": None, "incoming": 0.0})
                 continue
@@ -181,13 +181,22 @@ class StockPolicy:
                 status = "overstock"
             else:
                 status = "ok"
+            # An urgent SKU whose open purchase orders already cover the order-up-to level needs the
+            # supplier chased, not a second order that would arrive after the first one anyway.
+            runs_out_first = stockout_day is not None and stockout_day <= L
+            if status not in ("order_now", "order_soon"):
+                action = None
+            elif qty > 0:
+                action = "order_and_expedite" if runs_out_first and incoming > 0 else "order"
+            else:
+                action = "expedite" if incoming > 0 else "order"
             cover = None if stockout_day is None and demand_total <= 0 else (
                 float(stockout_day) if stockout_day is not None else float(H))
             items.append({**item, "status": status, "on_hand": stock_now, "counted_on": count_day.date(),
                           "incoming": incoming, "days_of_cover": cover,
                           "stockout_date": (as_of + pd.Timedelta(days=stockout_day)).date()
                           if stockout_day is not None else None,
-                          "stockout_before_arrival": bool(stockout_day is not None and stockout_day <= L),
+                          "stockout_before_arrival": bool(runs_out_first), "action": action,
                           "safety_stock": safety, "reorder_point": rop, "order_up_to": up_to,
                           "suggested_qty": qty if status in ("order_now", "order_soon") else 0.0,
                           "order_by": order_by.date() if order_by is not None else None,

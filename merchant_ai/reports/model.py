@@ -77,6 +77,7 @@ class SupplierOrder:
 class StockSection:
     suppliers: list[SupplierOrder] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)        # items per status
+    expedite: list[dict[str, Any]] = field(default_factory=list)  # run out before their open order arrives
     note: str | None = None
 
 

@@ -40,8 +40,11 @@ def stock_section(store: Store, end: dt.date, stock: Callable[[], dict[str, Any]
     for order in suppliers.values():
         costs = [ln["line_cost"] for ln in order.lines if ln["line_cost"] is not None]
         order.total_cost = float(sum(costs)) if costs else None
-    section = StockSection(suppliers=list(suppliers.values()), counts=counts)
-    if not suppliers:
+    chase = [{"sku": i["sku"], "title": i.get("title"), "supplier": i.get("supplier") or "(no supplier)",
+              "stockout_date": i.get("stockout_date"), "incoming": i.get("incoming")}
+             for i in answer.get("items", []) if i.get("action") in ("expedite", "order_and_expedite")]
+    section = StockSection(suppliers=list(suppliers.values()), counts=counts, expedite=chase)
+    if not suppliers and not chase:
         section.note = "Nothing to reorder this week."
     return section
 

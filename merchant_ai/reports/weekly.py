@@ -77,6 +77,9 @@ class WeeklyReport:
                               "stock", ln["sku"]))
         if len(lines) > MAX_ACTIONS_PER_KIND:
             out.append(Action("stock", f"… and {len(lines) - MAX_ACTIONS_PER_KIND} more items to reorder", "stock"))
+        for ln in self.stock.expedite[:MAX_ACTIONS_PER_KIND]:
+            out.append(Action("stock", f"Ask {ln['supplier']} to ship the open order of {ln.get('title') or ln['sku']} "
+                                       f"sooner: it runs out {_date_text(ln.get('stockout_date'))}", "stock", ln["sku"]))
         if self.customers.slipping:
             n = self.customers.slipping
             out.append(Action("customers", f"{n} customer{'s' if n != 1 else ''} slipped to At risk this week: "

@@ -80,6 +80,20 @@ def test_incoming_purchase_order_moves_stockout(fitted):
     assert with_po.loc["FAST", "incoming"] == 300
 
 
+def test_open_order_arriving_after_the_stockout_asks_to_chase_it_not_to_order_again(fitted):
+    sales, fc = fitted
+    # 50 on hand (~5 days), 500 arriving in 12 days: runs out first, but the order covers the cycle.
+    po = pd.DataFrame({"sku": ["FAST"], "quantity": [500.0], "expected_at": [str((AS_OF + pd.Timedelta(days=12)).date())]})
+    fast = StockPolicy().fit(sales, AS_OF, fc, _on_hand(), po, _products()).items_.set_index("sku").loc["FAST"]
+    assert fast["status"] == "order_now" and fast["stockout_before_arrival"]
+    assert fast["suggested_qty"] == 0 and fast["action"] == "expedite"
+    plain = StockPolicy().fit(sales, AS_OF, fc, _on_hand(), None, _products()).items_.set_index("sku").loc["FAST"]
+    assert plain["action"] == "order" and plain["suggested_qty"] > 0
+    small = po.assign(quantity=24.0)  # too small to last: chase it and order more
+    both = StockPolicy().fit(sales, AS_OF, fc, _on_hand(), small, _products()).items_.set_index("sku").loc["FAST"]
+    assert both["action"] == "order_and_expedite" and both["suggested_qty"] > 0
+
+
 def test_count_is_rolled_forward_by_later_sales(fitted):
     sales, fc = fitted
     old = _on_hand(fast=500.0)

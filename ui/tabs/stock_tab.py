@@ -40,6 +40,11 @@ COLUMNS = [("Status", "status"), ("SKU", "sku"), ("Title", "title"), ("On hand",
 EDITABLE = {"on_hand", "lead_time_days", "moq", "case_pack"}
 STATUS_TEXT = {"order_now": "Order now", "order_soon": "Order this week", "ok": "OK", "overstock": "Overstock",
                "dead_stock": "Dead stock", "no_stock_data": "No stock data"}
+ACTION_TEXT = {"expedite": "Chase open order", "order_and_expedite": "Order + chase"}
+ACTION_TIP = {"expedite": "Runs out before the open purchase order arrives; that order already covers "
+                          "the next cycle, so ask the supplier to ship it sooner instead of ordering again",
+              "order_and_expedite": "Runs out before the open purchase order arrives, and that order is too "
+                                    "small: order the suggested quantity and ask the supplier to ship sooner"}
 STATUS_COLOUR = {"order_now": QColor(248, 205, 205), "order_soon": QColor(253, 230, 180),
                  "overstock": QColor(208, 226, 246), "dead_stock": QColor(222, 222, 222)}
 PO_HEADERS = [("supplier", "Supplier"), ("sku", "SKU"), ("title", "Title"), ("quantity", "Quantity"),
@@ -109,11 +114,15 @@ class AlertModel(RecordsModel):
         key = COLUMNS[index.column()][1]
         value = item.get(key)
         if role == Qt.ItemDataRole.DisplayRole:
+            if key == "status" and item.get("action") in ACTION_TEXT:
+                return ACTION_TEXT[item["action"]]
             return _fmt(value, key)
         if role == Qt.ItemDataRole.EditRole:
             return float(value) if isinstance(value, (int, float)) else 0.0
         if role == Qt.ItemDataRole.BackgroundRole and item["status"] in STATUS_COLOUR:
             return QBrush(STATUS_COLOUR[item["status"]])
+        if role == Qt.ItemDataRole.ToolTipRole and key == "status" and item.get("action") in ACTION_TIP:
+            return ACTION_TIP[item["action"]]
         if role == Qt.ItemDataRole.ToolTipRole and key == "status" and item.get("stockout_before_arrival"):
             return "Will run out before a new order can arrive"
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)):
