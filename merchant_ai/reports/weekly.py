@@ -83,7 +83,7 @@ class WeeklyReport:
         if self.customers.slipping:
             n = self.customers.slipping
             out.append(Action("customers", f"{n} customer{'s' if n != 1 else ''} slipped to At risk this week: "
-                                           "win them back", "customers"))
+                                           "win them back", "customers", "At risk"))
             for c in self.customers.contacts[:3]:
                 out.append(Action("customers", f"Contact customer {c['customer']} ({c['orders']} orders, "
                                                f"last {_date_text(c['last_order'])})", "customers", c["customer"]))

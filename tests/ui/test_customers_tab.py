@@ -38,6 +38,13 @@ def test_segments_table_filter_chart_and_export(qtbot, store, tmp_path):
     assert rows[0] == COLUMNS and len(rows) == shown + 1
     tab.segment.setCurrentText(ALL)
     assert tab.proxy.rowCount() == 40
+    # dashboard drill-down: a segment name filters, a customer key selects its row in the full list
+    tab.focus_key(segment)
+    assert tab.segment.currentText() == segment
+    tab.focus_key("1001")
+    assert tab.segment.currentText() == ALL
+    picked = [tab.proxy.mapToSource(i).row() for i in tab.table.selectionModel().selectedRows()]
+    assert [tab.model.rows[r]["customer"] for r in picked] == ["1001"]
 
 
 def test_no_shop_shows_empty_state(qtbot):

@@ -79,3 +79,9 @@ def test_purchase_order_table_formats_money_and_aligns_numbers():
     assert texts[7] == "Order now"
     right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     assert model.data(model.index(0, 4), Qt.ItemDataRole.TextAlignmentRole) == right
+
+
+def test_focus_key_selects_the_sku_a_dashboard_action_points_to(tab):
+    tab.focus_key("LAMP")
+    selected = {i.row() for i in tab.table.selectionModel().selectedRows()}
+    assert selected == {_row(tab, "LAMP")}

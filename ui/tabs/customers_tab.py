@@ -216,10 +216,36 @@ class CustomersTab(BaseTab):
         self.table.resizeColumnsToContents()
         clusters = "; ".join(f"cluster {k}: {v}" for k, v in sorted(words.items()))
         method = {"rate_model": "naive rate x learned per-customer multiplier", "bgnbd": "BG/NBD",
-                  "naive": "naive rate", "none": "none"}.get(doc.get("prediction_method"), doc.get("prediction_method"))
+                  "naive": "naive rate", "none": "none",
+                  "learned": "a regression learnt from this shop's own returning customers",
+                  "boosted": "gradient boosting learnt from this shop's own returning customers"}.get(doc.get("prediction_method"), doc.get("prediction_method"))
         pred = doc.get("message") or f"Predictions over {doc['horizon_days']} days by {method} (chosen by backtest)."
         self.status.setText(f"As of {doc['as_of']}: {len(doc['customers']):,} customers. {pred} Clusters — {clusters}.")
         self._filter(self.segment.currentText())
+        self._apply_focus()
+
+    def focus_key(self, key: str) -> None:
+        """Drill-down from the dashboard: a segment name filters the list, a customer key selects its row."""
+        self._focus = str(key)
+        self._apply_focus()
+
+    def _apply_focus(self) -> None:
+        key = getattr(self, "_focus", None)
+        if key is None:
+            return
+        if key in SEGMENTS:
+            self.segment.setCurrentText(key)
+            self._focus = None
+            return
+        rows = getattr(self.model, "rows", None) or []
+        for row, record in enumerate(rows):
+            if str(record.get("customer")) == key:
+                self.segment.setCurrentText(ALL)
+                index = self.proxy.mapFromSource(self.model.index(row, 0))
+                self.table.selectRow(index.row())
+                self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+                self._focus = None
+                return
 
     def _filter(self, segment: str) -> None:
         self.proxy.set_segment(segment)

@@ -256,6 +256,7 @@ class StockTab(BaseTab):
         self.show_content()
         self.model.set_items([dict(it) for it in result["items"]])
         self.table.resizeColumnsToContents()
+        self._apply_focus()
         self.po_model.set_records(result.get("purchase_orders", []))
         self.po_table.resizeColumnsToContents()  # supplier, SKU and title were cut to a few letters
         counts: dict[str, int] = {}
@@ -266,6 +267,23 @@ class StockTab(BaseTab):
         suppliers = {r["supplier"] for r in result.get("purchase_orders", [])}
         self.po_label.setText(f"Purchase-order suggestions: {len(result.get('purchase_orders', []))} lines, "
                               f"{len(suppliers)} suppliers")
+
+    def focus_key(self, key: str) -> None:
+        """Select one SKU's alert (a drill-down from the dashboard); waits for the table if it is loading."""
+        self._focus = str(key)
+        self._apply_focus()
+
+    def _apply_focus(self) -> None:
+        key = getattr(self, "_focus", None)
+        if key is None:
+            return
+        for row, item in enumerate(self.model.items):
+            if str(item.get("sku")) == key:
+                index = self.model.index(row, 0)
+                self.table.selectRow(row)
+                self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+                self._focus = None
+                return
 
     def save_edit(self, sku: str, field: str, value: float) -> None:
         as_of = self.result["as_of"] if self.result else dt.date.today().isoformat()
