@@ -9,6 +9,8 @@ baseline for months.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -79,6 +81,13 @@ def flagged_mask(panel: Panel, flags: pd.DataFrame) -> np.ndarray:
     return mask
 
 
+def _quiet_nanmean(a: np.ndarray, axis: int) -> np.ndarray:
+    """nanmean whose all-NaN slices give NaN silently: they are routine here, not a fault to print."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(a, axis=axis)
+
+
 def impute_censored(Y: np.ndarray, start: np.ndarray, censored: np.ndarray, window: int = 4) -> np.ndarray:
     """Censored cells replaced by the mean of the last `window` uncensored periods since launch."""
     if not censored.any():
@@ -91,7 +100,7 @@ def impute_censored(Y: np.ndarray, start: np.ndarray, censored: np.ndarray, wind
         live = start <= t
         cens = censored[:, t] & live
         if cens.any():
-            mean = np.nanmean(np.where(np.arange(window)[None, :] < filled[:, None], buf, np.nan)[cens], axis=1) \
+            mean = _quiet_nanmean(np.where(np.arange(window)[None, :] < filled[:, None], buf, np.nan)[cens], axis=1) \
                 if filled[cens].max(initial=0) > 0 else np.full(cens.sum(), np.nan)
             out[cens, t] = mean
         obs = live & ~censored[:, t]
@@ -119,13 +128,15 @@ def spike_mask(Y: np.ndarray, start: np.ndarray, censored: np.ndarray, k_mad: fl
     live = (np.arange(T)[None, :] >= start[:, None]) & ~censored
     nz = np.where(live & (Y > 0), Y, np.nan)
     enough = (~np.isnan(nz)).sum(axis=1) >= min_sales
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        # All-NaN rows (SKUs with no sale yet) are expected and come out NaN, which is what we want.
+        warnings.simplefilter("ignore", RuntimeWarning)
         med = np.nanmedian(nz, axis=1)
         mad = np.nanmedian(np.abs(nz - med[:, None]), axis=1) * 1.4826
     cap = np.maximum(med + k_mad * np.maximum(mad, 0.25 * med), min_ratio * med)
     prev = np.concatenate([np.full((n, 1), np.nan), Y[:, :-1]], axis=1)
     nxt = np.concatenate([Y[:, 1:], np.full((n, 1), np.nan)], axis=1)
-    neighbours = np.nanmean(np.stack([prev, nxt]), axis=0)
+    neighbours = _quiet_nanmean(np.stack([prev, nxt]), axis=0)
     with np.errstate(invalid="ignore"):
         spikes = enough[:, None] & live & (Y > cap[:, None]) & (Y > 2 * np.nan_to_num(neighbours))
     return spikes, np.where(np.isfinite(cap), cap, 0.0)

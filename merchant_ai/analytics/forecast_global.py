@@ -29,7 +29,7 @@ def _calendar(periods: pd.DatetimeIndex, freq: str) -> np.ndarray:
     if freq == "D":
         return periods.dayofweek.to_numpy()
     if freq == "W":
-        return ((periods.dayofyear.to_numpy() - 1) // 7).clip(0, 51)
+        return ((periods.day_of_year.to_numpy() - 1) // 7).clip(0, 51)
     return periods.month.to_numpy() - 1
 
 

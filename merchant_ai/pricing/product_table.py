@@ -87,7 +87,7 @@ def sku_channel_table(sales: pd.DataFrame, orders: pd.DataFrame | None, fees: pd
             "suggested_price": s.suggested_price, "suggestion": s.to_dict(),
         })
     unknown = profit.unknown_cost_skus()
-    alerts = profit.alerts(summary)
+    alerts = profit.alerts()
     return {
         "items": items,
         "unknown_cost": unknown.to_dict("records"),

@@ -38,7 +38,7 @@ _SHIPPING_KINDS = ("shipping label", "postage", "label purchase")
 LINE_COLUMNS = [
     "order_id", "order_ref", "channel", "order_date", "sku", "title", "category", "quantity", "net_quantity",
     "unit_price", "revenue", "shipping_charged", "fees", "fee_source", "cogs", "shipping_cost",
-    "shipping_cost_known", "profit", "cost_known", "currency",
+    "shipping_cost_known", "profit", "cost_known", "currency", "priced_sale",
 ]
 
 
@@ -91,6 +91,7 @@ class TrueProfit:
         ship_cost = lines["shipping_cost"].where(lines["shipping_cost_known"], lines["shipping_charged"])
         lines["profit"] = (lines["net_revenue"] + lines["shipping_charged"] - lines["fees"].fillna(0.0)
                            - lines["cogs"] - ship_cost)
+        lines["priced_sale"] = _priced_sale(lines)
         lines["revenue"] = lines["net_revenue"]
         self.lines_ = lines[LINE_COLUMNS]
         return self
@@ -200,13 +201,18 @@ class TrueProfit:
         return total
 
     # --- results --------------------------------------------------------------------------------
-    def summary(self, by: list[str] | tuple[str, ...] = ("sku", "channel"), freq: str | None = None) -> pd.DataFrame:
+    def summary(self, by: list[str] | tuple[str, ...] = ("sku", "channel"), freq: str | None = None,
+                priced_sales_only: bool = False) -> pd.DataFrame:
         """Units, revenue, fees, COGS, profit and margin per group; `freq` ('W', 'M') adds a period.
 
         Profit and margin count only lines with a known cost; `cost_known` is False when any line
         of the group lacks one, and `revenue_cost_unknown` says how much revenue that is.
+        `priced_sales_only` leaves out fully refunded lines and pending lines without a price yet:
+        they are true costs of the shop, but say nothing about whether the price is right.
         """
         lines = self.lines_.copy()
+        if priced_sales_only:
+            lines = lines[lines["priced_sale"].astype(bool)]
         keys = list(by)
         if freq:
             rule = {"W": "W-SUN", "M": "M"}.get(freq, freq)
@@ -249,8 +255,12 @@ class TrueProfit:
         return out
 
     def alerts(self, summary: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Products selling below break-even, or below the target margin, on some channel."""
-        s = self.summary(("sku", "channel")) if summary is None else summary
+        """Products selling below break-even, or below the target margin, on some channel.
+
+        Judged on priced sales only: one refunded order or an Amazon order still pending its price
+        would otherwise read as "sells at a loss" when the price is fine.
+        """
+        s = self.summary(("sku", "channel"), priced_sales_only=True) if summary is None else summary
         s = s[s["profit"].notna()]
         below_zero = s["profit"] < 0
         below_target = s["margin_pct"] < self.target_margin_pct
@@ -259,6 +269,14 @@ class TrueProfit:
         out["target_margin_pct"] = self.target_margin_pct
         return out.sort_values(["alert", "margin_pct"], ignore_index=True)[
             ["sku", "channel", "alert", "margin_pct", "target_margin_pct", "profit", "revenue", "units"]]
+
+
+def _priced_sale(lines: pd.DataFrame) -> np.ndarray:
+    """True for lines that say something about the price: not fully refunded, not awaiting a price."""
+    refunded = (lines["revenue"] > 0) & (lines["net_revenue"] <= 0)
+    status = lines["status"] if "status" in lines else pd.Series("paid", index=lines.index)
+    no_price_yet = status.eq("pending") & ~(lines["revenue"] > 0)
+    return (~(refunded | no_price_yet)).to_numpy()
 
 
 def _order_share(lines: pd.DataFrame) -> np.ndarray:

@@ -128,3 +128,28 @@ def test_fees_without_any_source_are_unknown_not_zero(shop):
     s = TrueProfit().fit(*shop).summary(("sku", "channel")).set_index(["sku", "channel"])
     assert np.isnan(s.loc[("A", "generic"), "fees"])
     assert s.loc[("A", "etsy"), "fees_known"] and s.loc[("A", "etsy"), "fees"] > 0
+
+
+def test_refunds_and_unpriced_pending_orders_are_not_margin_alerts():
+    """A refunded order or an Amazon order still waiting for its price is not a price problem."""
+    sales = sales_frame([
+        dict(order_id=1, order_ref="S1", channel="shopify", order_date="2025-06-01", sku="A", quantity=1,
+             unit_price=30.0, unit_cost=6.0),
+        # Etsy-style refund: the money back, no returned quantity on record.
+        dict(order_id=2, order_ref="S2", channel="shopify", order_date="2025-06-02", sku="D", quantity=1,
+             unit_price=30.0, unit_cost=6.0, status="refunded"),
+        dict(order_id=3, order_ref="Z1", channel="amazon", order_date="2025-06-03", sku="B", quantity=2,
+             unit_price=0.0, unit_cost=5.0, status="pending"),
+    ])
+    sales.loc[sales["sku"].eq("D"), ["refunded_amount", "net_revenue"]] = [30.0, 0.0]
+    m = TrueProfit(target_margin_pct=20).fit(sales, None, None)
+    assert m.alerts().empty
+    # The shop's profit still carries both: they are real money, just not a verdict on the price.
+    full = m.summary(("sku", "channel")).set_index(["sku", "channel"])
+    assert full.loc[("B", "amazon"), "profit"] < 0 and full.loc[("D", "shopify"), "profit"] < 0
+    priced = m.summary(("sku", "channel"), priced_sales_only=True)
+    assert priced["sku"].tolist() == ["A"] and priced["units"].iat[0] == 1
+    # A real loss-maker still raises one.
+    cheap = sales_frame([dict(order_id=1, order_ref="S1", channel="shopify", order_date="2025-06-01", sku="C",
+                              quantity=1, unit_price=5.0, unit_cost=6.0)])
+    assert TrueProfit().fit(cheap, None, None).alerts()["alert"].tolist() == ["below_break_even"]
