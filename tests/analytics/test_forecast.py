@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from merchant_ai.analytics.forecast import TOP_DOWN, Forecaster, Monitor
 from merchant_ai.analytics.forecast_backtest import Cancelled
@@ -233,3 +234,19 @@ def test_a_peak_in_the_season_ahead_is_forecast_when_last_years_history_shows_it
     ahead = fc.forecast_[0]                   # weeks 44..55 of the year: the peak is weeks 46..50
     assert ahead[2:7].mean() > 2.5 * ahead[8:].mean()
     assert ahead[2:7].mean() > 110
+
+
+def test_global_model_does_not_treat_unseen_weeks_of_the_year_like_a_closure_week():
+    """Under a year of history: weeks ahead never seen as targets once shared a split with the
+    shop's Christmas-closure week (all zero), and the last weeks of the horizon collapsed."""
+    from merchant_ai.analytics.forecast_global import GlobalBoostedModel
+
+    rng = np.random.default_rng(12)
+    periods = pd.date_range("2010-11-29", periods=40, freq="7D")  # early Dec .. late Aug
+    Y = rng.poisson(rng.uniform(3, 30, 60)[:, None], (60, 40)).astype(float)
+    Y[:, 4] = 0.0                                                   # the week of 27 December: closed
+    model = GlobalBoostedModel(12, 52, max_iter=30)
+    with threadpool_limits(limits=1):  # as Forecaster.fit runs it (oversubscribed threads: 4x slower)
+        ahead = model.fit(Y, np.zeros(60, int), periods, "W").predict().sum(axis=0)
+    assert ahead.min() > 0.7 * ahead.max(), np.round(ahead / ahead.max(), 2)
+
