@@ -134,6 +134,7 @@ class Forecaster:
         start = panel.start.copy()
         if self.censor_stockouts:
             panel.censored = dc.stockout_mask(panel, inventory_history)
+        panel.censored = panel.censored | closed_periods(Y, start, self.freq)
         Y_fit = dc.impute_censored(Y, start, panel.censored)
         if self.damp_spikes:
             spikes, cap = dc.spike_mask(Y_fit, start, panel.censored)
@@ -346,6 +347,30 @@ class Forecaster:
         return pd.DataFrame({"period_start": self.panel_.periods, "actual": self.panel_.values[i],
                              "cleaned": self.fitted_values_[i] if hasattr(self, "fitted_values_") else np.nan,
                              "censored": self.panel_.censored[i], "spike": self.panel_.spikes[i]})
+
+
+def closed_periods(Y: np.ndarray, start: np.ndarray, freq: str, min_open: float = 0.9) -> np.ndarray:
+    """Bool (n, T): weeks or months the whole shop sold nothing, inside a history that sells ~always.
+
+    That is the shop closed (the UCI shop, 23 Dec 2010 - 4 Jan 2011), not every product's demand
+    falling to zero: such a period is censored like a stockout, so levels, demand classes and the
+    backtest's error scale do not count it as demand. Days are left alone (a shop shut on Sundays
+    has no Sunday demand), as are quiet periods of shops that often sell nothing in a period.
+    """
+    n, T = Y.shape
+    out = np.zeros((n, T), bool)
+    if freq == "D" or n == 0 or T < 3:
+        return out
+    sold = Y.sum(axis=0) > 0
+    if not sold.any():
+        return out
+    first, last = int(np.argmax(sold)), T - 1 - int(np.argmax(sold[::-1]))
+    inside = np.zeros(T, bool)
+    inside[first + 1:last] = True
+    closed = inside & ~sold
+    if not closed.any() or sold[first:last + 1].mean() < min_open:
+        return out
+    return closed[None, :] & (np.arange(T)[None, :] > start[:, None])
 
 
 def _num(x: float) -> float | None:

@@ -250,3 +250,17 @@ def test_global_model_does_not_treat_unseen_weeks_of_the_year_like_a_closure_wee
         ahead = model.fit(Y, np.zeros(60, int), periods, "W").predict().sum(axis=0)
     assert ahead.min() > 0.7 * ahead.max(), np.round(ahead / ahead.max(), 2)
 
+
+def test_a_week_the_whole_shop_sold_nothing_is_censored_not_zero_demand():
+    from merchant_ai.analytics.forecast import closed_periods
+
+    rng = np.random.default_rng(13)
+    Y = rng.poisson(10, (25, 30)).astype(float)
+    Y[:, 26] = 0                                        # closed for a week (holidays)
+    f = Forecaster(**FAST).fit(weekly_sales({f"S{i}": Y[i] for i in range(25)}), week_end(29))
+    assert f.panel_.censored[:, 26].all() and f.panel_.censored.sum() == 25
+    assert (f.classes_ == "smooth").all() and f.forecast_.mean() > 8
+    # A shop that often sells nothing in a week is quiet, not closed; days are never closures.
+    sparse = (rng.random((3, 30)) < 0.5) * 1.0
+    assert not closed_periods(sparse, np.zeros(3, int), "W").any()
+    assert not closed_periods(Y, np.zeros(25, int), "D").any()
