@@ -139,3 +139,54 @@ def test_policy_backtest_reports_both_policies():
         assert 0.5 < r[name]["fill_rate"] <= 1.0 and r[name]["avg_stock_units"] > 0
     # Safety stock from the forecast error buys service the velocity rule (none) does not have.
     assert r["ours"]["fill_rate"] > r["velocity"]["fill_rate"]
+
+
+def _daily_sales(series: dict[str, np.ndarray], price: float = 5.0) -> pd.DataFrame:
+    rows = []
+    for sku, days in series.items():
+        for d, q in enumerate(days):
+            if q:
+                rows.append({"order_date": MONDAY + pd.Timedelta(days=d), "sku": sku, "net_quantity": float(q),
+                             "net_revenue": q * price, "channel": "shop", "category": None})
+    return pd.DataFrame(rows)
+
+
+def test_policy_backtest_traces_both_trade_offs_and_reads_them_at_matched_points():
+    rng = np.random.default_rng(13)
+    weeks = 60
+    sales = _daily_sales({f"S{i}": rng.poisson(rng.uniform(1, 30), weeks * 7) for i in range(10)})
+    end = MONDAY + pd.Timedelta(days=weeks * 7 - 1)
+    r = PolicyBacktest(weeks=8).fit(sales, end).result_
+    ours, velo = r["curves"]["ours"], r["curves"]["velocity"]
+    assert [p["service_level"] for p in ours] == sorted(p["service_level"] for p in ours) and len(ours) >= 5
+    assert [p["cover_days"] for p in velo][:2] == [0, 7] and max(p["cover_days"] for p in velo) >= 60
+    # More service or more cover: more stock, never less fill.
+    for curve in (ours, velo):
+        stock = [p["avg_stock_units"] for p in curve]
+        fill = [p["fill_rate"] for p in curve]
+        assert stock == sorted(stock) and all(b >= a - 0.01 for a, b in zip(fill, fill[1:], strict=False))
+    # The headline points are points of the curves (the old keys stay).
+    assert r["ours"]["fill_rate"] == next(p["fill_rate"] for p in ours if p["service_level"] == 0.95)
+    assert r["velocity"]["avg_stock_units"] == next(p["avg_stock_units"] for p in velo if p["cover_days"] == 7)
+    m = r["matched"]["units"]
+    if m["velocity_fill_at_our_stock"] is not None:
+        lo = max(p["fill_rate"] for p in velo if p["avg_stock_units"] <= m["our_avg_stock"])
+        assert m["velocity_fill_at_our_stock"] >= lo - 1e-9
+    if m["velocity_stock_for_our_fill"] is not None:
+        assert m["velocity_extra_stock_pct"] == pytest.approx((m["velocity_stock_for_our_fill"] / m["our_avg_stock"] - 1) * 100)
+    for p in ours + velo:
+        assert 0 <= p["median_sku_fill_rate"] <= 1 and 0 <= p["fill_rate_value"] <= 1
+    assert r["value_basis"] == "average selling price" and r["matched"]["value"]["our_fill_rate"] == r["ours"]["fill_rate_value"]
+
+
+def test_matched_reading_interpolates_and_says_when_the_curve_cannot_reach():
+    from merchant_ai.analytics.stock_backtest import _fill_at, _stock_for
+
+    curve = [{"fill_rate": f, "avg_stock_units": s} for f, s in ((0.5, 100.0), (0.7, 200.0), (0.8, 400.0))]
+    assert _stock_for(curve, 0.75, "fill_rate", "avg_stock_units") == pytest.approx(300.0)
+    assert _fill_at(curve, 150.0, "fill_rate", "avg_stock_units") == pytest.approx(0.6)
+    assert _stock_for(curve, 0.9, "fill_rate", "avg_stock_units") is None  # beyond the most stock traced
+    assert _fill_at(curve, 50.0, "fill_rate", "avg_stock_units") is None
+    # A setting with more stock but less fill is never the answer: the best fill at most that stock is.
+    bumpy = curve + [{"fill_rate": 0.78, "avg_stock_units": 500.0}, {"fill_rate": 0.9, "avg_stock_units": 600.0}]
+    assert _fill_at(bumpy, 500.0, "fill_rate", "avg_stock_units") == pytest.approx(0.8)
