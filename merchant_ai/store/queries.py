@@ -7,7 +7,10 @@ future. Money comes out as float here (analytics are statistical); the store kee
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -22,6 +25,23 @@ SALES_COLUMNS = [
 ]
 
 
+# Set by `reuse_sales_lines()`: frames already read in this block, by (store, data version, as_of, cancelled).
+_READ: contextvars.ContextVar[dict | None] = contextvars.ContextVar("merchant_ai_sales_lines_read", default=None)
+
+
+@contextmanager
+def reuse_sales_lines() -> Iterator[None]:
+    """Inside this block a repeated `sales_lines` call (same store, data version, as_of and
+    `include_cancelled`) returns the frame read the first time instead of reading it again: the weekly
+    report's sections and the stock fit it triggers share one read. Kept in memory only, and
+    dropped when the block ends."""
+    token = _READ.set({})
+    try:
+        yield
+    finally:
+        _READ.reset(token)
+
+
 def _frame(store: Store, sql: str, params: tuple = ()) -> pd.DataFrame:
     cur = store.connection().execute(sql, params)
     cols = [d[0] for d in cur.description]
@@ -34,6 +54,29 @@ def _as_of_text(as_of: dt.date | str | None) -> str:
     return as_of if isinstance(as_of, str) else as_of.isoformat()
 
 
+def _columns(store: Store, sql: str, params: tuple, names: str) -> dict[str, np.ndarray] | None:
+    """The query's columns (named by the space-separated `names`) as object arrays, None when no
+    rows. One 2-D object array holds the cells: ~5x faster than transposing the row tuples."""
+    rows = store.connection().execute(sql, params).fetchall()
+    if not rows:
+        return None
+    cells = np.array(rows, dtype=object)
+    return {name: cells[:, i] for i, name in enumerate(names.split())}
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    """Numbers as float, None -> NaN (a stray text cell -> NaN, as pd.to_numeric(errors="coerce"))."""
+    try:
+        return values.astype(float)
+    except (TypeError, ValueError):
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+
+
+def _take(values: pd.Series, index: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """values[index], missing where index is -1."""
+    return values.array.take(index, allow_fill=True)
+
+
 def sales_lines(store: Store, as_of: dt.date | str | None = None, include_cancelled: bool = False) -> pd.DataFrame:
     """One row per order line up to `as_of`, with refunds applied.
 
@@ -41,28 +84,67 @@ def sales_lines(store: Store, as_of: dt.date | str | None = None, include_cancel
     `created_at` is local wall time; `customer` is the customer key or None for guests;
     `revenue` = quantity x unit_price - discount; `refunded_amount` is the line's refunded quantity at
     its unit price, or else its share of an order-level refund; `unit_cost` is NaN when unknown.
+
+    Read in three parts and put together here (the frame one SQL join of lines, orders, customers
+    and products would give, ~3x faster on half a million lines): each order's fields once per
+    order, with its dates parsed once; each product's once per SKU; only the line's own per line.
     """
-    sql = f"""
-        SELECT o.id AS order_id, o.external_id AS order_ref, c.name AS channel, o.created_at,
-               o.order_date, cu.key AS customer, COALESCE(l.sku, l.channel_sku, l.title) AS sku,
-               COALESCE(l.title, p.title) AS title, p.category, l.quantity,
-               l.unit_price, l.discount, l.line_total, l.refunded_qty, o.refunded AS order_refunded,
-               o.currency, o.status, p.unit_cost
-        FROM order_lines l
-        JOIN orders o ON o.id = l.order_id
-        JOIN channels c ON c.id = o.channel_id
-        LEFT JOIN customers cu ON cu.id = o.customer_id
-        LEFT JOIN products p ON p.sku = l.sku
-        WHERE o.order_date <= ? {"" if include_cancelled else "AND o.status != 'cancelled'"}
-        ORDER BY o.order_date, o.id, l.id
-    """
-    df = _frame(store, sql, (_as_of_text(as_of),))
-    if df.empty:
+    read = _READ.get()
+    if read is None:
+        return _read_sales_lines(store, _as_of_text(as_of), include_cancelled)
+    key = (id(store), store.data_version(), _as_of_text(as_of), include_cancelled)
+    if key not in read:
+        read[key] = _read_sales_lines(store, key[2], include_cancelled)
+    return read[key].copy(deep=False)   # copy-on-write: a caller's edits never reach the shared frame
+
+
+def _read_sales_lines(store: Store, as_of: str, include_cancelled: bool) -> pd.DataFrame:
+    status = "" if include_cancelled else "AND o.status != 'cancelled'"
+    day = (as_of,)
+    line = _columns(store, f"""
+        SELECT l.order_id, l.sku, CASE WHEN l.sku IS NULL THEN COALESCE(l.channel_sku, l.title) END, l.title,
+               l.quantity, l.unit_price, l.discount, l.line_total, l.refunded_qty
+        FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN channels c ON c.id = o.channel_id
+        WHERE o.order_date <= ? {status}
+        ORDER BY o.order_date, o.id, l.id""", day,
+        "order_id master_sku other_sku title quantity unit_price discount line_total refunded_qty")
+    if line is None:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SALES_COLUMNS})
-    for col in ("unit_price", "discount", "line_total", "order_refunded", "unit_cost"):
-        df[col] = pd.to_numeric(df[col], errors="coerce") / SCALE
-    df["quantity"] = df["quantity"].astype(float)
-    df["refunded_qty"] = df["refunded_qty"].astype(float).fillna(0.0)
+    # Orders sorted as the lines are, so date parsing meets the first line's order first, as before.
+    order = _columns(store, f"""
+        SELECT o.id, o.external_id, c.name, o.created_at, o.order_date, cu.key, o.refunded, o.currency, o.status
+        FROM orders o JOIN channels c ON c.id = o.channel_id LEFT JOIN customers cu ON cu.id = o.customer_id
+        WHERE o.order_date <= ? {status} AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id)
+        ORDER BY o.order_date, o.id""", day,
+        "order_id order_ref channel created_at order_date customer order_refunded currency status")
+    orders = pd.DataFrame({
+        "order_ref": pd.Series(order["order_ref"]), "channel": pd.Series(order["channel"]),
+        "created_at": pd.to_datetime(pd.Series(order["created_at"]).str.slice(0, 19), errors="coerce"),
+        "order_date": pd.to_datetime(pd.Series(order["order_date"])), "customer": pd.Series(order["customer"]),
+        "order_refunded": _floats(order["order_refunded"]) / SCALE, "currency": pd.Series(order["currency"]),
+        "status": pd.Series(order["status"])})
+    product = _columns(store, "SELECT sku, title, category, unit_cost FROM products", (),
+                       "sku title category unit_cost") or {k: np.array([], dtype=object)
+                                                           for k in ("sku", "title", "category", "unit_cost")}
+    unit_cost = np.append(_floats(product["unit_cost"]) / SCALE, np.nan)    # index -1: no such product
+
+    order_id = line["order_id"].astype(np.int64)
+    master_sku = pd.Series(line["master_sku"])
+    at = pd.Index(order["order_id"].astype(np.int64)).get_indexer(order_id)
+    sku_at = pd.Index(product["sku"]).get_indexer(master_sku)
+    title = np.where(pd.isna(line["title"]), np.append(product["title"], None)[sku_at], line["title"])
+    df = pd.DataFrame({
+        "order_id": order_id, "order_ref": _take(orders["order_ref"], at), "channel": _take(orders["channel"], at),
+        "created_at": _take(orders["created_at"], at), "order_date": _take(orders["order_date"], at),
+        "customer": _take(orders["customer"], at),
+        "sku": pd.Series(np.where(pd.isna(line["master_sku"]), line["other_sku"], line["master_sku"])),
+        "title": pd.Series(title), "category": pd.Series(np.append(product["category"], None)[sku_at]),
+        "quantity": _floats(line["quantity"]), "unit_price": _floats(line["unit_price"]) / SCALE,
+        "discount": _floats(line["discount"]) / SCALE, "line_total": _floats(line["line_total"]) / SCALE,
+        "refunded_qty": _floats(line["refunded_qty"]), "order_refunded": _take(orders["order_refunded"], at),
+        "currency": _take(orders["currency"], at), "status": _take(orders["status"], at),
+        "unit_cost": unit_cost[sku_at]})
+    df["refunded_qty"] = df["refunded_qty"].fillna(0.0)
     df["discount"] = df["discount"].fillna(0.0)
     revenue = df["line_total"].where(df["line_total"].notna(), df["quantity"] * df["unit_price"] - df["discount"])
     df["revenue"] = revenue.fillna(0.0)
@@ -75,8 +157,6 @@ def sales_lines(store: Store, as_of: dt.date | str | None = None, include_cancel
     df["refunded_amount"] = np.where(order_line_refund > 0, line_refund, np.minimum(pro_rata, df["revenue"].clip(lower=0)))
     df["net_quantity"] = (df["quantity"] - df["refunded_qty"]).clip(lower=0)
     df["net_revenue"] = df["revenue"] - df["refunded_amount"]
-    df["created_at"] = pd.to_datetime(df["created_at"].str.slice(0, 19), errors="coerce")
-    df["order_date"] = pd.to_datetime(df["order_date"])
     return df[SALES_COLUMNS]
 
 
