@@ -30,6 +30,10 @@ MIN_CUSTOMERS = 20
 VALUE_HORIZON_DAYS = 90
 PAIR_WINDOW_DAYS = 365
 MAX_PAIRS = 8
+# The columns each part reads: filtering a narrow frame copies far less than all of `sales_lines`.
+ORDER_COLUMNS = ["customer", "order_id", "order_date", "channel", "net_revenue", "status"]
+PAIR_COLUMNS = ["order_id", "order_date", "customer", "sku", "title", "status", "net_quantity", "unit_price",
+                "unit_cost"]
 
 
 def segments_at(sales: pd.DataFrame, day: dt.date) -> pd.Series:
@@ -45,7 +49,7 @@ def segments_at(sales: pd.DataFrame, day: dt.date) -> pd.Series:
 
 def order_frame(sales: pd.DataFrame, end: dt.date) -> pd.DataFrame:
     """One row per customer order up to `end`, shaped like order lines (net_revenue = order value)."""
-    orders = customer_orders(sales, end)
+    orders = customer_orders(sales[[c for c in ORDER_COLUMNS if c in sales]], end)
     return orders.rename(columns={"value": "net_revenue"})
 
 
@@ -119,6 +123,7 @@ def pairs_section(sales: pd.DataFrame, end: dt.date) -> PairsSection:
     from merchant_ai.analytics.recommend import FrequentPairs
 
     start = pd.Timestamp(end - dt.timedelta(days=PAIR_WINDOW_DAYS - 1))
+    sales = sales[[c for c in PAIR_COLUMNS if c in sales]]
     window = sales[pd.to_datetime(sales["order_date"]) >= start] if len(sales) else sales
     section = PairsSection(window_days=PAIR_WINDOW_DAYS)
     if window.empty:

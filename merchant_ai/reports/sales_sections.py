@@ -28,6 +28,14 @@ KPI_ROWS = [
     ("margin_pct", "Gross margin", "pct", True, 1.0),
 ]
 
+# What the KPIs and the weekly revenue read: filtering a narrow frame copies far less than all of `sales_lines`.
+KPI_COLUMNS = ["order_id", "channel", "order_date", "customer", "revenue", "refunded_amount", "net_quantity",
+               "net_revenue", "currency", "unit_cost"]
+
+
+def _narrow(sales: pd.DataFrame) -> pd.DataFrame:
+    return sales[[c for c in KPI_COLUMNS if c in sales]]
+
 
 def _num(value) -> float | None:
     if value is None:
@@ -48,7 +56,7 @@ def kpi_section(sales: pd.DataFrame, start: dt.date, end: dt.date) -> KpiSection
     """The week vs the week before and the same week last year (364 days back, weekday-aligned)."""
     if sales.empty:
         return KpiSection(currency=None, note="No orders imported yet: import your orders to see the week's KPIs.")
-    comparison = kpis.compare(sales, start, end)
+    comparison = kpis.compare(_narrow(sales), start, end)
     cur, prev, ly = comparison["current"], comparison["previous"], comparison["last_year"]
     first_day = pd.Timestamp(sales["order_date"].min()).date()
     ly_known = start - dt.timedelta(days=364) >= first_day
@@ -85,6 +93,7 @@ def revenue_section(sales: pd.DataFrame, end: dt.date, week_start: str, weeks: i
     its 80% interval. `forecast()` returns a `run_forecast(level="shop")` answer fitted up to `end`."""
     if sales.empty:
         return RevenueSection(currency=None, note="No orders imported yet.")
+    sales = _narrow(sales)
     currency = kpis.main_currency(sales)
     weekly = kpis.weekly_revenue(sales, end, weeks, week_start, currency)
     first_day = pd.Timestamp(sales["order_date"].min()).date()

@@ -153,41 +153,42 @@ def build_weekly_report(store: Store, week: str | None = None, *, progress: Prog
     report = WeeklyReport(shop_name=store.get_setting("shop_name") or "My shop", week=label, start=start, end=end,
                           week_start=week_start, generated_at=now,
                           page_size=page if page in ("a4", "letter") else None)
-    step(0.02, "Loading sales")
-    sales = queries.sales_lines(store, end)          # nothing after the week's last day
-    step(0.1, "KPIs")
-    report.kpis = sales_sections.kpi_section(sales, start, end)
-    report.currency = report.kpis.currency
-    step(0.15, "Revenue forecast")
-    forecast = None
-    if len(sales):
-        from merchant_ai.analytics.forecast_task import run_forecast
+    with queries.reuse_sales_lines():        # the stock fit reads the same lines: one read serves both
+        step(0.02, "Loading sales")
+        sales = queries.sales_lines(store, end)          # nothing after the week's last day
+        step(0.1, "KPIs")
+        report.kpis = sales_sections.kpi_section(sales, start, end)
+        report.currency = report.kpis.currency
+        step(0.15, "Revenue forecast")
+        forecast = None
+        if len(sales):
+            from merchant_ai.analytics.forecast_task import run_forecast
 
-        def forecast() -> dict:
-            return run_forecast(store, level="shop", freq="W", horizon=FORECAST_WEEKS, as_of=end, sales=sales,
-                                progress=_sub(progress, 0.15, 0.45, "Revenue forecast"), cancel=cancelled)
-    try:
-        report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, forecast)
-    except Cancelled:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a failed forecast leaves the history chart in place
-        report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, None)
-        report.revenue.note = f"The forecast could not be made: {exc}"
-    step(0.45, "Reorder list")
-    from merchant_ai.analytics.forecast_task import run_stock
+            def forecast() -> dict:
+                return run_forecast(store, level="shop", freq="W", horizon=FORECAST_WEEKS, as_of=end, sales=sales,
+                                    progress=_sub(progress, 0.15, 0.45, "Revenue forecast"), cancel=cancelled)
+        try:
+            report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, forecast)
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failed forecast leaves the history chart in place
+            report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, None)
+            report.revenue.note = f"The forecast could not be made: {exc}"
+        step(0.45, "Reorder list")
+        from merchant_ai.analytics.forecast_task import run_stock
 
-    report.stock = ops_sections.stock_section(
-        store, end, lambda: run_stock(store, end, progress=_sub(progress, 0.45, 0.7, "Reorder list"),
-                                      cancel=cancelled))
-    step(0.7, "Customers")
-    report.customers = customer_sections.customer_section(sales, end, check=lambda: _raise_if(cancelled))
-    step(0.85, "Product pairs")
-    report.pairs = customer_sections.pairs_section(sales, end)
-    step(0.9, "Margins")
-    target = _float(store.get_setting("target_margin_pct"), 20.0)
-    report.margins = ops_sections.margin_section(store, sales, end, target)
-    step(0.97, "Data freshness")
-    report.freshness = ops_sections.freshness_section(store, end, now)
+        report.stock = ops_sections.stock_section(
+            store, end, lambda: run_stock(store, end, progress=_sub(progress, 0.45, 0.7, "Reorder list"),
+                                          cancel=cancelled))
+        step(0.7, "Customers")
+        report.customers = customer_sections.customer_section(sales, end, check=lambda: _raise_if(cancelled))
+        step(0.85, "Product pairs")
+        report.pairs = customer_sections.pairs_section(sales, end)
+        step(0.9, "Margins")
+        target = _float(store.get_setting("target_margin_pct"), 20.0)
+        report.margins = ops_sections.margin_section(store, sales, end, target)
+        step(0.97, "Data freshness")
+        report.freshness = ops_sections.freshness_section(store, end, now)
     step(1.0, "Done")
     return report
 
