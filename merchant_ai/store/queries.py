@@ -99,6 +99,17 @@ def sales_lines(store: Store, as_of: dt.date | str | None = None, include_cancel
 
 
 def _read_sales_lines(store: Store, as_of: str, include_cancelled: bool) -> pd.DataFrame:
+    conn = store.connection()
+    if conn.in_transaction:
+        return _read_sales_parts(store, as_of, include_cancelled)
+    conn.execute("BEGIN")       # one snapshot for the three reads: an import may commit between them
+    try:
+        return _read_sales_parts(store, as_of, include_cancelled)
+    finally:
+        conn.execute("COMMIT")
+
+
+def _read_sales_parts(store: Store, as_of: str, include_cancelled: bool) -> pd.DataFrame:
     status = "" if include_cancelled else "AND o.status != 'cancelled'"
     day = (as_of,)
     line = _columns(store, f"""

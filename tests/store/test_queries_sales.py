@@ -129,3 +129,42 @@ def test_reuse_shares_one_read_per_store_version_and_day(store: Store, monkeypat
     assert reads == [("2025-06-30", False), ("2025-06-30", True), ("2025-06-30", False), ("2025-06-30", False)]
     assert "extra" not in again and again["net_revenue"].ne(0).any()
     pd.testing.assert_frame_equal(again, _sales_lines_joined(store, "2025-06-30"), check_exact=True)
+
+
+def test_the_three_reads_see_one_snapshot(store: Store, tmp_path) -> None:
+    """An import committed by another connection between the reads must not leave lines without
+    their order: the reads share one read transaction (and run inside a caller's, if any)."""
+    _fill(store)
+    conn = store.connection()
+    real_execute = type(conn).execute
+    other = Store.open(tmp_path / "shop", "test-pass")
+    calls = []
+
+    class Spy:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def execute(self, sql, *args):
+            cur = real_execute(self.inner, sql, *args)
+            calls.append(sql)
+            if "FROM order_lines l JOIN orders o" in sql:      # after the lines, before the orders
+                with other.transaction() as w:
+                    w.execute("DELETE FROM order_lines")
+                    w.execute("DELETE FROM orders")
+            return cur
+
+    expected = _sales_lines_joined(store, "2025-06-30")
+    store.connection = lambda: Spy(conn)
+    try:
+        got = queries.sales_lines(store, "2025-06-30")
+    finally:
+        del store.connection
+        other.close()
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert not conn.in_transaction and calls[0] == "BEGIN"
+    assert queries.sales_lines(store).empty                   # the deletion is seen afterwards
+    with store.transaction():
+        assert queries.sales_lines(store).empty               # inside a caller's transaction too
