@@ -2,7 +2,7 @@
 
 Both policies review weekly, order up to a target, and receive after the SKU's lead time; demand
 is what was actually sold each day (lost when the shelf is empty). Ours orders up to the forecast
-demand over lead time + review period plus safety stock from the forecast's backtest error (refit
+demand over lead time + review period (never below the recent rate) plus safety stock from the forecast's backtest error (refit
 every few weeks, each time seeing only data before that day); the velocity rule of common tools
 orders up to units/day over the last 30 days x (lead time + cover days).
 
@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from merchant_ai.analytics.forecast import Forecaster, Monitor
-from merchant_ai.analytics.stock_policy import PERIOD_DAYS, daily_path
+from merchant_ai.analytics.stock_policy import PERIOD_DAYS, RECENT_DAYS, daily_path
 
 SERVICE_LEVELS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
-COVER_DAYS = (0, 7, 14, 21, 28, 42, 60)
+COVER_DAYS = (0, 7, 14, 21, 28, 42, 60, 90)
 
 
 class PolicyBacktest:
@@ -95,7 +95,9 @@ class PolicyBacktest:
         levels = sorted(set(self.service_levels) | {self.service_level})
         covers = sorted(set(self.cover_grid) | {cover})
         demand, safety = self._our_targets(s, skus, first, reviews, L, R, levels, days, mon)
-        rate = self._velocity_rates(s, skus, first, reviews)
+        rate = self._velocity_rates(s, skus, first, reviews, self.velocity_days)
+        floor = rate if self.velocity_days == RECENT_DAYS else self._velocity_rates(s, skus, first, reviews, RECENT_DAYS)
+        demand = np.maximum(demand, floor * (L + R))  # never plan below the recent rate (stock_policy doc)
         targets = np.concatenate([demand[None] + safety,
                                   rate[None] * (L[None, None, :] + np.array(covers)[:, None, None])])
         filled, avg = _simulate(targets, D, L, reviews)
@@ -116,18 +118,20 @@ class PolicyBacktest:
                                               "avg_stock_valued")}}
         self.result_["velocity_rule"] = (f"units/day over {self.velocity_days} days x (lead time + {cover} days), "
                                          f"weekly review")
-        self.result_["our_policy"] = (f"forecast over lead time + {R} days + safety stock at "
+        self.result_["our_policy"] = (f"forecast over lead time + {R} days (at least the last {RECENT_DAYS} days' "
+                                      f"rate) + safety stock at "
                                       f"{self.service_level:.0%} service, weekly review, refit every "
                                       f"{self.refit_every} weeks")
         mon.step(1.0, "done")
         return self
 
     # --- the two policies' order-up-to targets at each review day -----------------------------------
-    def _velocity_rates(self, s: pd.DataFrame, skus: list[str], first: pd.Timestamp,
-                        reviews: list[int]) -> np.ndarray:
-        """(reviews, n) units/day over the `velocity_days` before each review day."""
+    @staticmethod
+    def _velocity_rates(s: pd.DataFrame, skus: list[str], first: pd.Timestamp, reviews: list[int],
+                        days: int) -> np.ndarray:
+        """(reviews, n) units/day over the `days` days before each review day."""
         pos = {k: i for i, k in enumerate(skus)}
-        lo = first - pd.Timedelta(days=self.velocity_days)
+        lo = first - pd.Timedelta(days=days)
         part = s[(s["day"] >= lo) & s["sku"].isin(pos)]
         span = (first - lo).days + reviews[-1] + 1
         M = np.zeros((len(skus), span))
@@ -137,8 +141,8 @@ class PolicyBacktest:
         c = np.concatenate([np.zeros((len(skus), 1)), np.cumsum(M, axis=1)], axis=1)
         out = np.zeros((len(reviews), len(skus)))
         for j, r in enumerate(reviews):
-            at = self.velocity_days + r  # index of the review day in M; sum the days before it
-            out[j] = (c[:, at] - c[:, at - self.velocity_days]) / self.velocity_days
+            at = days + r  # index of the review day in M; sum the days before it
+            out[j] = (c[:, at] - c[:, at - days]) / days
         return np.clip(out, 0, None)
 
     def _our_targets(self, s: pd.DataFrame, skus: list[str], first: pd.Timestamp, reviews: list[int],

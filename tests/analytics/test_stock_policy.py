@@ -190,3 +190,21 @@ def test_matched_reading_interpolates_and_says_when_the_curve_cannot_reach():
     # A setting with more stock but less fill is never the answer: the best fill at most that stock is.
     bumpy = curve + [{"fill_rate": 0.78, "avg_stock_units": 500.0}, {"fill_rate": 0.9, "avg_stock_units": 600.0}]
     assert _fill_at(bumpy, 500.0, "fill_rate", "avg_stock_units") == pytest.approx(0.8)
+
+
+def test_order_up_to_never_plans_below_the_recent_rate():
+    # Quiet for months, then busy for the last five weeks: a MASE-chosen (median-leaning, lagging)
+    # forecast plans less than the shop sells now; the order must cover at least the recent rate.
+    rng = np.random.default_rng(14)
+    series = {"RISE": np.r_[rng.poisson(3, WEEKS - 5), rng.poisson(60, 5)], "FLAT": rng.poisson(20, WEEKS)}
+    sales = weekly_sales(series)
+    fc = Forecaster(use_global=False, use_statsmodels=False).fit(sales, AS_OF)
+    on_hand = pd.DataFrame({"sku": ["RISE", "FLAT"], "on_hand": [0.0, 0.0], "incoming": [0.0, 0.0],
+                            "counted_at": [str(AS_OF.date())] * 2})
+    items = StockPolicy(default_lead_time_days=14, default_order_cycle_days=14).fit(
+        sales, AS_OF, fc, on_hand).items_.set_index("sku")
+    recent = sales[pd.to_datetime(sales["order_date"]) > AS_OF - pd.Timedelta(days=30)]
+    for sku in series:
+        rate = recent.loc[recent["sku"] == sku, "net_quantity"].sum() / 30
+        assert items.loc[sku, "forecast_per_day"] >= rate - 1e-9, sku  # the planned rate over lead + cycle
+        assert items.loc[sku, "order_up_to"] >= rate * 28 - 1e-6, sku
