@@ -64,6 +64,7 @@ def test_po_export_and_policy_replay(tab, tmp_path):
     tab.run_policy_backtest()
     text = tab.bt_result.text()
     assert "Our policy" in text and "Velocity rule" in text and "fill rate" in text
+    assert "Like for like" in text and tab.backtest_result["curves"]["ours"]
 
 
 def test_purchase_order_table_formats_money_and_aligns_numbers():
@@ -85,3 +86,28 @@ def test_focus_key_selects_the_sku_a_dashboard_action_points_to(tab):
     tab.focus_key("LAMP")
     selected = {i.row() for i in tab.table.selectionModel().selectedRows()}
     assert selected == {_row(tab, "LAMP")}
+
+
+def _replay(velocity_stock_for_our_fill, extra_pct):
+    ours = {"fill_rate": 0.969, "avg_stock_units": 1302.0, "avg_stock_value": 12172.0, "fill_rate_value": 0.967,
+            "median_sku_fill_rate": 1.0}
+    velo = {"fill_rate": 0.71, "avg_stock_units": 392.0, "avg_stock_value": 3627.0, "fill_rate_value": 0.72,
+            "median_sku_fill_rate": 0.7}
+    curve = [{"cover_days": 60, "fill_rate": 0.931, "avg_stock_units": 1495.0},
+             {"cover_days": 90, "fill_rate": 0.949, "avg_stock_units": 2191.0}]
+    matched = {"velocity_fill_at_our_stock": 0.919, "velocity_stock_for_our_fill": velocity_stock_for_our_fill,
+               "velocity_extra_stock_pct": extra_pct, "our_fill_at_velocity_stock": None}
+    return {"skus": 182, "first_day": "2026-08-30", "last_day": "2026-11-28", "service_level": 0.95, "cover_days": 7,
+            "ours": ours, "velocity": velo, "value_basis": "unit cost", "curves": {"velocity": curve},
+            "matched": {"units": matched, "value": {**matched, "velocity_fill_at_our_stock": 0.92}}}
+
+
+def test_replay_is_compared_like_for_like_in_plain_words():
+    from ui.tabs.stock_tab import backtest_text
+
+    text = backtest_text(_replay(1800.0, 38.2))
+    assert "with the same stock as ours, the velocity rule would have served 91.9%" in text
+    assert "to serve 96.9% it needs 1,800 units (38% more than ours)" in text
+    short = backtest_text(_replay(None, None))  # the velocity rule never reaches our fill rate
+    assert "even with 90 days of cover it serves only 94.9%, holding 2,191 units" in short
+    assert "By value (at cost)" in short and "12,172 at cost" in short

@@ -5,7 +5,8 @@ blue: overstock, grey: dead stock). On hand, lead time, MOQ and case pack are ed
 each edit is written to the store in a job (a stock count dated as of today's data, or the SKU's
 overrides), which bumps the data version so the alerts are recomputed. Below: purchase-order
 suggestions grouped by supplier (CSV export), and the replay of the last weeks comparing our
-policy's fill rate and average stock with the velocity rule's.
+policy's fill rate and average stock with the velocity rule's, like for like (at equal stock or
+equal fill rate, read from the trade-off curves the replay traces).
 """
 
 from __future__ import annotations
@@ -157,6 +158,57 @@ def _money(value: Any) -> str:
     return "" if not isinstance(value, (int, float)) or value != value else f"{value:,.2f}"
 
 
+def backtest_text(r: dict[str, Any]) -> str:
+    """The policy replay in a shop owner's words: both headline settings, then the fair comparison.
+
+    One setting of a policy is one point on a trade-off (more stock, fewer lost sales), so the
+    comparison that means something is at equal stock or equal fill rate: read from the curves the
+    replay traced (`matched`).
+    """
+    ours, velo, m = r["ours"], r["velocity"], r.get("matched", {}).get("units")
+
+    def stock(p: dict[str, Any]) -> str:
+        cost = "" if p.get("avg_stock_value") is None else f" ({p['avg_stock_value']:,.0f} at cost)"
+        return f"{p['avg_stock_units']:,.0f} units{cost}"
+
+    service = r.get("service_level")
+    target = f" at a {service:.0%} target" if isinstance(service, (int, float)) else ""
+    lines = [f"Replaying {r['first_day']} to {r['last_day']} ({r['skus']} products), ordering weekly, "
+             "sales lost while out of stock:",
+             f"<b>Our policy</b>{target}: fill rate {ours['fill_rate']:.1%} (share of units customers wanted that "
+             f"were on the shelf), with {stock(ours)} in stock on average.",
+             f"<b>Velocity rule</b> (30-day sales rate × lead time + {r.get('cover_days', 7)} days): "
+             f"fill rate {velo['fill_rate']:.1%} with {stock(velo)}."]
+    if m:
+        fair = []
+        if m.get("velocity_fill_at_our_stock") is not None:
+            fair.append(f"with the same stock as ours, the velocity rule would have served "
+                        f"{m['velocity_fill_at_our_stock']:.1%}")
+        if m.get("velocity_stock_for_our_fill") is not None:
+            pct = m["velocity_extra_stock_pct"]
+            more = f"{abs(pct):.0f}% {'more' if pct >= 0 else 'less'}"
+            fair.append(f"to serve {ours['fill_rate']:.1%} it needs {m['velocity_stock_for_our_fill']:,.0f} units "
+                        f"({more} than ours)")
+        else:
+            top = max(r["curves"]["velocity"], key=lambda p: p["cover_days"]) if r.get("curves") else None
+            if top is not None and top["fill_rate"] < ours["fill_rate"]:
+                fair.append(f"even with {top['cover_days']} days of cover it serves only {top['fill_rate']:.1%}, "
+                            f"holding {top['avg_stock_units']:,.0f} units")
+        if m.get("our_fill_at_velocity_stock") is not None:
+            fair.append(f"with the velocity rule's stock ours would have served {m['our_fill_at_velocity_stock']:.1%}")
+        if fair:
+            lines.append("<b>Like for like</b>: " + "; ".join(fair) + ".")
+        mv = r["matched"].get("value") or {}
+        if ours.get("fill_rate_value") is not None and mv.get("velocity_fill_at_our_stock") is not None:
+            basis = "cost" if r.get("value_basis") == "unit cost" else "selling price" \
+                if r.get("value_basis") == "average selling price" else "cost (selling price where no cost)"
+            lines.append(f"<small>By value (at {basis}): ours serves {ours['fill_rate_value']:.1%} of demand, the "
+                         f"velocity rule {mv['velocity_fill_at_our_stock']:.1%} with the same stock value. "
+                         f"The typical (median) product: {ours['median_sku_fill_rate']:.0%} of its demand served "
+                         "by ours.</small>")
+    return "<br>".join(lines)
+
+
 class StockTab(BaseTab):
     title = "Stock"
 
@@ -216,9 +268,11 @@ class StockTab(BaseTab):
         bt_bar.addWidget(QLabel("weeks"))
         bt_bar.addStretch(1)
         bt_bar.addWidget(self.bt_button)
-        self.bt_result = QLabel("Replays the last weeks of sales: fill rate and average stock of our policy "
-                                "next to the velocity rule.")
+        self.bt_result = QLabel("Replays the last weeks of sales: how much of the demand our suggestions "
+                                "and the velocity rule would have served, and with how much stock, compared "
+                                "like for like.")
         self.bt_result.setWordWrap(True)
+        self.bt_result.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.bt_result.setTextFormat(Qt.TextFormat.RichText)
         bv.addLayout(bt_bar)
         bv.addWidget(self.bt_result, 1)
@@ -300,16 +354,11 @@ class StockTab(BaseTab):
         self.backtest_result = r
         if not r.get("skus"):
             self.bt_result.setText("Not enough sales before the replay window to compare policies.")
+            self.bt_result.setToolTip("")
             return
-
-        def line(name: str, p: dict[str, Any]) -> str:
-            value = "" if p.get("avg_stock_value") is None else f", {p['avg_stock_value']:,.0f} at cost"
-            return f"<b>{name}</b>: fill rate {p['fill_rate']:.1%}, average stock {p['avg_stock_units']:,.0f} units{value}"
-
-        self.bt_result.setText(
-            f"{r['skus']} SKUs, {r['first_day']} to {r['last_day']}:<br>{line('Our policy', r['ours'])}<br>"
-            f"{line('Velocity rule', r['velocity'])}<br><small>{r['our_policy']}; velocity: {r['velocity_rule']}"
-            "</small>")
+        self.bt_result.setText(backtest_text(r))
+        self.bt_result.setToolTip(f"Our policy: {r['our_policy']}. Velocity rule: {r['velocity_rule']}. "
+                                  "Unsold demand while out of stock counts as lost.")
 
     def po_rows(self) -> tuple[list[str], list[list[Any]]]:
         rows = self.result.get("purchase_orders", []) if self.result else []
