@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from merchant_ai.analytics.forecast import MODEL_VERSION, Forecaster, Monitor
+from merchant_ai.analytics.kpis import main_currency
 from merchant_ai.analytics.stock_policy import StockPolicy
 from merchant_ai.store import forecast_inputs as fi
 from merchant_ai.store import queries
@@ -53,7 +54,8 @@ def run_forecast(store: Store, *, level: str = "sku", freq: str = "W", horizon: 
     week_start = fi.setting(store, "week_start").lower()
     measures = ["units", "revenue"] if level == "shop" else [measure]
     params = {"level": level, "freq": freq, "horizon": horizon, "as_of": day.isoformat(),
-              "week_start": week_start, "measures": measures, "model_version": MODEL_VERSION}
+              "week_start": week_start, "measures": measures, "model_version": MODEL_VERSION,
+              "revenue_currency": "main"}
     answer = fi.cache_get(store, "forecast", params) if use_cache else None
     cached = answer is not None
     if answer is None:
@@ -62,11 +64,15 @@ def run_forecast(store: Store, *, level: str = "sku", freq: str = "W", horizon: 
         sales = queries.sales_lines(store, day) if sales is None else sales
         inventory = queries.inventory_history(store, day) if level == "sku" else None
         series, summary = [], []
+        currency = main_currency(sales)
         for k, ms in enumerate(measures):
             lo, hi = 0.05 + 0.9 * k / len(measures), 0.05 + 0.9 * (k + 1) / len(measures)
             model = Forecaster(level=level, freq=freq, horizon=horizon, measure=ms, week_start=week_start)
-            model.fit(sales, day, inventory_history=inventory, monitor=Monitor(_scaled(progress, lo, hi), cancel))
-            series.extend(model.to_dict())
+            # Money in different currencies does not add up: revenue is forecast in the main one.
+            seen = sales if ms != "revenue" or currency is None else \
+                sales[sales["currency"].fillna(currency) == currency]
+            model.fit(seen, day, inventory_history=inventory, monitor=Monitor(_scaled(progress, lo, hi), cancel))
+            series.extend({**s, "currency": currency} if ms == "revenue" else s for s in model.to_dict())
             summary.append(backtest_summary(model))
         answer = {"as_of": day.isoformat(), "freq": freq, "horizon": horizon, "level": level,
                   "week_start": week_start, "series": series, "backtest": summary}

@@ -164,3 +164,27 @@ def test_cli_errors_use_contract_exit_codes(shop, capsys, monkeypatch, tmp_path)
     monkeypatch.setenv("MERCHANT_AI_PASSPHRASE", "wrong")
     assert main(["stock", "--store", str(shop.folder), "--json"]) == 3
     capsys.readouterr()
+
+
+def test_shop_revenue_forecast_keeps_to_the_main_currency(shop, capsys):
+    """Euros and dollars do not add up: a second currency must not lift the revenue forecast."""
+    args = ("forecast", "--store", str(shop.folder), "--as-of", AS_OF.isoformat(), "--level", "shop", "--json")
+    code, before = _run(capsys, *args)
+    with shop.transaction() as conn:
+        for week in range(WEEKS):
+            day = START + dt.timedelta(weeks=week, days=3)
+            oid = 100_000 + week
+            conn.execute("INSERT INTO orders(id, channel_id, external_id, created_at, created_utc, order_date, "
+                         "currency, total, status) VALUES (?, 2, ?, ?, ?, ?, 'EUR', ?, 'paid')",
+                         (oid, f"E{week}", f"{day}T10:00:00", f"{day}T10:00:00Z", day.isoformat(), to_store(50.0)))
+            conn.execute("INSERT INTO order_lines(order_id, line_key, sku, title, quantity, unit_price, line_total) "
+                         "VALUES (?, '1', 'LAMP', 'Lamp', 1, ?, ?)", (oid, to_store(50.0), to_store(50.0)))
+    shop.bump_data_version()
+    code, after = _run(capsys, *args)
+    assert code == 0
+    rev = {d["measure"]: d for d in after["series"]}["revenue"]
+    rev_before = {d["measure"]: d for d in before["series"]}["revenue"]
+    assert rev["currency"] == "USD"
+    assert rev["points"][0]["mean"] == pytest.approx(rev_before["points"][0]["mean"], rel=1e-6)
+    units = {d["measure"]: d for d in after["series"]}["units"]
+    assert units["points"][0]["mean"] > {d["measure"]: d for d in before["series"]}["units"]["points"][0]["mean"]
