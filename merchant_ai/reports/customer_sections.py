@@ -20,6 +20,8 @@ import pandas as pd
 
 from merchant_ai.analytics.customers import customer_orders, quintile_score, rf_segment, rfm_table
 from merchant_ai.reports.model import CustomerSection, PairsSection
+from merchant_ai.store import forecast_inputs as fi
+from merchant_ai.store.store import Store
 
 RISK_SEGMENTS = ("At risk", "Can't lose them")
 GONE_SEGMENTS = ("At risk", "Can't lose them", "Hibernating", "Lost")
@@ -30,6 +32,9 @@ MIN_CUSTOMERS = 20
 VALUE_HORIZON_DAYS = 90
 PAIR_WINDOW_DAYS = 365
 MAX_PAIRS = 8
+# Predicted values are kept in the store's model cache (encrypted, dropped by any import or edit) so
+# a second report on unchanged data skips the fit. Bump when analytics.clv's models change.
+VALUE_CACHE_VERSION = 1
 # The columns each part reads: filtering a narrow frame copies far less than all of `sales_lines`.
 ORDER_COLUMNS = ["customer", "order_id", "order_date", "channel", "net_revenue", "status"]
 PAIR_COLUMNS = ["order_id", "order_date", "customer", "sku", "title", "status", "net_quantity", "unit_price",
@@ -65,8 +70,30 @@ def expected_value(orders: pd.DataFrame, end: dt.date) -> pd.DataFrame:
                         index=summary.index)
 
 
-def customer_section(sales: pd.DataFrame, end: dt.date, check: Callable[[], None] = lambda: None) -> CustomerSection:
-    """Segment sizes now vs a week and four weeks ago, the customers newly At risk, and whom to contact."""
+def cached_expected_value(store: Store | None, orders: pd.DataFrame, end: dt.date,
+                          customers: pd.Index) -> pd.DataFrame:
+    """`expected_value` for `customers`, from the store's model cache when the data has not changed
+    since it was fitted for this `end` (None store: always fitted)."""
+    params = {"as_of": end.isoformat(), "horizon_days": VALUE_HORIZON_DAYS, "version": VALUE_CACHE_VERSION}
+    wanted = [str(c) for c in customers]
+    hit = fi.cache_get(store, "report_value", params) if store is not None else None
+    if hit is not None and all(c in hit for c in wanted):
+        return pd.DataFrame([hit[c] for c in wanted], index=customers, columns=["p_alive", "predicted_clv"])
+    pred = expected_value(orders, end).reindex(customers)
+    if store is not None:
+        payload = {c: [float(a), float(v)] for c, a, v in zip(wanted, pred["p_alive"], pred["predicted_clv"],
+                                                               strict=True)}
+        try:
+            fi.cache_put(store, "report_value", params, payload)
+        except Exception:  # noqa: BLE001 - a cache that cannot be written (shop busy) only costs a refit
+            pass
+    return pred
+
+
+def customer_section(sales: pd.DataFrame, end: dt.date, check: Callable[[], None] = lambda: None,
+                     store: Store | None = None) -> CustomerSection:
+    """Segment sizes now vs a week and four weeks ago, the customers newly At risk, and whom to contact.
+    With `store`, the predicted values come from its model cache when the data is unchanged."""
     orders = order_frame(sales, end)
     if orders["customer"].nunique() < MIN_CUSTOMERS:
         return CustomerSection(note="Too few identified customers for segments (marketplaces that hide buyers "
@@ -98,7 +125,7 @@ def customer_section(sales: pd.DataFrame, end: dt.date, check: Callable[[], None
     table["segment_before"] = week_ago.reindex(this_week).to_numpy()
     table["segment_now"] = now.reindex(this_week).to_numpy()
     try:
-        pred = expected_value(orders, end)
+        pred = cached_expected_value(store, orders, end, table.index)
         section.value_method = "bgnbd"
         table["predicted_clv"] = pred["predicted_clv"].reindex(table.index)
         table["p_alive"] = pred["p_alive"].reindex(table.index)

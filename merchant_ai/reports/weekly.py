@@ -181,7 +181,8 @@ def build_weekly_report(store: Store, week: str | None = None, *, progress: Prog
             store, end, lambda: run_stock(store, end, progress=_sub(progress, 0.45, 0.7, "Reorder list"),
                                           cancel=cancelled))
         step(0.7, "Customers")
-        report.customers = customer_sections.customer_section(sales, end, check=lambda: _raise_if(cancelled))
+        report.customers = customer_sections.customer_section(sales, end, check=lambda: _raise_if(cancelled),
+                                                              store=store)
         step(0.85, "Product pairs")
         report.pairs = customer_sections.pairs_section(sales, end)
         step(0.9, "Margins")

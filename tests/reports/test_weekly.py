@@ -197,3 +197,28 @@ def test_segment_moves_match_line_level_rfm(store):
     assert {c["customer"] for c in report.customers.contacts} == set(slipped)
     assert all(c["segment_now"] in RISK_SEGMENTS for c in report.customers.contacts)
     assert [a for a in report.actions() if a.kind == "customers"]
+
+
+def test_predicted_values_are_reused_while_the_data_is_unchanged(store, monkeypatch):
+    """The value fit behind "whom to contact" is cached in the store's model cache (encrypted, keyed
+    by the data version): the same week again gets exactly the same numbers without a refit."""
+    import pandas as pd
+
+    from merchant_ai.reports import customer_sections as cs
+
+    fitted = pd.DataFrame({"p_alive": [0.1 + 0.2, float("nan"), 1 / 3], "predicted_clv": [12.5, 7.0, 1e-9]},
+                          index=pd.Index(["a", "b", "c"], name="customer"))
+    fits = []
+    monkeypatch.setattr(cs, "expected_value", lambda orders, end: fits.append(end) or fitted)
+    who = pd.Index(["c", "a"], name="customer")
+    first = cs.cached_expected_value(store, None, WEEK_END, who)
+    pd.testing.assert_frame_equal(first, fitted.reindex(who), check_exact=True)
+    again = cs.cached_expected_value(store, None, WEEK_END, who)
+    pd.testing.assert_frame_equal(again, first, check_exact=True, check_index_type=False)
+    assert len(fits) == 1
+    cs.cached_expected_value(store, None, WEEK_END, pd.Index(["b", "z"]))      # someone not cached: fit
+    cs.cached_expected_value(store, None, AFTER_WEEK, who)                      # another week: fit
+    store.bump_data_version()                                                   # an import: fit
+    cs.cached_expected_value(store, None, WEEK_END, who)
+    cs.cached_expected_value(None, None, WEEK_END, who)                         # no store: always fit
+    assert len(fits) == 5
