@@ -171,11 +171,32 @@ def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
 
     blank = pd.Series([""] * n, index=table.rows.index, dtype=object)
 
+    def mapped(field: str) -> bool:
+        return field in mapping and mapping[field] in table.rows.columns
+
     def col(field: str) -> pd.Series:
-        return table.col(mapping[field]) if field in mapping and mapping[field] in table.rows.columns else blank
+        return table.col(mapping[field]) if mapped(field) else blank
+
+    def raw(field: str) -> pd.Series:
+        """The cells as read: the value parsers strip them themselves (once per distinct value)."""
+        return table.rows[mapping[field]] if mapped(field) else blank
 
     def text(field: str) -> pd.Series:
-        return v.clean_text(col(field)) if field in mapping else blank
+        return per_distinct(field, v.clean_text) if field in mapping else blank
+
+    def per_distinct(field: str, func) -> pd.Series:
+        """`func(col(field))` computed on the distinct cells only (a column repeats its values)."""
+        if not mapped(field):
+            return func(blank)
+        codes, uniques = v.distinct_text(table.rows[mapping[field]])
+        out = pd.array(func(uniques).to_numpy(dtype=object), dtype="str")   # arrow: vectorised str methods
+        return pd.Series(out.take(codes), index=table.rows.index)
+
+    nothing = v.Parsed(pd.Series(np.nan, index=table.rows.index), pd.Series(False, index=table.rows.index),
+                       currency=pd.Series(None, index=table.rows.index, dtype=object))
+
+    def money(field: str) -> v.Parsed:
+        return v.parse_money(raw(field)) if mapped(field) else nothing
 
     bad = np.zeros(n, dtype=bool)
 
@@ -185,19 +206,19 @@ def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
             batch.problems.extend(parsed.problems(table, mapping[field]))
             bad |= parsed.failed.to_numpy(dtype=bool)
 
-    dates = v.parse_datetimes(col("date"))
+    dates = v.parse_datetimes(raw("date"))
     check("date", dates)
     missing_date = dates.created_at.isna().to_numpy() & ~bad
     for i in np.flatnonzero(missing_date)[:50]:
         batch.problems.append(RowProblem(int(table.line_numbers[i]), mapping["date"], "", "the date is empty"))
     bad |= missing_date
-    qty = v.parse_quantity(col("quantity"))
+    qty = v.parse_quantity(raw("quantity"))
     check("quantity", qty)
-    price = v.parse_money(col("unit_price"))
+    price = money("unit_price")
     check("unit_price", price)
-    amount = v.parse_money(col("amount"))
+    amount = money("amount")
     check("amount", amount)
-    cost = v.parse_money(col("cost"))
+    cost = money("cost")
     check("cost", cost)
 
     quantity = qty.values if "quantity" in mapping else pd.Series(1.0, index=table.rows.index)
@@ -212,9 +233,9 @@ def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
     bad |= no_money
 
     frame = pd.DataFrame({
-        "order": v.strip_escape(col("order_id")).str.strip(),
-        "customer": col("customer").str.replace(r"^(\d+)\.0+$", r"\1", regex=True),
-        "sku": v.strip_escape(col("sku")).str.strip(),
+        "order": per_distinct("order_id", lambda u: v.strip_escape(u).str.strip()),
+        "customer": per_distinct("customer", lambda u: u.astype(str).str.replace(r"^(\d+)\.0+$", r"\1", regex=True)),
+        "sku": per_distinct("sku", lambda u: v.strip_escape(u).str.strip()),
         "title": text("title"),
         "quantity": quantity.astype(float),
         "unit_price": unit_price.astype(float),
@@ -222,19 +243,27 @@ def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
         "cost": cost.values,
         "category": text("category"),
         "country": text("country"),
-        "status": col("status").str.lower().map(_STATUS_WORDS),
+        "status": (per_distinct("status", lambda u: u.astype(str).str.lower().map(_STATUS_WORDS)) if mapped("status")
+                   else pd.Series(np.nan, index=table.rows.index, dtype=object)),
         "currency": _currency(mapping, table.header, col, price, amount),
-        "created_at": dates.created_at, "created_utc": dates.created_utc, "order_date": dates.order_date,
+        # The date as the code of its distinct cell: three text columns would be copied by every
+        # filter below; `_dates` turns codes back into text for the rows that need it.
+        "when": dates.codes,
         "line": table.line_numbers,
     })
     if bad.any():
         frame = frame[~bad]
     frame = _skip_non_goods(frame, batch)
     if "order_id" not in mapping:
-        frame["order"] = _row_order_ids(frame)
-    frame = _match_returns(frame, batch)
-    _build(frame, batch)
+        frame["order"] = _row_order_ids(frame, dates)
+    frame = _match_returns(frame, batch, dates)
+    _build(frame, batch, dates)
     return batch.conform()
+
+
+def _dates(frame: pd.DataFrame, dates: v.ParsedDates, name: str) -> np.ndarray:
+    """One of the date texts (created_at, created_utc, order_date) for the frame's rows."""
+    return dates.distinct[name].to_numpy()[frame["when"].to_numpy()]
 
 
 def _line_totals(quantity: pd.Series, price: pd.Series, amount: pd.Series, has_price: bool, has_amount: bool,
@@ -270,10 +299,11 @@ def _currency(mapping: dict[str, str], header: list[str], col, price: v.Parsed, 
     return implied if implied is not None else pd.Series(None, index=index, dtype=object)
 
 
-def _row_order_ids(frame: pd.DataFrame) -> pd.Series:
+def _row_order_ids(frame: pd.DataFrame, dates: v.ParsedDates) -> pd.Series:
     """Stable ids for order-level files without an order column: the same purchase in two
     overlapping exports gets the same id (customer, time, amount, and its rank among equals)."""
-    basis = (frame["customer"].astype(str) + "|" + frame["created_at"].astype(str) + "|"
+    created_at = pd.Series(_dates(frame, dates, "created_at"), index=frame.index, dtype=object)
+    basis = (frame["customer"].astype(str) + "|" + created_at.astype(str) + "|"
              + frame["line_total"].round(4).astype(str) + "|" + frame["sku"] + "|" + frame["title"])
     rank = basis.groupby(basis).cumcount().astype(str)
     return (basis + "|" + rank).map(lambda s: "g-" + hashlib.sha1(s.encode("utf-8")).hexdigest()[:16])
@@ -289,6 +319,11 @@ def _flags(series: pd.Series, tests) -> list[np.ndarray]:
     return out
 
 
+# What a row is (`frame["kind"]`, a categorical: filters copy its codes, not text).
+_KINDS = ["goods", "shipping", "discount"]
+_GOODS, _SHIPPING, _DISCOUNT = range(3)
+
+
 def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
     sku_post, sku_disc, sku_other = _flags(frame["sku"], [
         lambda u: u.upper() in _POSTAGE_CODES, lambda u: u.upper() in _DISCOUNT_CODES,
@@ -302,7 +337,7 @@ def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
     adjustment = ((frame["quantity"] < 0) & (frame["unit_price"].fillna(0) == 0) & (frame["customer"] == "")
                   & ~frame["order"].str.upper().str.startswith("C"))
     no_goods = (frame["unit_price"].fillna(0) == 0) & (frame["title"] == "") & (frame["sku"] != "")
-    frame["kind"] = np.select([postage, discount], ["shipping", "discount"], "goods")
+    frame["kind"] = pd.Categorical.from_codes(np.select([postage, discount], [_SHIPPING, _DISCOUNT], _GOODS), _KINDS)
     reasons = pd.Series("", index=frame.index, dtype=object)
     reasons[other] = "not a product: " + sku[other].map(lambda s: _OTHER_CODES.get(s, "voucher or fee")) \
         + " (" + frame.loc[other, "sku"] + ")"
@@ -316,7 +351,7 @@ def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
     return frame[~skip] if skip.any() else frame
 
 
-def _match_returns(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
+def _match_returns(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates) -> pd.DataFrame:
     """Returns of goods bought earlier by the same customer become refunded quantities (see module doc)."""
     frame["refunded_qty"] = 0.0
     is_return = (frame["kind"] == "goods") & (frame["quantity"] < 0)
@@ -330,8 +365,9 @@ def _match_returns(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
     if not ret.empty and not sales.empty:
         key = lambda f: f["customer"] + "\x1f" + f["sku"]  # noqa: E731
         # Stable sorts on (time, row): which sale absorbs a return must not depend on the sort algorithm.
-        left = pd.DataFrame({"k": key(ret), "t": pd.to_datetime(ret["created_utc"]), "ri": ret.index})
-        right = pd.DataFrame({"k": key(sales), "t": pd.to_datetime(sales["created_utc"]), "si": sales.index})
+        utc = dates.distinct_utc
+        left = pd.DataFrame({"k": key(ret), "t": utc[ret["when"].to_numpy()], "ri": ret.index})
+        right = pd.DataFrame({"k": key(sales), "t": utc[sales["when"].to_numpy()], "si": sales.index})
         left = left.sort_values(["t", "ri"], kind="stable")
         right = right.sort_values(["t", "si"], kind="stable")
         pairs = pd.merge_asof(left, right, on="t", by="k", direction="backward", allow_exact_matches=True)
@@ -348,7 +384,7 @@ def _match_returns(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
             refunded = pairs.groupby("si")["want"].sum()
             frame.loc[refunded.index, "refunded_qty"] = refunded.to_numpy()
             matched_rows = pairs["ri"].tolist()
-    kept = frame.drop(index=matched_rows)
+    kept = frame[~frame.index.isin(matched_rows)] if matched_rows else frame
     n_unmatched = int(((kept["kind"] == "goods") & (kept["quantity"] < 0)).sum())
     if matched_rows or n_unmatched:
         batch.warnings.append(f"{len(matched_rows)} returned line(s) recorded as refunds on the original sale; "
@@ -356,22 +392,22 @@ def _match_returns(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
     return kept
 
 
-def _build(frame: pd.DataFrame, batch: ImportBatch) -> None:
+def _build(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates) -> None:
     if frame.empty:
         return
     # One factorisation of the order id serves every per-order sum (bincount, not string groupbys).
     codes, order_ids = pd.factorize(frame["order"], sort=False)
     n_orders = len(order_ids)
-    kind = frame["kind"].to_numpy()
+    kind = np.asarray(frame["kind"].cat.codes)
     amount = frame["line_total"].fillna(0.0).to_numpy(dtype=float)
-    is_goods = kind == "goods"
+    is_goods = kind == _GOODS
 
     def per_order(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return np.bincount(codes[mask], weights=values[mask], minlength=n_orders)
 
     gross = per_order(amount, is_goods)
-    ship = per_order(amount, kind == "shipping")
-    disc = np.abs(per_order(amount, kind == "discount"))
+    ship = per_order(amount, kind == _SHIPPING)
+    disc = np.abs(per_order(amount, kind == _DISCOUNT))
     line_refund = frame["refunded_qty"].to_numpy(dtype=float) * frame["unit_price"].fillna(0.0).to_numpy(dtype=float)
     refunded = per_order(line_refund, is_goods)
     total = gross + ship - disc
@@ -391,22 +427,28 @@ def _build(frame: pd.DataFrame, batch: ImportBatch) -> None:
 
     batch.orders = pd.DataFrame({
         "external_id": np.asarray(order_ids, dtype=object),
-        "created_at": first["created_at"].to_numpy(), "created_utc": first["created_utc"].to_numpy(),
-        "order_date": first["order_date"].to_numpy(), "currency": first["currency"].to_numpy(),
+        "created_at": _dates(first, dates, "created_at"), "created_utc": _dates(first, dates, "created_utc"),
+        "order_date": _dates(first, dates, "order_date"), "currency": first["currency"].to_numpy(),
         "customer_ref": customer, "subtotal": money(gross), "shipping": money(ship),
         "tax": pd.array([pd.NA] * n_orders, dtype="Int64"), "discount": money(disc), "total": money(total),
         "refunded": money(refunded), "status": status,
     })
     goods = frame[is_goods]
-    position = goods.groupby("order", sort=False).cumcount() + 1
+    # Arrow-backed text stays arrow (no round trip through 500,000 Python strings).
+    position = pd.Series(codes[is_goods]).groupby(codes[is_goods]).cumcount().to_numpy()
+    keys = pd.array([str(i + 1) for i in range(int(position.max()) + 1 if len(position) else 0)], dtype="str")
+
+    def texts(series: pd.Series) -> pd.Series:
+        return series.astype("str").where(series != "", None).reset_index(drop=True)
+
     batch.lines = pd.DataFrame({
-        "order_external_id": goods["order"].astype(str).to_numpy(),
-        "line_key": position.astype(str).to_numpy(),
-        "channel_sku": goods["sku"].where(goods["sku"] != "", None).to_numpy(),
-        "title": goods["title"].where(goods["title"] != "", None).to_numpy(),
+        "order_external_id": goods["order"].astype("str").reset_index(drop=True),
+        "line_key": keys.take(position),
+        "channel_sku": texts(goods["sku"]),
+        "title": texts(goods["title"]),
         "quantity": goods["quantity"].to_numpy(),
         "unit_price": money_to_store(goods["unit_price"]).to_numpy(),
-        "discount": pd.array([0] * len(goods), dtype="Int64"),
+        "discount": pd.array(np.zeros(len(goods), dtype=np.int64), dtype="Int64"),
         "line_total": money_to_store(goods["line_total"]).to_numpy(),
         "refunded_qty": goods["refunded_qty"].to_numpy(),
     })

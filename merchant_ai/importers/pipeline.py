@@ -21,7 +21,7 @@ from merchant_ai.importers import registry
 from merchant_ai.importers.batch import ImportBatch, RowProblem
 from merchant_ai.importers.reading import UnreadableFile, read_table
 from merchant_ai.importers.table import Table
-from merchant_ai.importers.writer import ImportCancelled, write_batch
+from merchant_ai.importers.writer import ImportCancelled, gc_paused, write_batch
 from merchant_ai.money import SCALE
 from merchant_ai.store import Store
 
@@ -200,13 +200,14 @@ def import_bytes(store: Store, name: str, data: bytes, *, format: str | None = N
         step(fraction, message)
 
     check(0.0, f"reading {name}")
-    _table, batch = parse_bytes(data, name, format=format, mapping=mapping,
-                                progress=lambda f, m: check(f * 0.5, m))
-    del _table   # the text cells are no longer needed: free them before the write
-    check_batch(name, batch, allow_partial)
-    check(0.5, "writing")
-    return write_parsed(store, name, data, batch, progress=lambda f, m: step(0.5 + f * 0.5, m),
-                        cancel=cancel, backup=backup)
+    with gc_paused():   # millions of short-lived objects, no cycles: see writer.gc_paused
+        _table, batch = parse_bytes(data, name, format=format, mapping=mapping,
+                                    progress=lambda f, m: check(f * 0.5, m))
+        del _table   # the text cells are no longer needed: free them before the write
+        check_batch(name, batch, allow_partial)
+        check(0.5, "writing")
+        return write_parsed(store, name, data, batch, progress=lambda f, m: step(0.5 + f * 0.5, m),
+                            cancel=cancel, backup=backup)
 
 
 def import_files(store: Store, paths: Iterable[str | os.PathLike], **kwargs) -> list[ImportResult]:

@@ -42,6 +42,23 @@ def _text(series: pd.Series) -> pd.Series:
     return series.fillna("").astype(str).str.strip()
 
 
+def distinct_text(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """`pd.factorize(_text(series))`, stripping only the distinct raw values.
+
+    Codes per row and the distinct stripped texts (object dtype; NA reads as ''). A column of
+    500,000 cells often holds a few thousand values: the text work is done on those.
+    """
+    codes, uniques = pd.factorize(series, sort=False)
+    raw = np.asarray(uniques, dtype=object)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(raw), codes)
+        raw = np.append(raw, "")
+    text = _text(pd.Series(raw, dtype=object))
+    inner, distinct = pd.factorize(text, sort=False)
+    codes = inner[codes] if len(codes) else codes
+    return codes, pd.Series(np.asarray(distinct, dtype=object), dtype=object)
+
+
 def _on_uniques(series: pd.Series, func) -> pd.Series:
     """Apply a Series->Series/Frame function to distinct values and broadcast back (order kept)."""
     codes, uniques = pd.factorize(series, sort=False)
@@ -123,7 +140,9 @@ def repair_mojibake(series: pd.Series) -> pd.Series:
 
 def clean_text(series: pd.Series) -> pd.Series:
     """Strip, unescape and repair free text (titles, names): the usual treatment of a label column."""
-    return _on_uniques(_text(series), lambda u: repair_mojibake(strip_escape(u)).str.strip()).astype(object)
+    codes, uniques = distinct_text(series)
+    cleaned = repair_mojibake(strip_escape(uniques)).str.strip().to_numpy(dtype=object)
+    return pd.Series(cleaned[codes] if len(codes) else cleaned[:0], index=series.index, dtype=object)
 
 
 def split_list(value: str, sep: str = ",") -> list[str]:
@@ -203,8 +222,8 @@ def _numbers(text: pd.Series, decimal_comma: bool | None) -> tuple[pd.Series, pd
 
 def parse_number(series: pd.Series, decimal_comma: bool | None = None) -> Parsed:
     """Plain numbers (quantities, stock counts): thousands separators, decimal comma, `'-1`, `--`."""
-    codes, uniques = pd.factorize(_text(series), sort=False)
-    text = strip_escape(pd.Series(uniques, dtype=object)).astype(str)
+    codes, uniques = distinct_text(series)
+    text = strip_escape(uniques).astype(str)
     text = text.where(~text.isin(EMPTY_TOKENS), "")
     if decimal_comma is None:
         decimal_comma = _decimal_comma(text.str.replace(r"[\s']", "", regex=True))
@@ -227,8 +246,8 @@ def parse_money(series: pd.Series, decimal_comma: bool | None = None) -> Parsed:
     Returns float amounts (use `batch.money_to_store` for the store) and, in `currency`, the ISO
     code a symbol or code in the cell implies (NA where the cell has none): eBay writes `$`, not USD.
     """
-    codes, uniques = pd.factorize(_text(series), sort=False)
-    text = strip_escape(pd.Series(uniques, dtype=object)).astype(str)
+    codes, uniques = distinct_text(series)
+    text = strip_escape(uniques).astype(str)
     text = text.where(~text.isin(EMPTY_TOKENS), "")
 
     def work(u: pd.Series) -> pd.DataFrame:
@@ -309,6 +328,11 @@ class ParsedDates:
     order_date: pd.Series     # 'YYYY-MM-DD' local day
     failed: pd.Series
     why: str = "is not a date this app can read"
+    # The same per distinct cell: `distinct.iloc[codes]` gives the three columns above, and
+    # `distinct_utc` the UTC instants (NaT where unreadable), for callers that keep codes.
+    codes: np.ndarray | None = None
+    distinct: pd.DataFrame | None = None
+    distinct_utc: np.ndarray | None = None
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({"created_at": self.created_at, "created_utc": self.created_utc,
@@ -340,10 +364,8 @@ def parse_datetimes(series: pd.Series, day_first: bool | None = None, default_of
     dotted dates (`13.05.2021`) are day-first. `default_offset` (minutes) applies to values without
     an offset when the caller knows the report's zone.
     """
-    text = _text(series)
-    text = text.where(~text.isin(EMPTY_TOKENS), "")
-    codes, uniques = pd.factorize(text, sort=False)
-    u = pd.Series(uniques, dtype=object).astype(str)
+    codes, uniques = distinct_text(series)
+    u = uniques.where(~uniques.isin(EMPTY_TOKENS), "").astype(str)
     n = len(u)
     y = np.full(n, np.nan)
     mo = np.full(n, np.nan)
@@ -409,12 +431,17 @@ def parse_datetimes(series: pd.Series, day_first: bool | None = None, default_of
     utc_txt = utc.dt.strftime("%Y-%m-%d %H:%M:%S").where(valid, None)
     failed_u = ~valid & (u != "").to_numpy()
 
-    def spread(values) -> pd.Series:
-        arr = np.asarray(values, dtype=object)
+    distinct = pd.DataFrame({"created_at": np.asarray(created, dtype=object),
+                             "created_utc": np.asarray(utc_txt, dtype=object),
+                             "order_date": np.asarray(day_txt.where(valid, None), dtype=object)})
+
+    def spread(name: str) -> pd.Series:
+        arr = distinct[name].to_numpy()
         return pd.Series(arr[codes] if n else np.empty(0, dtype=object), index=series.index, dtype=object)
 
-    return ParsedDates(spread(created), spread(utc_txt), spread(day_txt.where(valid, None)),
-                       pd.Series(failed_u[codes] if n else np.zeros(0, bool), index=series.index))
+    return ParsedDates(spread("created_at"), spread("created_utc"), spread("order_date"),
+                       pd.Series(failed_u[codes] if n else np.zeros(0, bool), index=series.index),
+                       codes=codes, distinct=distinct, distinct_utc=utc.where(valid).to_numpy())
 
 
 # --- whole columns of a table (shared by the platform parsers) --------------------------------
