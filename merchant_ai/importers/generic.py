@@ -253,10 +253,15 @@ def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
     })
     if bad.any():
         frame = frame[~bad]
-    frame = _skip_non_goods(frame, batch)
-    if "order_id" not in mapping:
+    # Rows are dropped once, at the end (every filter copies all the frame's columns).
+    live = _skip_non_goods(frame, batch)
+    if "order_id" not in mapping:   # ids rank equal rows among the kept ones: drop first
+        frame = frame[live]
+        live = np.ones(len(frame), dtype=bool)
         frame["order"] = _row_order_ids(frame, dates)
-    frame = _match_returns(frame, batch, dates)
+    keep = _match_returns(frame, batch, dates, live)
+    if not keep.all():
+        frame = frame[keep]
     _build(frame, batch, dates)
     return batch.conform()
 
@@ -324,7 +329,9 @@ _KINDS = ["goods", "shipping", "discount"]
 _GOODS, _SHIPPING, _DISCOUNT = range(3)
 
 
-def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
+def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> np.ndarray:
+    """Sets `frame["kind"]`, lists the rows that are not product sales in `batch.skipped`, and
+    returns the mask of the rows kept."""
     sku_post, sku_disc, sku_other = _flags(frame["sku"], [
         lambda u: u.upper() in _POSTAGE_CODES, lambda u: u.upper() in _DISCOUNT_CODES,
         lambda u: u.upper() in _OTHER_CODES or u.upper().startswith("GIFT_")])
@@ -348,18 +355,22 @@ def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> pd.DataFrame:
                          for ln, r in zip(frame.loc[skip, "line"], reasons[skip], strict=True))
     if skip.any():
         batch.warnings.append(f"{int(skip.sum())} row(s) are not product sales and were left out (see skipped)")
-    return frame[~skip] if skip.any() else frame
+    return ~skip.to_numpy()
 
 
-def _match_returns(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates) -> pd.DataFrame:
-    """Returns of goods bought earlier by the same customer become refunded quantities (see module doc)."""
+def _match_returns(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates, live: np.ndarray) -> np.ndarray:
+    """Returns of goods bought earlier by the same customer become refunded quantities (see module doc).
+
+    Only `live` rows take part; returns the mask of the rows to keep (live, and not a matched return).
+    """
     frame["refunded_qty"] = 0.0
-    is_return = (frame["kind"] == "goods") & (frame["quantity"] < 0)
+    live = pd.Series(live, index=frame.index)
+    is_return = (frame["kind"] == "goods") & (frame["quantity"] < 0) & live
     if not is_return.any():
-        return frame
+        return live.to_numpy()
     ret = frame[is_return & (frame["customer"] != "") & (frame["sku"] != "")]
     # Only sales to customers who returned something can match: filter before building keys.
-    sales = frame[~is_return & (frame["kind"] == "goods") & (frame["quantity"] > 0)
+    sales = frame[live & ~is_return & (frame["kind"] == "goods") & (frame["quantity"] > 0)
                   & frame["customer"].isin(pd.unique(ret["customer"]))]
     matched_rows: list[int] = []
     if not ret.empty and not sales.empty:
@@ -384,12 +395,12 @@ def _match_returns(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates
             refunded = pairs.groupby("si")["want"].sum()
             frame.loc[refunded.index, "refunded_qty"] = refunded.to_numpy()
             matched_rows = pairs["ri"].tolist()
-    kept = frame[~frame.index.isin(matched_rows)] if matched_rows else frame
-    n_unmatched = int(((kept["kind"] == "goods") & (kept["quantity"] < 0)).sum())
+    matched = frame.index.isin(matched_rows)
+    n_unmatched = int((is_return.to_numpy() & ~matched).sum())
     if matched_rows or n_unmatched:
         batch.warnings.append(f"{len(matched_rows)} returned line(s) recorded as refunds on the original sale; "
                               f"{n_unmatched} unmatched return line(s) kept as refund orders")
-    return kept
+    return live.to_numpy() & ~matched
 
 
 def _build(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates) -> None:
@@ -433,7 +444,8 @@ def _build(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates) -> Non
         "tax": pd.array([pd.NA] * n_orders, dtype="Int64"), "discount": money(disc), "total": money(total),
         "refunded": money(refunded), "status": status,
     })
-    goods = frame[is_goods]
+    goods = frame.loc[is_goods, ["order", "sku", "title", "quantity", "unit_price", "line_total", "refunded_qty",
+                                 "cost", "category", "currency"]]
     # Arrow-backed text stays arrow (no round trip through 500,000 Python strings).
     position = pd.Series(codes[is_goods]).groupby(codes[is_goods]).cumcount().to_numpy()
     keys = pd.array([str(i + 1) for i in range(int(position.max()) + 1 if len(position) else 0)], dtype="str")
@@ -459,7 +471,7 @@ def _build(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates) -> Non
             "sku": last.index.astype(str), "title": last["title"].where(last["title"] != "", None).to_numpy(),
             "category": last["category"].where(last["category"] != "", None).to_numpy(),
             "unit_cost": money_to_store(last["cost"]).to_numpy(), "currency": last["currency"].to_numpy()})
-    known = frame[frame["customer"] != ""]
+    known = frame.loc[(frame["customer"] != "").to_numpy(), ["customer", "country"]]
     if not known.empty and (known["country"] != "").any():
         last = known.groupby("customer", sort=False)["country"].last()
         batch.customers = pd.DataFrame({"customer_ref": last.index.astype(str),

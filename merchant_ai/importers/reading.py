@@ -197,7 +197,7 @@ def read_table(data: bytes, file_name: str) -> Table:
         raise UnreadableFile(f"{file_name} is not a text table (it holds binary data)")
     text, encoding = decode(data)
     text = text.lstrip("\ufeff")
-    if not text.strip():
+    if not text or text.isspace():   # not text.strip(): that copies the whole file
         raise UnreadableFile(f"{file_name} holds no rows")
     delim = sniff_delimiter(text)
     raw = data if encoding == "utf-8" else None
@@ -262,9 +262,13 @@ def _read_fast(text: str, header_line: int, header: list[str], delim: str, raw: 
 
     if header_line != 1 or len(text) < 200_000:
         return None  # small or preambled files: the csv module is fast enough and keeps line numbers
-    body = (raw if raw is not None else text.encode("utf-8")).rstrip(b"\r\n")
-    if b"\n\n" in body or b"\n\r\n" in body:
-        return None  # blank lines: line numbers need the slow path
+    data = raw if raw is not None else text.encode("utf-8")
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":   # the body without trailing newlines, not copied
+        end -= 1
+    body = memoryview(data)[:end]
+    # Blank lines and quoted newlines both leave fewer records than newlines (pyarrow skips blank
+    # lines): the count check below sends such files to the slow path, which keeps line numbers.
     try:
         table = pacsv.read_csv(
             pa.py_buffer(body),
@@ -276,8 +280,8 @@ def _read_fast(text: str, header_line: int, header: list[str], delim: str, raw: 
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
     n = table.num_rows
-    if body.count(b"\n") != n:
-        return None  # quoted newlines: line numbers need the slow path
+    if data.count(b"\n", 0, end) != n:
+        return None  # blank lines or quoted newlines: line numbers need the slow path
     frame = table.to_pandas()
     last = frame.iloc[-1].tolist() if n else []
     if n and _FOOTER.match(str(last[0])):

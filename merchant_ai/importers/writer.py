@@ -559,8 +559,12 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
         line_key = key_of[key_codes]
     title_codes, title_uniques = pd.factorize(lines["title"], sort=False)
     title = np.array([str(u) for u in title_uniques] + [None], dtype=object)[title_codes]
+    def obj(values: np.ndarray) -> pd.Series:   # object dtype kept (pandas 3 would make arrow strings)
+        return pd.Series(values, dtype=object)
+
     new = pd.DataFrame({
-        "order_id": order_id, "line_key": line_key, "sku": sku, "channel_sku": channel_sku, "title": title,
+        "order_id": order_id, "line_key": obj(line_key), "sku": obj(sku), "channel_sku": obj(channel_sku),
+        "title": obj(title),
         "quantity": pd.to_numeric(lines["quantity"], errors="coerce").fillna(0.0).to_numpy(dtype=float),
         "unit_price": lines["unit_price"].astype("Int64").to_numpy(),
         "discount": lines["discount"].astype("Int64").fillna(0).to_numpy(),
@@ -613,10 +617,10 @@ def _insert_rows(conn, sql: str, frame: pd.DataFrame, cols: list[str], size: int
     check and progress, given the fraction written) runs after every chunk. Columns in `clean` are object arrays already holding None
     for NA (`_write_lines` made them so). Each chunk is a bare `zip`, which executemany iterates
     in C (no Python frame per row)."""
-    arrays = [frame[c].to_numpy(dtype=object) if c in clean else np.asarray(column_values(frame[c]), dtype=object)
-              for c in cols]   # NA -> None once
+    columns = [frame[c].to_numpy(dtype=object).tolist() if c in clean else column_values(frame[c])
+               for c in cols]   # NA -> None once
     for start in range(0, len(frame), size):
-        conn.executemany(sql, zip(*(a[start:start + size].tolist() for a in arrays), strict=True))
+        conn.executemany(sql, zip(*(c[start:start + size] for c in columns), strict=True))
         if between is not None:
             between(min(1.0, (start + size) / len(frame)))
 
