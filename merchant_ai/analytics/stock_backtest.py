@@ -2,7 +2,8 @@
 
 Both policies review weekly, order up to a target, and receive after the SKU's lead time; demand
 is what was actually sold each day (lost when the shelf is empty). Ours orders up to the forecast
-demand over lead time + review period (never below the recent rate) plus safety stock from the forecast's backtest error (refit
+demand over lead time + review period (never below the recent rate) plus safety stock as the live policy sets it
+(`stock_policy.demand_error_quantiles`, learnt on the days before each review; forecaster refit
 every few weeks, each time seeing only data before that day); the velocity rule of common tools
 orders up to units/day over the last 30 days x (lead time + cover days).
 
@@ -24,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 from merchant_ai.analytics.forecast import Forecaster, Monitor
-from merchant_ai.analytics.stock_policy import PERIOD_DAYS, RECENT_DAYS, daily_path
+from merchant_ai.analytics.stock_policy import (
+    ERROR_WINDOW_DAYS,
+    PERIOD_DAYS,
+    RECENT_DAYS,
+    daily_path,
+    daily_units,
+    demand_error_quantiles,
+)
 
 SERVICE_LEVELS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 COVER_DAYS = (0, 7, 14, 21, 28, 42, 60, 90)
@@ -94,10 +102,18 @@ class PolicyBacktest:
         mon.step(0.05, "policy replay")
         levels = sorted(set(self.service_levels) | {self.service_level})
         covers = sorted(set(self.cover_grid) | {cover})
-        demand, safety = self._our_targets(s, skus, first, reviews, L, R, levels, days, mon)
+        demand, safety, classes = self._our_targets(s, skus, first, reviews, L, R, levels, days, mon)
         rate = self._velocity_rates(s, skus, first, reviews, self.velocity_days)
         floor = rate if self.velocity_days == RECENT_DAYS else self._velocity_rates(s, skus, first, reviews, RECENT_DAYS)
         demand = np.maximum(demand, floor * (L + R))  # never plan below the recent rate (stock_policy doc)
+        # Safety stock as the live policy sets it: error quantiles of the plan over lead time + review,
+        # learnt on the days before each review, times sqrt(planned demand); the forecaster's
+        # lead-time error only where there is no such evidence.
+        back = ERROR_WINDOW_DAYS + RECENT_DAYS + int((L + R).max())
+        daily = daily_units(s, skus, first + pd.Timedelta(days=days - 1), back + days)
+        for j, r in enumerate(reviews):
+            q = demand_error_quantiles(daily[:, :back + r], L + R, classes[j], levels)
+            safety[:, j] = np.where(np.isfinite(q), np.clip(q, 0, None) * np.sqrt(demand[j])[None], safety[:, j])
         targets = np.concatenate([demand[None] + safety,
                                   rate[None] * (L[None, None, :] + np.array(covers)[:, None, None])])
         filled, avg = _simulate(targets, D, L, reviews)
@@ -147,8 +163,9 @@ class PolicyBacktest:
 
     def _our_targets(self, s: pd.DataFrame, skus: list[str], first: pd.Timestamp, reviews: list[int],
                      L: np.ndarray, R: int, levels: list[float], days: int,
-                     mon: Monitor) -> tuple[np.ndarray, np.ndarray]:
-        """(reviews, n) forecast demand over lead time + review, (levels, reviews, n) safety stock.
+                     mon: Monitor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(reviews, n) forecast demand over lead time + review, (levels, reviews, n) safety stock
+        from the forecast's lead-time error, (reviews, n) demand classes.
 
         The forecaster is refit every `refit_every` weeks on sales before that day only; between
         refits the same forecast path slides forward.
@@ -157,6 +174,7 @@ class PolicyBacktest:
         horizon_days = days + int(L.max()) + R + 7
         demand = np.zeros((len(reviews), n))
         safety = np.zeros((len(levels), len(reviews), n))
+        classes = np.empty((len(reviews), n), dtype=object)
         state: dict = {}
         for j, r in enumerate(reviews):
             day = first + pd.Timedelta(days=r)
@@ -175,12 +193,13 @@ class PolicyBacktest:
                 lr[rows] = (L + R) / PERIOD_DAYS[model.freq]
                 sig = np.array([np.clip(np.nan_to_num(model.lead_time_error(lr, lv)[rows]), 0, None)
                                 for lv in levels])
-                state.update(start=r, path=path, sigma=sig)
+                state.update(start=r, path=path, sigma=sig, classes=model.classes_[rows])
             shift = r - state["start"]
             c = np.concatenate([np.zeros((n, 1)), np.cumsum(state["path"], axis=1)], axis=1)
             demand[j] = c[np.arange(n), shift + L + R] - c[:, shift]
             safety[:, j] = state["sigma"]
-        return demand, safety
+            classes[j] = state["classes"]
+        return demand, safety, classes
 
     @staticmethod
     def _point(filled: np.ndarray, avg: np.ndarray, D: np.ndarray, cost: np.ndarray,

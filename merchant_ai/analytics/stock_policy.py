@@ -2,8 +2,10 @@
 
 The velocity rule of common tools (units/day x days) ignores trend, season and how wrong the
 forecast usually is. Here the projected stock walks the daily forecast path (with incoming
-purchase orders landing on their dates), safety stock comes from the backtest error of the
-chosen model summed over the lead time at the target service level, and the order quantity tops
+purchase orders landing on their dates), safety stock is the target-service quantile of how far
+demand over the lead time (+ cycle) ran past the recent-rate plan on this shop's own days, per
+demand class, times sqrt(planned demand) (`demand_error_quantiles`; the forecast's pooled backtest
+error x naive error where there is no such evidence), and the order quantity tops
 the inventory position up to the demand over lead time + order cycle, rounded to MOQ/case pack.
 
 The forecast is chosen by MASE, which rewards the median of future demand, not its mean: even
@@ -88,6 +90,67 @@ def floor_to_rate(path: np.ndarray, rate: np.ndarray, days: np.ndarray) -> np.nd
     return out
 
 
+ERROR_WINDOW_DAYS = 182
+MIN_ERRORS = 30
+
+
+def daily_units(sales: pd.DataFrame, keys: list[str], last: pd.Timestamp, days: int) -> np.ndarray:
+    """(len(keys), days) units sold per key per day, the last column being `last` (later sales ignored)."""
+    out = np.zeros((len(keys), days))
+    if not len(sales) or not keys or days <= 0:
+        return out
+    day = pd.to_datetime(sales["order_date"]).dt.normalize()
+    first = last - pd.Timedelta(days=days - 1)
+    pos = {k: i for i, k in enumerate(keys)}
+    sku = sales["sku"].astype(str)
+    part = sales[(day >= first) & (day <= last) & sku.isin(pos)]
+    g = part.groupby([part["sku"].astype(str), day[part.index]])["net_quantity"].sum()
+    if len(g):
+        rows = g.index.get_level_values(0).map(pos).to_numpy()
+        cols = (pd.DatetimeIndex(g.index.get_level_values(1)) - first).days.to_numpy()
+        out[rows, cols] = g.to_numpy()
+    return np.clip(out, 0, None)
+
+
+def demand_error_quantiles(daily: np.ndarray, spans: np.ndarray, classes: np.ndarray, levels,
+                           window: int = ERROR_WINDOW_DAYS, rate_days: int = RECENT_DAYS) -> np.ndarray:
+    """(len(levels), n) quantiles of how far demand over a row's span ran past the recent-rate plan.
+
+    `daily` (n, days) ends on the decision day. Every past day t of the last `window` whose next
+    `spans[i]` days are known is one case: error = demand over those days - rate x span (rate:
+    units/day over the `rate_days` up to t), over sqrt(rate x span). Cases are pooled per demand
+    class (all rows when a class has fewer than MIN_ERRORS), so safety stock = quantile x
+    sqrt(planned demand over the span). NaN: no evidence. The error of a lumpy product grows like
+    the square root of its demand (order counts), not like its naive week-to-week error, which
+    made small lumpy SKUs hold the most safety stock for their sales.
+    """
+    levels = np.atleast_1d(np.asarray(levels, dtype=float))
+    n, T = daily.shape
+    out = np.full((len(levels), n), np.nan)
+    if n == 0:
+        return out
+    c = np.concatenate([np.zeros((n, 1)), np.cumsum(daily, axis=1)], axis=1)
+    classes = np.asarray(classes, dtype=object)
+    for span in np.unique(spans):
+        span = int(span)
+        t = np.arange(max(rate_days, T - window), T - span + 1)  # the case's known days end before column t
+        if not len(t):
+            continue
+        ahead = c[:, t + span] - c[:, t]
+        plan = (c[:, t] - c[:, t - rate_days]) / rate_days * span
+        ok = plan > 0
+        err = np.where(ok, (ahead - plan) / np.sqrt(np.where(ok, plan, 1.0)), np.nan)
+        every = err[np.isfinite(err)]
+        pooled = np.quantile(every, levels) if len(every) >= MIN_ERRORS else np.full(len(levels), np.nan)
+        rows = spans == span
+        for g in np.unique(classes[rows]):
+            v = err[classes == g]
+            v = v[np.isfinite(v)]
+            q = np.quantile(v, levels) if len(v) >= MIN_ERRORS else pooled
+            out[:, rows & (classes == g)] = q[:, None]
+    return out
+
+
 def round_order(qty: float, moq: float | None, case_pack: float | None) -> float:
     """Up to the minimum order, then up to whole cases; zero stays zero."""
     if qty <= 0:
@@ -162,6 +225,21 @@ class StockPolicy:
             sl = forecaster.lead_time_error(np.nan_to_num(all_l), self.service_level)
             slr = forecaster.lead_time_error(np.nan_to_num(all_lr), self.service_level)
             sig_l[have], sig_lr[have] = sl[rows[have]], slr[rows[have]]
+            # Preferred evidence: this shop's own daily sales against the recent-rate plan (see
+            # demand_error_quantiles); the forecaster's pooled error stays for SKUs without it.
+            span_l = np.ones(forecaster.panel_.n, int)
+            span_lr = np.ones(forecaster.panel_.n, int)
+            span_l[rows[have]] = np.maximum(1, np.ceil(lead[have])).astype(int)
+            span_lr[rows[have]] = np.maximum(1, np.ceil(lead[have] + cycle[have])).astype(int)
+            daily = daily_units(sales, keys, as_of, ERROR_WINDOW_DAYS + RECENT_DAYS + int(span_lr.max()))
+            q_l = demand_error_quantiles(daily, span_l, forecaster.classes_, self.service_level)[0]
+            q_lr = demand_error_quantiles(daily, span_lr, forecaster.classes_, self.service_level)[0]
+            c = np.concatenate([np.zeros((len(path), 1)), np.cumsum(path, axis=1)], axis=1)
+            plan_l = c[np.arange(len(path)), np.minimum(span_l, H)]
+            plan_lr = c[np.arange(len(path)), np.minimum(span_lr, H)]
+            own_l, own_lr = q_l * np.sqrt(plan_l), q_lr * np.sqrt(plan_lr)
+            sig_l[have] = np.where(np.isfinite(own_l[rows[have]]), own_l[rows[have]], sig_l[have])
+            sig_lr[have] = np.where(np.isfinite(own_lr[rows[have]]), own_lr[rows[have]], sig_lr[have])
 
         items = []
         for j, sku in enumerate(skus):

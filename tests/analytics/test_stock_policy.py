@@ -208,3 +208,38 @@ def test_order_up_to_never_plans_below_the_recent_rate():
         rate = recent.loc[recent["sku"] == sku, "net_quantity"].sum() / 30
         assert items.loc[sku, "forecast_per_day"] >= rate - 1e-9, sku  # the planned rate over lead + cycle
         assert items.loc[sku, "order_up_to"] >= rate * 28 - 1e-6, sku
+
+
+def test_safety_stock_follows_the_square_root_of_demand_not_the_naive_error():
+    """A lumpy SKU's week-to-week (naive) error is large next to its sales: scaling a pooled error
+    quantile by it gave small lumpy SKUs the most safety stock for their sales. The policy now
+    learns, per demand class, how far demand over lead time + cycle ran past the recent-rate plan,
+    in units of sqrt(plan), from the shop's own days; both SKUs below sell the same per day."""
+    from merchant_ai.analytics.stock_policy import daily_units, demand_error_quantiles
+
+    rng = np.random.default_rng(3)
+    days = pd.date_range(end=AS_OF, periods=280, freq="D")
+    steady = rng.poisson(10, len(days)).astype(float)
+    lumpy = np.where(rng.random(len(days)) < 0.2, 50.0, 0.0)  # orders of 50, one day in five
+    rows = [{"order_id": i, "order_date": d, "created_at": d, "channel": "shop", "customer": None, "sku": k,
+             "title": k, "category": None, "quantity": q, "unit_price": 10.0, "net_quantity": q,
+             "net_revenue": q * 10.0, "revenue": q * 10.0, "status": "paid", "unit_cost": 5.0}
+            for i, (k, d, q) in enumerate((k, d, q) for k, qs in (("STEADY", steady), ("LUMPY", lumpy))
+                                          for d, q in zip(days, qs, strict=True) if q > 0)]
+    sales = pd.DataFrame(rows)
+    daily = daily_units(sales, ["STEADY", "LUMPY"], AS_OF, 240)
+    assert daily.sum() == steady[-240:].sum() + lumpy[-240:].sum()
+    assert daily_units(sales, ["STEADY"], AS_OF - pd.Timedelta(days=1), 1)[0, 0] == steady[-2]  # nothing later
+    q = demand_error_quantiles(daily, np.array([21, 21]), np.array(["smooth", "smooth"]), [0.5, 0.95])
+    assert np.all(q[:, 0] == q[:, 1])  # pooled per class
+    q = demand_error_quantiles(daily[:1], np.array([21]), np.array(["smooth"]), [0.5, 0.95])[:, 0]
+    assert abs(q[0]) < 1.0 and 1.0 < q[1] < 4.0  # (demand - plan) / sqrt(plan): Poisson noise
+    assert np.isnan(demand_error_quantiles(np.zeros((1, 200)), np.array([21]), np.array(["smooth"]), 0.95)).all()
+
+    fc = Forecaster(use_global=False, use_statsmodels=False).fit(sales, AS_OF)
+    on_hand = pd.DataFrame({"sku": ["STEADY", "LUMPY"], "on_hand": [0.0, 0.0], "incoming": [0.0, 0.0],
+                            "counted_at": [str(AS_OF.date())] * 2})
+    items = StockPolicy().fit(sales, AS_OF, fc, on_hand).items_.set_index("sku")
+    # Same class, same units per day: about the same safety stock (the naive error gave LUMPY 6x).
+    ratio = items.loc["LUMPY", "safety_stock"] / items.loc["STEADY", "safety_stock"]
+    assert 0.7 < ratio < 1.4
