@@ -123,6 +123,19 @@ def test_gzip_and_large_regular_file_fast_path() -> None:
     assert t.line_numbers[0] == 2 and t.line_numbers[-1] == 20_001
 
 
+
+def test_large_file_with_blank_lines_or_quoted_newlines_keeps_physical_line_numbers() -> None:
+    """Big files that are not one record per line leave pyarrow's path (its record count differs)."""
+    rows = [f'{536365 + i // 5},8512{i % 10}A,"ITEM {i}",{i % 7 + 1}' for i in range(10_000)]
+    header = "InvoiceNo,StockCode,Description,Quantity"
+    blank = "\n".join([header, *rows[:5000], "", *rows[5000:]]) + "\n\n"
+    t = read_table(blank.encode(), "retail.csv")
+    assert len(t.rows) == 10_000 and t.line_numbers[4999] == 5001 and t.line_numbers[5000] == 5003
+    quoted = "\r\n".join([header, *rows[:3], '536999,X1,"TWO\r\nLINES",1', *rows[3:]]) + "\r\n"
+    t = read_table(quoted.encode(), "retail.csv")
+    assert len(t.rows) == 10_001 and t.rows["Description"].iloc[3] == "TWO\r\nLINES"
+    assert t.line_numbers[3] == 5 and t.line_numbers[4] == 7
+
 def test_workbook_reads_like_csv() -> None:
     import datetime as dt
 

@@ -150,3 +150,69 @@ def test_version_1_store_migrates_to_2(tmp_path) -> None:
     assert reopened.schema_version() == len(MIGRATIONS) >= 2
     _write(reopened, _batch())
     assert json.loads(reopened.connection().execute("SELECT counts FROM imports").fetchone()[0])["orders_new"] == 2
+
+
+def _big_batch(n_orders: int = 6_000, per_order: int = 10) -> ImportBatch:
+    """Enough lines (60,000) for the bulk path: indexes dropped and rebuilt, rows in chunks."""
+    b = ImportBatch(format="test-orders", channel="shop", platform="shopify")
+    ids = [f"#{i}" for i in range(n_orders)]
+    b.orders = pd.DataFrame({"external_id": ids, "created_at": ["2021-05-13"] * n_orders,
+                             "created_utc": ["2021-05-13 00:00:00"] * n_orders, "order_date": ["2021-05-13"] * n_orders,
+                             "currency": ["EUR"] * n_orders, "status": ["paid"] * n_orders})
+    n = n_orders * per_order
+    b.lines = pd.DataFrame({
+        "order_external_id": [i for i in ids for _ in range(per_order)],
+        "line_key": [str(k + 1) for _ in ids for k in range(per_order)],
+        "channel_sku": [f"SKU-{k % 37}" for k in range(n)], "title": [f"Item {k % 37}" for k in range(n)],
+        "quantity": [1.0] * n, "unit_price": pd.array([10_000] * n, dtype="Int64"),
+        "line_total": pd.array([10_000] * n, dtype="Int64")})
+    return b.conform()
+
+
+def _lines_indexes(store: Store) -> set[str]:
+    return {r[0] for r in store.connection().execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'order_lines'")}
+
+
+def test_bulk_lines_keep_indexes_and_cancel_mid_insert_rolls_back(store: Store) -> None:
+    import gc
+
+    indexes = _lines_indexes(store)
+    assert {"idx_lines_order", "idx_lines_sku"} <= indexes
+    seen: list[tuple[float, str]] = []
+
+    def cancel() -> bool:   # once the first chunks of lines are in (inside the bulk insert)
+        return sum(1 for _, m in seen if m == "order lines") >= 3
+
+    with pytest.raises(ImportCancelled):
+        _write(store, _big_batch(), progress=lambda f, m: seen.append((f, m)), cancel=cancel)
+    assert _counts(store)["order_lines"] == 0 and _counts(store)["orders"] == 0
+    assert _lines_indexes(store) == indexes          # the dropped indexes came back with the rollback
+    assert gc.isenabled()                            # the collector is on again after the import
+    res = _write(store, _big_batch())
+    assert res.lines == 60_000 and _counts(store)["order_lines"] == 60_000
+    assert _lines_indexes(store) == indexes
+    conn = store.connection()
+    assert conn.execute("SELECT count(DISTINCT sku), sum(line_total) FROM order_lines").fetchone() == (37, 60_000 * 10_000)
+    plan = " ".join(str(r) for r in conn.execute("EXPLAIN QUERY PLAN SELECT * FROM order_lines WHERE sku = 'SKU-1'"))
+    assert "idx_lines_sku" in plan
+
+
+def test_lines_with_aliases_discounts_and_missing_or_repeated_keys(store: Store) -> None:
+    _write(store, _batch())
+    conn = store.connection()
+    conn.execute("UPDATE sku_aliases SET sku = 'MUG-MASTER', confirmed = 1 WHERE channel_sku = 'MUG-1'")
+    b = _batch()
+    b.lines = pd.DataFrame({
+        "order_external_id": ["#1", "#1", "#1", "#2"], "line_key": [None, "a", "a", None],
+        "channel_sku": ["MUG-1", "CAP-1", "", "MUG-1"], "title": ["Mug", None, "Gift", "Mug"],
+        "quantity": [1.0, 1.0, 2.0, 1.0], "unit_price": pd.array([100000, 50000, None, 100000], dtype="Int64"),
+        "discount": pd.array([500, 0, 0, None], dtype="Int64"),
+        "line_total": pd.array([99500, 50000, 0, 100000], dtype="Int64")})
+    _write(store, b.conform())
+    rows = conn.execute("SELECT o.external_id, l.line_key, l.sku, l.channel_sku, l.title, l.unit_price, l.discount "
+                        "FROM order_lines l JOIN orders o ON o.id = l.order_id ORDER BY o.external_id, l.id").fetchall()
+    assert rows == [("#1", "1", "MUG-MASTER", "MUG-1", "Mug", 100000, 500),
+                    ("#1", "a", "CAP-1", "CAP-1", None, 50000, 0),
+                    ("#1", "a#2", None, None, "Gift", None, 0),
+                    ("#2", "1", "MUG-MASTER", "MUG-1", "Mug", 100000, 0)]
