@@ -181,9 +181,6 @@ def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
         """The cells as read: the value parsers strip them themselves (once per distinct value)."""
         return table.rows[mapping[field]] if mapped(field) else blank
 
-    def text(field: str) -> pd.Series:
-        return per_distinct(field, v.clean_text) if field in mapping else blank
-
     def per_distinct(field: str, func) -> pd.Series:
         """`func(col(field))` computed on the distinct cells only (a column repeats its values)."""
         if not mapped(field):
@@ -232,17 +229,30 @@ def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
                                          "", "no amount on this row"))
     bad |= no_money
 
+    # Text columns travel as codes into their distinct values (`texts`): filters then copy
+    # integers, and every test on text runs once per distinct value. Equal texts share one code.
+    texts: dict[str, np.ndarray] = {}
+
+    def coded(field: str, func) -> np.ndarray:
+        if not mapped(field):
+            texts[field] = np.array([""], dtype=object)
+            return np.zeros(n, dtype=np.int64)
+        codes, uniques = v.distinct_text(table.rows[mapping[field]])
+        canon, values = pd.factorize(func(uniques).to_numpy(dtype=object), sort=False)
+        texts[field] = np.asarray(values, dtype=object)
+        return canon[codes] if len(codes) else codes
+
     frame = pd.DataFrame({
-        "order": per_distinct("order_id", lambda u: v.strip_escape(u).str.strip()),
-        "customer": per_distinct("customer", lambda u: u.astype(str).str.replace(r"^(\d+)\.0+$", r"\1", regex=True)),
-        "sku": per_distinct("sku", lambda u: v.strip_escape(u).str.strip()),
-        "title": text("title"),
+        "order": coded("order_id", lambda u: v.strip_escape(u).str.strip()),
+        "customer": coded("customer", lambda u: u.astype(str).str.replace(r"^(\d+)\.0+$", r"\1", regex=True)),
+        "sku": coded("sku", lambda u: v.strip_escape(u).str.strip()),
+        "title": coded("title", v.clean_text),
         "quantity": quantity.astype(float),
         "unit_price": unit_price.astype(float),
         "line_total": line_total.astype(float),
         "cost": cost.values,
-        "category": text("category"),
-        "country": text("country"),
+        "category": coded("category", v.clean_text),
+        "country": coded("country", v.clean_text),
         "status": (per_distinct("status", lambda u: u.astype(str).str.lower().map(_STATUS_WORDS)) if mapped("status")
                    else pd.Series(np.nan, index=table.rows.index, dtype=object)),
         "currency": _currency(mapping, table.header, col, price, amount),
@@ -254,16 +264,22 @@ def parse(table: Table, mapping: dict[str, str] | None = None) -> ImportBatch:
     if bad.any():
         frame = frame[~bad]
     # Rows are dropped once, at the end (every filter copies all the frame's columns).
-    live = _skip_non_goods(frame, batch)
+    live = _skip_non_goods(frame, batch, texts)
     if "order_id" not in mapping:   # ids rank equal rows among the kept ones: drop first
         frame = frame[live]
         live = np.ones(len(frame), dtype=bool)
-        frame["order"] = _row_order_ids(frame, dates)
-    keep = _match_returns(frame, batch, dates, live)
+        codes, values = pd.factorize(_row_order_ids(frame, dates, texts), sort=False)
+        frame["order"], texts["order_id"] = codes, np.asarray(values, dtype=object)
+    keep = _match_returns(frame, batch, dates, live, texts)
     if not keep.all():
         frame = frame[keep]
-    _build(frame, batch, dates)
+    _build(frame, batch, dates, texts)
     return batch.conform()
+
+
+def _text_of(frame: pd.DataFrame, texts: dict[str, np.ndarray], column: str, field: str) -> np.ndarray:
+    """A coded text column back as text (object array), for the frame's rows."""
+    return texts[field][frame[column].to_numpy()]
 
 
 def _dates(frame: pd.DataFrame, dates: v.ParsedDates, name: str) -> np.ndarray:
@@ -304,112 +320,130 @@ def _currency(mapping: dict[str, str], header: list[str], col, price: v.Parsed, 
     return implied if implied is not None else pd.Series(None, index=index, dtype=object)
 
 
-def _row_order_ids(frame: pd.DataFrame, dates: v.ParsedDates) -> pd.Series:
+def _row_order_ids(frame: pd.DataFrame, dates: v.ParsedDates, texts: dict[str, np.ndarray]) -> pd.Series:
     """Stable ids for order-level files without an order column: the same purchase in two
     overlapping exports gets the same id (customer, time, amount, and its rank among equals)."""
     created_at = pd.Series(_dates(frame, dates, "created_at"), index=frame.index, dtype=object)
-    basis = (frame["customer"].astype(str) + "|" + created_at.astype(str) + "|"
-             + frame["line_total"].round(4).astype(str) + "|" + frame["sku"] + "|" + frame["title"])
+
+    def text(column: str, field: str) -> pd.Series:
+        return pd.Series(_text_of(frame, texts, column, field), index=frame.index, dtype=object)
+
+    basis = (text("customer", "customer").astype(str) + "|" + created_at.astype(str) + "|"
+             + frame["line_total"].round(4).astype(str) + "|" + text("sku", "sku") + "|" + text("title", "title"))
     rank = basis.groupby(basis).cumcount().astype(str)
     return (basis + "|" + rank).map(lambda s: "g-" + hashlib.sha1(s.encode("utf-8")).hexdigest()[:16])
 
 
-def _flags(series: pd.Series, tests) -> list[np.ndarray]:
-    """Boolean masks for several per-value tests, each evaluated once per distinct value."""
-    codes, uniques = pd.factorize(series, sort=False)
+def _flags(codes: np.ndarray, values: np.ndarray, tests) -> list[np.ndarray]:
+    """Boolean masks for several per-value tests on a coded text column, each test evaluated once
+    per distinct value."""
     out = []
     for test in tests:
-        hit = np.fromiter((isinstance(u, str) and bool(test(u)) for u in uniques), dtype=bool, count=len(uniques))
-        out.append(np.append(hit, False)[codes])    # code -1 (NA) -> False
+        hit = np.fromiter((isinstance(u, str) and bool(test(u)) for u in values), dtype=bool, count=len(values))
+        out.append(hit[codes])
     return out
 
 
-# What a row is (`frame["kind"]`, a categorical: filters copy its codes, not text).
+# What a row is (`frame["kind"]`, one of these codes).
 _KINDS = ["goods", "shipping", "discount"]
 _GOODS, _SHIPPING, _DISCOUNT = range(3)
 
 
-def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch) -> np.ndarray:
+def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch, texts: dict[str, np.ndarray]) -> np.ndarray:
     """Sets `frame["kind"]`, lists the rows that are not product sales in `batch.skipped`, and
     returns the mask of the rows kept."""
-    sku_post, sku_disc, sku_other = _flags(frame["sku"], [
+    sku_c, title_c = frame["sku"].to_numpy(), frame["title"].to_numpy()
+    skus, titles = texts["sku"], texts["title"]
+    sku_post, sku_disc, sku_other, sku_blank = _flags(sku_c, skus, [
         lambda u: u.upper() in _POSTAGE_CODES, lambda u: u.upper() in _DISCOUNT_CODES,
-        lambda u: u.upper() in _OTHER_CODES or u.upper().startswith("GIFT_")])
-    t_post, t_disc, t_other = _flags(frame["title"], [_POSTAGE_TITLES.match, _DISCOUNT_TITLES.match,
-                                                      _OTHER_TITLES.match])
-    postage = pd.Series(sku_post | t_post, index=frame.index)
-    discount = pd.Series(sku_disc | t_disc, index=frame.index) & ~postage
-    other = pd.Series(sku_other | t_other, index=frame.index) & ~postage & ~discount
-    sku = frame["sku"].str.upper()
-    adjustment = ((frame["quantity"] < 0) & (frame["unit_price"].fillna(0) == 0) & (frame["customer"] == "")
-                  & ~frame["order"].str.upper().str.startswith("C"))
-    no_goods = (frame["unit_price"].fillna(0) == 0) & (frame["title"] == "") & (frame["sku"] != "")
-    frame["kind"] = pd.Categorical.from_codes(np.select([postage, discount], [_SHIPPING, _DISCOUNT], _GOODS), _KINDS)
-    reasons = pd.Series("", index=frame.index, dtype=object)
-    reasons[other] = "not a product: " + sku[other].map(lambda s: _OTHER_CODES.get(s, "voucher or fee")) \
-        + " (" + frame.loc[other, "sku"] + ")"
-    reasons[adjustment & ~other] = "stock adjustment (negative quantity at zero price), not a sale"
-    reasons[no_goods & ~other & ~adjustment] = "no price and no description"
-    skip = reasons != ""
-    batch.skipped.extend({"line": int(ln), "reason": r}
-                         for ln, r in zip(frame.loc[skip, "line"], reasons[skip], strict=True))
+        lambda u: u.upper() in _OTHER_CODES or u.upper().startswith("GIFT_"), lambda u: u == ""])
+    t_post, t_disc, t_other, t_blank = _flags(title_c, titles, [_POSTAGE_TITLES.match, _DISCOUNT_TITLES.match,
+                                                                _OTHER_TITLES.match, lambda u: u == ""])
+    (no_customer,) = _flags(frame["customer"].to_numpy(), texts["customer"], [lambda u: u == ""])
+    (return_invoice,) = _flags(frame["order"].to_numpy(), texts["order_id"], [lambda u: u.upper().startswith("C")])
+    postage = sku_post | t_post
+    discount = (sku_disc | t_disc) & ~postage
+    other = (sku_other | t_other) & ~postage & ~discount
+    quantity = frame["quantity"].to_numpy()
+    no_price = frame["unit_price"].fillna(0).to_numpy() == 0
+    adjustment = (quantity < 0) & no_price & no_customer & ~return_invoice
+    no_goods = no_price & t_blank & ~sku_blank
+    frame["kind"] = np.select([postage, discount], [_SHIPPING, _DISCOUNT], _GOODS).astype(np.int8)
+    skip = other | adjustment | no_goods
     if skip.any():
+        lines = frame["line"].to_numpy()
+        for i in np.flatnonzero(skip):
+            if other[i]:
+                code = skus[sku_c[i]]
+                reason = f"not a product: {_OTHER_CODES.get(code.upper(), 'voucher or fee')} ({code})"
+            elif adjustment[i]:
+                reason = "stock adjustment (negative quantity at zero price), not a sale"
+            else:
+                reason = "no price and no description"
+            batch.skipped.append({"line": int(lines[i]), "reason": reason})
         batch.warnings.append(f"{int(skip.sum())} row(s) are not product sales and were left out (see skipped)")
-    return ~skip.to_numpy()
+    return ~skip
 
 
-def _match_returns(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates, live: np.ndarray) -> np.ndarray:
+def _match_returns(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates, live: np.ndarray,
+                   texts: dict[str, np.ndarray]) -> np.ndarray:
     """Returns of goods bought earlier by the same customer become refunded quantities (see module doc).
 
     Only `live` rows take part; returns the mask of the rows to keep (live, and not a matched return).
+    Rows are named by position (the frame's order is the file's, so positions sort like labels).
     """
-    frame["refunded_qty"] = 0.0
-    live = pd.Series(live, index=frame.index)
-    is_return = (frame["kind"] == "goods") & (frame["quantity"] < 0) & live
+    refunded_qty = np.zeros(len(frame))
+    quantity = frame["quantity"].to_numpy()
+    goods = frame["kind"].to_numpy() == _GOODS
+    is_return = goods & (quantity < 0) & live
     if not is_return.any():
-        return live.to_numpy()
-    ret = frame[is_return & (frame["customer"] != "") & (frame["sku"] != "")]
+        frame["refunded_qty"] = refunded_qty
+        return live
+    customer, sku = frame["customer"].to_numpy(), frame["sku"].to_numpy()
+    (no_customer,) = _flags(customer, texts["customer"], [lambda u: u == ""])
+    (no_sku,) = _flags(sku, texts["sku"], [lambda u: u == ""])
+    ret = np.flatnonzero(is_return & ~no_customer & ~no_sku)
     # Only sales to customers who returned something can match: filter before building keys.
-    sales = frame[live & ~is_return & (frame["kind"] == "goods") & (frame["quantity"] > 0)
-                  & frame["customer"].isin(pd.unique(ret["customer"]))]
-    matched_rows: list[int] = []
-    if not ret.empty and not sales.empty:
-        key = lambda f: f["customer"] + "\x1f" + f["sku"]  # noqa: E731
+    sales = np.flatnonzero(live & ~is_return & goods & (quantity > 0) & np.isin(customer, np.unique(customer[ret])))
+    matched = np.zeros(len(frame), dtype=bool)
+    n_matched = 0
+    if len(ret) and len(sales):
+        key = customer * len(texts["sku"]) + sku     # one integer per (customer, SKU) text pair
         # Stable sorts on (time, row): which sale absorbs a return must not depend on the sort algorithm.
         utc = dates.distinct_utc
-        left = pd.DataFrame({"k": key(ret), "t": utc[ret["when"].to_numpy()], "ri": ret.index})
-        right = pd.DataFrame({"k": key(sales), "t": utc[sales["when"].to_numpy()], "si": sales.index})
+        when = frame["when"].to_numpy()
+        left = pd.DataFrame({"k": key[ret], "t": utc[when[ret]], "ri": ret})
+        right = pd.DataFrame({"k": key[sales], "t": utc[when[sales]], "si": sales})
         left = left.sort_values(["t", "ri"], kind="stable")
         right = right.sort_values(["t", "si"], kind="stable")
         pairs = pd.merge_asof(left, right, on="t", by="k", direction="backward", allow_exact_matches=True)
         pairs = pairs.dropna(subset=["si"])
         if not pairs.empty:
-            pairs["si"] = pairs["si"].astype(frame.index.dtype)
-            want = -frame.loc[pairs["ri"], "quantity"].to_numpy()
-            pairs["want"] = want
+            ri, si = pairs["ri"].to_numpy(dtype=np.int64), pairs["si"].to_numpy().astype(np.int64)
+            pairs = pd.DataFrame({"ri": ri, "si": si, "want": -quantity[ri]})
             # Cap per sale line: returns beyond what that line sold stay refund orders.
-            pairs["cum"] = pairs.groupby("si")["want"].cumsum()
-            sold = frame.loc[pairs["si"], "quantity"].to_numpy()
-            ok = (pairs["cum"].to_numpy() <= sold + 1e-9)
-            pairs = pairs[ok]
+            cum = pairs.groupby("si")["want"].cumsum().to_numpy()
+            pairs = pairs[cum <= quantity[si] + 1e-9]
             refunded = pairs.groupby("si")["want"].sum()
-            frame.loc[refunded.index, "refunded_qty"] = refunded.to_numpy()
-            matched_rows = pairs["ri"].tolist()
-    matched = frame.index.isin(matched_rows)
-    n_unmatched = int((is_return.to_numpy() & ~matched).sum())
-    if matched_rows or n_unmatched:
-        batch.warnings.append(f"{len(matched_rows)} returned line(s) recorded as refunds on the original sale; "
+            refunded_qty[refunded.index.to_numpy()] = refunded.to_numpy()
+            matched[pairs["ri"].to_numpy()] = True
+            n_matched = len(pairs)
+    frame["refunded_qty"] = refunded_qty
+    n_unmatched = int((is_return & ~matched).sum())
+    if n_matched or n_unmatched:
+        batch.warnings.append(f"{n_matched} returned line(s) recorded as refunds on the original sale; "
                               f"{n_unmatched} unmatched return line(s) kept as refund orders")
-    return live.to_numpy() & ~matched
+    return live & ~matched
 
 
-def _build(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates) -> None:
+def _build(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates, texts: dict[str, np.ndarray]) -> None:
     if frame.empty:
         return
     # One factorisation of the order id serves every per-order sum (bincount, not string groupbys).
-    codes, order_ids = pd.factorize(frame["order"], sort=False)
+    codes, order_codes = pd.factorize(frame["order"].to_numpy(), sort=False)
+    order_ids = texts["order_id"][order_codes]
     n_orders = len(order_ids)
-    kind = np.asarray(frame["kind"].cat.codes)
+    kind = frame["kind"].to_numpy()
     amount = frame["line_total"].fillna(0.0).to_numpy(dtype=float)
     is_goods = kind == _GOODS
 
@@ -430,7 +464,7 @@ def _build(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates) -> Non
                                 np.where(refunded > 0, "partially_refunded", "paid")))
     status = first["status"].astype(object).to_numpy()
     status = np.where(pd.isna(status), derived, status)
-    customer = first["customer"].astype(object).to_numpy()
+    customer = _text_of(first, texts, "customer", "customer")
     customer = np.where(customer == "", None, customer)
 
     def money(values: np.ndarray) -> np.ndarray:
@@ -446,35 +480,45 @@ def _build(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates) -> Non
     })
     goods = frame.loc[is_goods, ["order", "sku", "title", "quantity", "unit_price", "line_total", "refunded_qty",
                                  "cost", "category", "currency"]]
-    # Arrow-backed text stays arrow (no round trip through 500,000 Python strings).
+    # Arrow-backed text made from the distinct values (no round trip through 500,000 Python strings).
     position = pd.Series(codes[is_goods]).groupby(codes[is_goods]).cumcount().to_numpy()
     keys = pd.array([str(i + 1) for i in range(int(position.max()) + 1 if len(position) else 0)], dtype="str")
 
-    def texts(series: pd.Series) -> pd.Series:
-        return series.astype("str").where(series != "", None).reset_index(drop=True)
+    def arrow(column: str, field: str, blank_as_na: bool = False) -> pd.Series:
+        values = texts[field]
+        if blank_as_na:
+            values = np.where(values == "", None, values)
+        return pd.Series(pd.array(values, dtype="str").take(goods[column].to_numpy()))
 
     batch.lines = pd.DataFrame({
-        "order_external_id": goods["order"].astype("str").reset_index(drop=True),
+        "order_external_id": arrow("order", "order_id"),
         "line_key": keys.take(position),
-        "channel_sku": texts(goods["sku"]),
-        "title": texts(goods["title"]),
+        "channel_sku": arrow("sku", "sku", blank_as_na=True),
+        "title": arrow("title", "title", blank_as_na=True),
         "quantity": goods["quantity"].to_numpy(),
         "unit_price": money_to_store(goods["unit_price"]).to_numpy(),
         "discount": pd.array(np.zeros(len(goods), dtype=np.int64), dtype="Int64"),
         "line_total": money_to_store(goods["line_total"]).to_numpy(),
         "refunded_qty": goods["refunded_qty"].to_numpy(),
     })
-    with_sku = goods[goods["sku"] != ""]
-    if not with_sku.empty and (with_sku["cost"].notna().any() or (with_sku["category"] != "").any()):
+    (no_sku, no_category) = (texts["sku"] == "", texts["category"] == "")
+    with_sku = goods[~no_sku[goods["sku"].to_numpy()]]
+    if not with_sku.empty and (with_sku["cost"].notna().any() or (~no_category[with_sku["category"].to_numpy()]).any()):
+        with_sku = with_sku.assign(**{c: pd.array(texts[c], dtype="str").take(with_sku[c].to_numpy())
+                                      for c in ("sku", "title", "category")})
         last = with_sku.groupby("sku", sort=False).last()
         batch.products = pd.DataFrame({
             "sku": last.index.astype(str), "title": last["title"].where(last["title"] != "", None).to_numpy(),
             "category": last["category"].where(last["category"] != "", None).to_numpy(),
             "unit_cost": money_to_store(last["cost"]).to_numpy(), "currency": last["currency"].to_numpy()})
-    known = frame.loc[(frame["customer"] != "").to_numpy(), ["customer", "country"]]
-    if not known.empty and (known["country"] != "").any():
-        last = known.groupby("customer", sort=False)["country"].last()
-        batch.customers = pd.DataFrame({"customer_ref": last.index.astype(str),
+    known = np.flatnonzero(texts["customer"][frame["customer"].to_numpy()] != "")
+    country_c = frame["country"].to_numpy()[known]
+    if len(known) and (texts["country"][country_c] != "").any():
+        # Per customer (in order of first appearance) the country of its last row.
+        group, customer_codes = pd.factorize(frame["customer"].to_numpy()[known], sort=False)
+        _, from_end = np.unique(group[::-1], return_index=True)
+        last = pd.Series(pd.array(texts["country"][country_c[len(group) - 1 - from_end]], dtype="str"))
+        batch.customers = pd.DataFrame({"customer_ref": pd.array(texts["customer"][customer_codes], dtype="str"),
                                         "country": last.where(last != "", None).to_numpy()})
 
 

@@ -356,6 +356,42 @@ def _tz_minutes(tz: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, unknown
 
 
+_PLAIN_ISO = re.compile(r"[12][0-9]{3}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?")
+
+
+def _digits_value(digits: np.ndarray, first: int, count: int) -> np.ndarray:
+    """The number written by `count` digit columns from `first` of a digit matrix, as floats."""
+    value = np.zeros(len(digits), dtype=np.int64)
+    for k in range(first, first + count):
+        value = value * 10 + digits[:, k]
+    return value.astype(float)
+
+
+def _plain_iso(u: pd.Series) -> list[tuple[np.ndarray, list[np.ndarray]]]:
+    """Positions and fields (year, month, day[, hour, minute, second] as floats) of the cells
+    written `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` (or with `T`), one group
+    per length: fixed positions, so the digits are read as a byte matrix."""
+    cells = u.to_numpy(dtype=object)
+    out = []
+    lengths = np.fromiter((len(c) for c in cells), dtype=np.int64, count=len(cells))
+    for width in (10, 16, 19):
+        at = np.flatnonzero(lengths == width)
+        if not len(at):
+            continue
+        at = at[[_PLAIN_ISO.fullmatch(c) is not None for c in cells[at]]]
+        if not len(at):
+            continue
+        digits = (np.frombuffer("".join(cells[at]).encode("ascii"), dtype=np.uint8).reshape(len(at), width)
+                  .astype(np.int64) - 48)
+
+        fields = [_digits_value(digits, 0, 4), _digits_value(digits, 5, 2), _digits_value(digits, 8, 2)]
+        if width > 10:
+            fields += [_digits_value(digits, 11, 2), _digits_value(digits, 14, 2),
+                       _digits_value(digits, 17, 2) if width == 19 else np.zeros(len(at))]
+        out.append((at, fields))
+    return out
+
+
 def parse_datetimes(series: pd.Series, day_first: bool | None = None, default_offset: int | None = None) -> ParsedDates:
     """Read every date form in FORMATS.md, keeping per-row offsets (DST changes inside one file).
 
@@ -377,6 +413,14 @@ def parse_datetimes(series: pd.Series, day_first: bool | None = None, default_of
     tzmin = np.full(n, np.nan)
     bad = np.zeros(n, dtype=bool)
     done = np.zeros(n, dtype=bool)
+    # Plain ISO cells (`2010-12-01 08:26:00`, most big dumps) are read from their digits without
+    # a regex; everything else goes through the patterns below, which read these alike.
+    for rows, fields in _plain_iso(u):
+        y[rows], mo[rows], d[rows] = fields[0], fields[1], fields[2]
+        if len(fields) > 3:
+            hh[rows], mi[rows], ss[rows] = fields[3], fields[4], fields[5]
+            has_time[rows] = True
+        done[rows] = True
     for kind, pattern in _PATTERNS:
         todo = ~done & (u != "").to_numpy()
         if not todo.any():
@@ -424,9 +468,13 @@ def parse_datetimes(series: pd.Series, day_first: bool | None = None, default_of
     has_tz = ~np.isnan(tzmin)
     day_txt = local.dt.strftime("%Y-%m-%d")
     time_txt = local.dt.strftime("%Y-%m-%dT%H:%M:%S")
-    off = np.nan_to_num(tzmin).astype(int)
-    off_txt = pd.Series([f"{'+' if o >= 0 else '-'}{abs(o) // 60:02d}:{abs(o) % 60:02d}" for o in off], dtype=object)
-    created = np.where(has_tz, time_txt + off_txt, np.where(has_time, time_txt, day_txt))
+    created = np.where(has_time, time_txt.to_numpy(dtype=object), day_txt.to_numpy(dtype=object))
+    if has_tz.any():   # the offset text only where there is one
+        at = np.flatnonzero(has_tz)
+        off = np.nan_to_num(tzmin[at]).astype(int)
+        stamp = time_txt.to_numpy(dtype=object)[at]
+        created[at] = [t + f"{'+' if o >= 0 else '-'}{abs(o) // 60:02d}:{abs(o) % 60:02d}" if isinstance(t, str) else t
+                       for t, o in zip(stamp, off, strict=True)]
     created = pd.Series(created, dtype=object).where(valid, None)
     utc_txt = utc.dt.strftime("%Y-%m-%d %H:%M:%S").where(valid, None)
     failed_u = ~valid & (u != "").to_numpy()

@@ -206,10 +206,10 @@ def _write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: st
         check(0.25, "products")
         _write_products(conn, batch, channel_id, import_id, undo, res)
         check(0.35, "orders")
-        order_ids = _write_orders(conn, batch, channel_id, customer_ids, key, import_id, undo, res)
+        order_ids, stored_before = _write_orders(conn, batch, channel_id, customer_ids, key, import_id, undo, res)
         _write_order_updates(conn, batch, channel_id, file_name, import_id, undo, res)
         check(0.55, "order lines")
-        _write_lines(conn, batch, channel_id, order_ids, import_id, undo, res,
+        _write_lines(conn, batch, channel_id, order_ids, stored_before, import_id, undo, res,
                      between=lambda f: check(0.55 + 0.25 * f, "order lines"))
         check(0.85, "stock and fees")
         _write_inventory(conn, batch, import_id, undo, res)
@@ -228,6 +228,9 @@ def _write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: st
         store.bump_data_version()
     step(1.0, "done")
     return res
+
+
+BULK_ROWS = 50_000       # order lines from which an import counts as bulk (see _bulk_indexes)
 
 
 def _channel(conn, batch: ImportBatch) -> int:
@@ -322,15 +325,28 @@ def _write_products(conn, batch: ImportBatch, channel_id: int, import_id: int, u
                     res: WriteResult) -> None:
     products = batch.products.dropna(subset=["sku"])
     products = products[products["sku"].astype(str).str.strip() != ""]
-    # SKUs sold but not in any products file still belong on the master list (title from the line).
-    lines = batch.lines.dropna(subset=["channel_sku"])
-    lines = lines[lines["channel_sku"].astype(str).str.strip() != ""]
+    # SKUs sold but not in any products file still belong on the master list (title from the line
+    # that sold each last). Worked out per distinct channel SKU: no copy of the lines.
+    lines = batch.lines
     alias = _aliases(conn, channel_id)
-    if not lines.empty:
-        sold = lines.assign(sku=_master_skus(lines["channel_sku"].astype(object), alias))
-        sold = sold.drop_duplicates("sku", keep="last")
-        sold = sold[~sold["sku"].isin(set(products["sku"]))]
-        from_lines = pd.DataFrame({"sku": sold["sku"].to_numpy(), "title": sold["title"].to_numpy()})
+    codes, uniques = pd.factorize(lines["channel_sku"], sort=False)   # NA: code -1
+    uniques = np.asarray(uniques, dtype=object)
+    named = np.fromiter((str(u).strip() != "" for u in uniques), dtype=bool, count=len(uniques))
+    channel_skus = {str(u) for u, ok in zip(uniques, named, strict=True) if ok}
+    rows = np.flatnonzero(np.append(named, False)[codes])
+    if len(rows):
+        master = np.array([alias.get(u, u) for u in uniques] if alias else list(uniques), dtype=object)
+        master_codes, _ = pd.factorize(master, sort=False)
+        per_row = master_codes[codes[rows]]
+        _, first_from_end = np.unique(per_row[::-1], return_index=True)
+        last = np.sort(rows[len(rows) - 1 - first_from_end])     # drop_duplicates(keep="last") on the master SKU
+        sold_sku = master[codes[last]]
+        sold_title = lines["title"].iloc[last].to_numpy()
+        listed = set(products["sku"])
+        if listed:
+            unlisted = np.fromiter((s not in listed for s in sold_sku), dtype=bool, count=len(sold_sku))
+            sold_sku, sold_title = sold_sku[unlisted], sold_title[unlisted]
+        from_lines = pd.DataFrame({"sku": sold_sku, "title": sold_title})
         products = pd.concat([products, from_lines], ignore_index=True) if not from_lines.empty else products
     products = products.drop_duplicates("sku", keep="last")
     for col in _PRODUCT_FIELDS:
@@ -355,7 +371,7 @@ def _write_products(conn, batch: ImportBatch, channel_id: int, import_id: int, u
                              _tuples(old, [*_PRODUCT_FIELDS, "sku"]))
             res.products_updated = len(old)
     # Every channel SKU maps to itself until the owner confirms a cross-channel match.
-    channel_skus = set(pd.unique(lines["channel_sku"].astype(str))) | set(batch.products["sku"].dropna().astype(str))
+    channel_skus |= set(batch.products["sku"].dropna().astype(str))
     fresh = [s for s in channel_skus if s and s not in alias]
     conn.executemany("INSERT OR IGNORE INTO sku_aliases(channel_id, channel_sku, sku, confirmed, import_id) "
                      "VALUES (?, ?, ?, 0, ?)", [(channel_id, s, s, import_id) for s in fresh])
@@ -367,10 +383,13 @@ _ORDER_FIELDS = ["created_at", "created_utc", "order_date", "currency", "subtota
 
 
 def _write_orders(conn, batch: ImportBatch, channel_id: int, customer_ids: dict[str, int],
-                  key: bytes | None, import_id: int, undo: _Undo, res: WriteResult) -> dict[str, int]:
+                  key: bytes | None, import_id: int, undo: _Undo,
+                  res: WriteResult) -> tuple[dict[str, int], set[int]]:
+    """Insert new orders, update stored ones; returns the id per external id, and the ids of the
+    orders that were stored before this import (only those can have lines already)."""
     orders = batch.orders.drop_duplicates("external_id", keep="last").copy()
     if orders.empty:
-        return {}
+        return {}, set()
     okeys, _ = _keys(orders["customer_ref"], key)
     orders["customer_id"] = okeys.map(customer_ids).astype(object)
     orders["customer_id"] = orders["customer_id"].where(orders["customer_id"].notna(), None)
@@ -405,7 +424,7 @@ def _write_orders(conn, batch: ImportBatch, channel_id: int, customer_ids: dict[
         res.orders_updated = len(old)
     ids = dict(_select_in(conn, "SELECT external_id, id FROM orders WHERE channel_id = ? "
                                 "AND external_id IN ({marks})", ext, prefix=(channel_id,)))
-    return ids
+    return ids, set(existing.values())
 
 
 _LISTED_UNMATCHED = 20   # refunds of unknown orders named one by one in the warnings
@@ -511,8 +530,8 @@ _LINE_COLS = ["order_id", "line_key", "sku", "channel_sku", "title", "quantity",
               "line_total", "refunded_qty"]
 
 
-def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str, int], import_id: int,
-                 undo: _Undo, res: WriteResult, between: Callable[[float], None] | None = None) -> None:
+def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str, int], stored_before: set[int],
+                 import_id: int, undo: _Undo, res: WriteResult, between: Callable[[float], None] | None = None) -> None:
     lines = batch.lines
     if batch.orders_only or lines.empty:
         return
@@ -559,31 +578,32 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
         line_key = key_of[key_codes]
     title_codes, title_uniques = pd.factorize(lines["title"], sort=False)
     title = np.array([str(u) for u in title_uniques] + [None], dtype=object)[title_codes]
-    def obj(values: np.ndarray) -> pd.Series:   # object dtype kept (pandas 3 would make arrow strings)
-        return pd.Series(values, dtype=object)
-
-    new = pd.DataFrame({
-        "order_id": order_id, "line_key": obj(line_key), "sku": obj(sku), "channel_sku": obj(channel_sku),
-        "title": obj(title),
+    # One array per stored column, in the form executemany binds (object arrays hold None for NA).
+    new = {
+        "order_id": order_id, "line_key": line_key, "sku": sku, "channel_sku": channel_sku, "title": title,
         "quantity": pd.to_numeric(lines["quantity"], errors="coerce").fillna(0.0).to_numpy(dtype=float),
-        "unit_price": lines["unit_price"].astype("Int64").to_numpy(),
-        "discount": lines["discount"].astype("Int64").fillna(0).to_numpy(),
-        "line_total": lines["line_total"].astype("Int64").to_numpy(),
-        "refunded_qty": pd.to_numeric(lines["refunded_qty"], errors="coerce").fillna(0.0).to_numpy(dtype=float)})
+        "unit_price": _int_array(lines["unit_price"]),
+        "discount": lines["discount"].astype("Int64").fillna(0).to_numpy(dtype=np.int64),
+        "line_total": _int_array(lines["line_total"]),
+        "refunded_qty": pd.to_numeric(lines["refunded_qty"], errors="coerce").fillna(0.0).to_numpy(dtype=float)}
     # Lines are replaced per order (the newest export of an order is the truth about its items),
-    # except where they are unchanged: re-importing a big file then rewrites nothing.
-    touched = sorted(int(i) for i in pd.unique(new["order_id"]))
+    # except where they are unchanged: re-importing a big file then rewrites nothing. Only orders
+    # stored before this import can hold lines (an order row inserted now has none yet).
+    touched = sorted(stored_before.intersection(pd.unique(order_id).tolist()))
     old = pd.DataFrame(_select_in(conn, f"SELECT {', '.join(_LINE_COLS)} FROM order_lines WHERE order_id IN ({{marks}})",
-                                  touched), columns=_LINE_COLS)
-    if not old.empty:
-        same = _unchanged_orders(old, new)
+                                  touched), columns=_LINE_COLS) if touched else None
+    if old is not None and not old.empty:
+        frame = pd.DataFrame({c: pd.Series(v, dtype=object) if v.dtype == object else v for c, v in new.items()})
+        same = _unchanged_orders(old, frame)
         changed_ids = sorted(set(old["order_id"].astype(int)) - same)
         if changed_ids:
             undo.capture("order_lines", ["order_id", "line_key"], "order_id IN ({marks})", changed_ids, kind="deleted")
             for part in _chunks(changed_ids):
                 conn.execute(f"DELETE FROM order_lines WHERE order_id IN ({','.join('?' * len(part))})", part)
-        new = new[~new["order_id"].isin(same)]
+        fresh = ~np.isin(order_id, np.fromiter(same, dtype=np.int64, count=len(same)))
+        new = {c: v[fresh] for c, v in new.items()}
         res.lines_unchanged = int(old["order_id"].isin(same).sum())
+    n_new = len(new["order_id"])
     # Each bound value costs time: a column equal to another (the master SKU is the channel SKU
     # unless an alias says otherwise) is bound once and used twice, a discount of 0 on every line
     # and the import id are written into the statement.
@@ -591,7 +611,7 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
     cols = list(_LINE_COLS)
     if same_sku:
         cols.remove("sku")
-    if not (new["discount"] != 0).any():
+    if not new["discount"].any():
         cols.remove("discount")
         values["discount"] = "0"
     for c in _LINE_COLS:
@@ -599,30 +619,32 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
             values[c] = f"?{cols.index(c) + 1}"
     if "sku" not in cols:
         values["sku"] = values["channel_sku"]
-    with _bulk_indexes(conn, "order_lines", len(new)):
+    with _bulk_indexes(conn, "order_lines", n_new):
         _insert_rows(
             conn, f"INSERT INTO order_lines({', '.join(_LINE_COLS)}, import_id) "
             f"VALUES ({', '.join(values[c] for c in _LINE_COLS)}, {int(import_id)})",
-            new, cols, clean=_TEXT_COLS, between=between)
-    res.lines = len(new)
+            [new[c].tolist() for c in cols], n_new, between=between)
+    res.lines = n_new
 
 
-_TEXT_COLS = frozenset({"line_key", "sku", "channel_sku", "title"})
+def _int_array(values: pd.Series) -> np.ndarray:
+    """Nullable integers as int64, or as an object array with None where NA (what executemany binds)."""
+    ints = values.astype("Int64")
+    if not ints.isna().any():
+        return ints.to_numpy(dtype=np.int64)
+    return ints.to_numpy(dtype=object, na_value=None)
 
 
-def _insert_rows(conn, sql: str, frame: pd.DataFrame, cols: list[str], size: int = 50_000,
-                 clean: frozenset[str] = frozenset(), between: Callable[[float], None] | None = None) -> None:
-    """executemany over a frame, 50,000 rows at a time: half a million tuples at once would cost
-    hundreds of MB (the columns are converted once, as arrays of references), and `between` (cancel
-    check and progress, given the fraction written) runs after every chunk. Columns in `clean` are object arrays already holding None
-    for NA (`_write_lines` made them so). Each chunk is a bare `zip`, which executemany iterates
-    in C (no Python frame per row)."""
-    columns = [frame[c].to_numpy(dtype=object).tolist() if c in clean else column_values(frame[c])
-               for c in cols]   # NA -> None once
-    for start in range(0, len(frame), size):
+def _insert_rows(conn, sql: str, columns: list[list], n: int, size: int = 50_000,
+                 between: Callable[[float], None] | None = None) -> None:
+    """executemany over columns of Python values, 50,000 rows at a time: half a million tuples at
+    once would cost hundreds of MB, and `between` (cancel check and progress, given the fraction
+    written) runs after every chunk. Each chunk is a bare `zip`, which executemany iterates in C
+    (no Python frame per row)."""
+    for start in range(0, n, size):
         conn.executemany(sql, zip(*(c[start:start + size] for c in columns), strict=True))
         if between is not None:
-            between(min(1.0, (start + size) / len(frame)))
+            between(min(1.0, (start + size) / n))
 
 
 def _unchanged_orders(old: pd.DataFrame, new: pd.DataFrame) -> set[int]:
@@ -662,7 +684,7 @@ def _bulk_indexes(conn, table: str, n_new: int) -> Iterator[None]:
     Inside the import's transaction, so a failure rolls the drop back too.
     """
     existing = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    if n_new < 50_000 or n_new < existing:
+    if n_new < BULK_ROWS or n_new < existing:
         yield
         return
     indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "

@@ -178,7 +178,7 @@ def test_bulk_lines_keep_indexes_and_cancel_mid_insert_rolls_back(store: Store) 
     import gc
 
     indexes = _lines_indexes(store)
-    assert {"idx_lines_order", "idx_lines_sku"} <= indexes
+    assert {"idx_lines_order_key", "idx_lines_order", "idx_lines_sku"} <= indexes
     seen: list[tuple[float, str]] = []
 
     def cancel() -> bool:   # once the first chunks of lines are in (inside the bulk insert)
@@ -196,6 +196,45 @@ def test_bulk_lines_keep_indexes_and_cancel_mid_insert_rolls_back(store: Store) 
     assert conn.execute("SELECT count(DISTINCT sku), sum(line_total) FROM order_lines").fetchone() == (37, 60_000 * 10_000)
     plan = " ".join(str(r) for r in conn.execute("EXPLAIN QUERY PLAN SELECT * FROM order_lines WHERE sku = 'SKU-1'"))
     assert "idx_lines_sku" in plan
+
+
+def test_bulk_reimport_keeps_unchanged_lines_and_replaces_changed_orders(store: Store) -> None:
+    """Lines are only looked up for orders stored before the import; a big re-import rewrites
+    nothing, a changed one replaces the changed orders' lines (keys stay unique per order)."""
+    _write(store, _big_batch())
+    conn = store.connection()
+    before = conn.execute("SELECT * FROM order_lines ORDER BY id").fetchall()
+    again = _write(store, _big_batch())
+    assert again.lines == 0 and again.lines_unchanged == 60_000
+    assert conn.execute("SELECT * FROM order_lines ORDER BY id").fetchall() == before
+    changed = _big_batch()
+    changed.lines.loc[changed.lines["order_external_id"].isin(["#0", "#5"]), "quantity"] = 3.0
+    res = _write(store, changed)
+    assert res.lines == 20 and res.lines_unchanged == 59_980
+    assert conn.execute("SELECT sum(quantity) FROM order_lines").fetchone()[0] == 60_000 + 20 * 2
+    assert conn.execute("SELECT count(*) FROM (SELECT order_id, line_key FROM order_lines "
+                        "GROUP BY 1, 2 HAVING count(*) > 1)").fetchone()[0] == 0
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_bulk_path_still_enforces_unique_line_keys(store: Store) -> None:
+    """The unique (order, line key) index is dropped during a bulk insert like the others; its
+    rebuild refuses duplicates, inside the transaction, so nothing stays."""
+    import sqlcipher3
+
+    from merchant_ai.importers.writer import _bulk_indexes
+
+    _write(store, _batch())
+    indexes = _lines_indexes(store)
+    order_id = store.connection().execute("SELECT id FROM orders LIMIT 1").fetchone()[0]
+    with pytest.raises(sqlcipher3.IntegrityError):
+        with store.transaction() as conn:
+            with _bulk_indexes(conn, "order_lines", 60_000):
+                assert _lines_indexes(store) == set()
+                conn.executemany("INSERT INTO order_lines(order_id, line_key, quantity) VALUES (?, 'dup', 1)",
+                                 [(order_id,)] * 2)
+    assert _lines_indexes(store) == indexes
+    assert store.connection().execute("SELECT count(*) FROM order_lines WHERE line_key = 'dup'").fetchone()[0] == 0
 
 
 def test_lines_with_aliases_discounts_and_missing_or_repeated_keys(store: Store) -> None:

@@ -1,0 +1,97 @@
+"""Migration 3: order lines' UNIQUE (order_id, line_key) becomes a named, droppable unique index.
+
+The rows must come through unchanged (ids, values, types), uniqueness must still hold, and the
+queries that read lines by order must keep their plans (`idx_lines_order` stays for the sales
+read's `ORDER BY ..., l.id`).
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlcipher3
+
+from merchant_ai.store import Store
+
+
+@pytest.fixture(autouse=True)
+def fast_kdf(monkeypatch):
+    monkeypatch.setenv("MERCHANT_AI_KDF_LOG2N", "12")
+
+
+_ROWS = [  # id, order_id, line_key, sku, channel_sku, title, quantity, unit_price, discount, line_total, refunded_qty, import_id
+    (1, 1, "1", "A-1", "A-1", "Lamp", 2.0, 12_500, 0, 25_000, 0.0, 1),
+    (2, 1, "2", None, None, None, 1.5, None, 0, None, 0.5, 1),
+    (5, 2, "L-9", "B", "b-etsy", "Mug \u00e9", -1.0, 3_000, 500, -3_500, 0.0, None),
+    (9, 2, "10", "B", "B", "", 0.0, 0, 0, 0, 0.0, 1),
+]
+
+
+def _v2_shop(tmp_path) -> Store:
+    """A shop at schema version 2 holding a few order lines of every shape."""
+    store, _ = Store.create(tmp_path / "v2", "pw")
+    conn = store.connection()
+    conn.execute("PRAGMA foreign_keys = OFF")
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
+    conn.execute("PRAGMA user_version = 0")
+    store._apply_migrations_until(2)
+    conn.execute("PRAGMA foreign_keys = ON")
+    with store.transaction() as c:
+        c.execute("INSERT INTO imports(id, file_name, sha256, format, started_at) VALUES (1, 'f', 'x', 'generic', 't')")
+        c.execute("INSERT INTO channels(id, name, platform) VALUES (1, 'generic', 'generic')")
+        c.executemany("INSERT INTO orders(id, channel_id, external_id, created_at, created_utc, order_date) "
+                      "VALUES (?, 1, ?, '2024-01-01', '2024-01-01 00:00:00', '2024-01-01')", [(1, "o1"), (2, "o2")])
+        c.executemany("INSERT INTO order_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _ROWS)
+    return store
+
+
+def _lines(store: Store) -> list[tuple]:
+    rows = store.connection().execute("SELECT * FROM order_lines ORDER BY id").fetchall()
+    return [tuple((type(v).__name__, v) for v in r) for r in rows]
+
+
+def _plan(conn, sql: str, params=()) -> str:
+    return " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_migration_3_keeps_lines_and_makes_the_unique_index_droppable(tmp_path):
+    store = _v2_shop(tmp_path)
+    before = _lines(store)
+    columns = [r[1:3] for r in store.connection().execute("PRAGMA table_info(order_lines)")]
+    store.close()
+    store = Store.open(tmp_path / "v2", "pw")          # migrates, after a backup
+    conn = store.connection()
+    assert store.schema_version() == 3
+    assert any("before-migration-2-to-3" in p.name for p in store.list_backups())
+    assert _lines(store) == before
+    assert [r[1:3] for r in conn.execute("PRAGMA table_info(order_lines)")] == columns
+    indexes = {r[0]: r[1] for r in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'order_lines'")}
+    assert set(indexes) == {"idx_lines_order_key", "idx_lines_order", "idx_lines_sku"}
+    assert all(sql is not None for sql in indexes.values())   # no constraint index: each one can be dropped
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    # Uniqueness still holds, and the cascade from orders still reaches the lines.
+    with pytest.raises(sqlcipher3.IntegrityError):
+        conn.execute("INSERT INTO order_lines(order_id, line_key, quantity) VALUES (1, '1', 1)")
+    conn.execute("INSERT INTO order_lines(order_id, line_key, quantity) VALUES (1, '3', 1)")
+    conn.execute("DELETE FROM orders WHERE id = 2")
+    assert conn.execute("SELECT count(*) FROM order_lines WHERE order_id = 2").fetchone()[0] == 0
+    store.close()
+
+
+def test_lookups_by_order_keep_their_plans(tmp_path):
+    store, _ = Store.create(tmp_path / "new", "pw")
+    conn = store.connection()
+    # The sales read: lines per order in id order, straight from idx_lines_order (no sort of each order).
+    sales = _plan(conn, "SELECT l.sku FROM order_lines l JOIN orders o ON o.id = l.order_id "
+                        "JOIN channels c ON c.id = o.channel_id WHERE o.order_date <= ? "
+                        "ORDER BY o.order_date, o.id, l.id", ("2099",))
+    assert "idx_lines_order " in sales + " " and "TEMP B-TREE" not in sales
+    assert "COVERING INDEX idx_lines_order" in _plan(
+        conn, "SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id)")
+    assert "INDEX idx_lines_order" in _plan(conn, "SELECT * FROM order_lines WHERE order_id = ? ORDER BY id", (1,))
+    assert "INDEX idx_lines_order" in _plan(conn, "DELETE FROM order_lines WHERE order_id IN (?, ?)", (1, 2))
+    assert "INDEX idx_lines_sku" in _plan(conn, "SELECT * FROM order_lines WHERE sku = ?", ("A",))
+    assert "INDEX idx_lines_order_key" in _plan(
+        conn, "SELECT id FROM order_lines WHERE order_id = ? AND line_key = ?", (1, "1"))
+    store.close()
