@@ -1,10 +1,11 @@
-"""Price elasticity of demand per SKU from the shop's own weekly price and quantity history.
+"""Price elasticity of demand per SKU from the shop's own price and quantity history.
 
-The data is a panel: one row per SKU, channel and week, from the SKU's first to its last sale on
-that channel. A week without sales has units 0 and the price of the sales around it when those agree (it
-is left out across a price change, where its price is unknown). The model is log-log (constant elasticity)::
+The data is `price_panel`: per SKU x channel, from its first to its last sale day, one row per
+week and price posted that week, with the share of the week at that price (`exposure`) and the
+units sold at it; days without sales whose price is unknown (between sales at two prices) are
+shared between the two prices by the model. The model is log-log (constant elasticity)::
 
-    log E[units_cw] = a_c + e * log(price_cw) + b * trend_w + annual Fourier terms
+    log E[units] = log(exposure) + a_c + e * log(price) + b * trend + annual Fourier terms
 
 `e` is the elasticity (+1% price -> about e% units); `a_c` is a level per channel, so a channel
 that sells at a 10% higher price (marketplace fees priced in) is not mistaken for customers buying
@@ -12,41 +13,54 @@ more at higher prices: only price changes *within* a channel over time identify 
 seasonality are controlled for, otherwise a December price rise during the Christmas peak would
 read as "customers like higher prices".
 
-Two estimators (statsmodels):
-- `method="poisson"` (default): a Poisson GLM with log link, with Pearson-scaled standard errors
-  (quasi-Poisson: over-dispersion widens the interval). Small shops sell 0-3 units of most
-  products a week; it keeps the zero weeks that `log(units)` cannot take, and dropping them
-  biases `e` toward zero (only the lucky weeks at a high price remain).
-- `method="ols"`: log-log OLS on weeks with sales, for dense series.
+Estimators:
+- `method="poisson"` (default): Poisson regression with log link and Pearson-scaled standard errors
+  (quasi-Poisson: over-dispersion widens the interval), in `poisson_fe` (all SKUs' own fits at once in
+  `sku_poisson`). Small shops sell 0-3 units
+  of most products a week; it keeps the zero weeks that `log(units)` cannot take. Where in a quiet
+  gap the price changed is unknown: the estimate is the mean of two fits with different priors for
+  it (uniform, and spells whose lengths are learnt from the shop's prices), and half their
+  difference is added to the standard error (it is as large as the sampling error on the demo
+  shops, whose SKUs sell a unit or two a week).
+- `method="ols"`: log-log OLS on rows with sales, for dense series.
 
 We refuse, with a reason, when the price never varied within a channel (or by less than
-`min_price_sd` in log terms, ~2%) or there are too few weeks. A SKU whose own price varied too
-little, or whose interval is wider than `max_ci_width`, borrows its category's estimate: the same
-model pooled over the category's SKUs with a level per SKU and channel (its interval is the
-category's, not the SKU's). An estimate still too wide gets `level="uncertain"`: shown, never
-used for a price suggestion.
+`min_price_sd` in log terms, ~2%) or there are too few weeks with sales. Every category is also
+estimated as a whole: a level per SKU x channel and one per week shared by the category's SKUs
+(its own season, holidays and trend, whatever their shape), errors clustered by SKU. `shrinkage`
+then combines each SKU's own estimate with its category's (categories first pulled toward the
+shop's mean by how much they disagree), with an interval for that SKU, not for the category
+average. An estimate still wider than `max_ci_width` gets `level="uncertain"`: shown, never used
+for a price suggestion.
 
-Measured (bench/pricing.py): on the demo shops, whose true elasticities are known (-2.5 to -1.5),
-the default gets within a median 0.7-0.9 of the truth (textbook OLS on average prices: 1.7-1.8,
-biased toward zero); SKU-level intervals hold the truth 94-95% of the time, category ones about
-half the time (SKUs of a category differ). On the UCI wholesale file, predicting 12 weeks ahead at
-the posted prices is no better with the estimates than without a price effect (deviance 104.6 vs
-101.3; textbook elasticities 973): that shop's prices barely moved except by quantity tier.
+Measured (bench/pricing.py, docs/accuracy.md), demo shops 7 / 11 / 23 / 42 (true elasticities
+-2.5 to -1.5): 95% intervals hold the truth for 100 / 96 / 79 / 100% of SKUs (before: 45 / 63 /
+32 / 34%), median |error| 0.20 / 0.28 / 0.48 / 0.23 (before 0.73 / 0.87 / 1.55 / 1.47; the
+textbook OLS on average prices 1.7-1.9). Most of the old error was bias, not SKUs differing:
+dropping the quiet weeks around promotions and crediting a promotion's part-week to the old price.
 
-Caveat shown with the numbers: prices a shop sets in response to demand bias these estimates
-toward zero; quantity discounts to big buyers (wholesale) bias them away from zero. The interval
-covers sampling noise only.
+Caveat: prices a shop sets in response to demand bias these estimates toward zero; quantity
+discounts to big buyers (wholesale) bias them away from zero. The interval cannot show that; the
+shop's own backtest (`price_backtest`) decides whether the estimates are fit to suggest prices.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from threadpoolctl import threadpool_limits
+
+from merchant_ai.pricing.poisson_fe import Gaps, fit_poisson_fe
+from merchant_ai.pricing.price_panel import PricePanel, price_panel
+from merchant_ai.pricing.shrinkage import SKU_SPREAD, combine
+from merchant_ai.pricing.sku_poisson import fit_skus
 
 RESULT_COLUMNS = ["sku", "category", "elasticity", "ci_low", "ci_high", "std_err", "n_weeks", "level",
                   "price_sd", "last_price", "units_per_week", "reason"]
@@ -57,9 +71,8 @@ def weekly_history(sales: pd.DataFrame, as_of: dt.date | str | None = None,
     """Units and the week's price per `by` and week (weeks start Monday) up to `as_of`, sales weeks only.
 
     The price is the highest line unit price of the week: the price the shop posted for a single
-    buyer. Revenue / units (or a median) would mix in coupon codes a few buyers used and the
-    quantity-tier prices of big buyers, price differences other customers never saw: on the UCI
-    wholesale file a median price made weeks with big buyers look like price cuts that sold more.
+    buyer. (The estimators use `price_panel`, which splits a week by the price of each day; this
+    weekly view is for the textbook baseline and summaries.)
     """
     df = sales
     if as_of is not None:
@@ -78,44 +91,6 @@ def weekly_history(sales: pd.DataFrame, as_of: dt.date | str | None = None,
              .agg(units=("quantity", "sum"), revenue=("revenue", "sum"), category=("category", "first"),
                   price=("posted", "max")))
     return out
-
-
-def weekly_panel(hist: pd.DataFrame) -> pd.DataFrame:
-    """Each SKU x channel's weeks between its first and last sale, with units 0 where nothing sold.
-
-    A week without sales gets the price of the sales around it when they agree, and is left out
-    when they differ: carrying a promotion's price into the quiet weeks after it ended (or the
-    regular price into a promotion's first quiet week) pairs zero sales with the wrong price and,
-    on the demo shop's truth, pulled estimates of -2 to about -0.6.
-    """
-    if hist.empty:
-        return hist.assign(sold=pd.Series(dtype=bool))
-    day = hist["week"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    group = hist.groupby(["sku", "channel"], sort=False).ngroup().to_numpy()
-    first = pd.Series(day).groupby(group).transform("min").to_numpy()
-    last = pd.Series(day).groupby(group).transform("max").to_numpy()
-    is_first = np.r_[True, group[1:] != group[:-1]]
-    n_weeks = ((last - first) // 7 + 1)[is_first]
-    starts = first[is_first]
-    rep = np.repeat(np.arange(len(starts)), n_weeks)
-    offsets = np.arange(n_weeks.sum()) - np.repeat(np.cumsum(n_weeks) - n_weeks, n_weeks)
-    full_day = starts[rep] + 7 * offsets
-    gid = np.flatnonzero(is_first)[rep]
-    panel = pd.DataFrame({"g": group[gid], "day": full_day})
-    obs = pd.DataFrame({"g": group, "day": day, "units": hist["units"].to_numpy(float),
-                        "price": hist["price"].to_numpy(float)})
-    panel = panel.merge(obs, on=["g", "day"], how="left")
-    panel["sold"] = panel["units"].notna()
-    panel["units"] = panel["units"].fillna(0.0)
-    before = panel.groupby("g")["price"].ffill()
-    after = panel.groupby("g")["price"].bfill()
-    panel["price"] = before
-    # A week without sales has a known price only if the sales around it were at the same price;
-    # across a price change we cannot tell which price it had, so the week is left out.
-    panel = panel[panel["sold"] | (before == after)].reset_index(drop=True)
-    head = hist.loc[is_first, ["sku", "channel", "category"]].reset_index(drop=True)
-    panel = pd.concat([head.iloc[panel["g"].to_numpy()].reset_index(drop=True), panel], axis=1)
-    return panel.drop(columns="g")
 
 
 def _controls(days: np.ndarray, origin: float, span_weeks: float, n: int) -> np.ndarray:
@@ -139,89 +114,165 @@ class PriceElasticity:
     """Per-SKU constant elasticity with confidence intervals; results in `results_` (one row per SKU)."""
 
     def __init__(self, method: str = "poisson", min_weeks: int = 8, min_price_sd: float = 0.02,
-                 alpha: float = 0.05, category_fallback: bool = True, max_ci_width: float = 4.0) -> None:
+                 alpha: float = 0.05, category_fallback: bool = True, max_ci_width: float = 4.0,
+                 sku_spread: float = SKU_SPREAD) -> None:
         self.method = method
         self.max_ci_width = max_ci_width
         self.min_weeks = min_weeks
         self.min_price_sd = min_price_sd
         self.alpha = alpha
         self.category_fallback = category_fallback
+        self.sku_spread = sku_spread
 
-    def fit(self, sales: pd.DataFrame, as_of: dt.date | str | None = None) -> PriceElasticity:
+    def fit(self, sales: pd.DataFrame, as_of: dt.date | str | None = None,
+            skus: Iterable[str] | None = None) -> PriceElasticity:
+        """Estimate from the lines up to `as_of`. `skus`: estimate only these (every SKU still counts in
+        its category's estimate, so theirs are the same as in a fit of all)."""
+        self.as_of_ = as_of
+        return self.fit_panel(price_panel(sales, as_of), skus)
+
+    def fit_panel(self, panel: PricePanel, skus: Iterable[str] | None = None) -> PriceElasticity:
+        """The same from a `price_panel` already built (the caller chose its lines)."""
         if self.method not in ("poisson", "ols"):
             raise ValueError("method must be 'poisson' or 'ols'")
-        panel = weekly_panel(weekly_history(sales, as_of))
-        self.as_of_ = as_of
+        with threadpool_limits(1):          # thousands of tiny solves: BLAS threads only spin
+            return self._fit(panel, None if skus is None else set(skus))
+
+    def _fit(self, panel: PricePanel, only: set | None) -> PriceElasticity:
         rows = []
-        flat_by_category: dict[str, list[str]] = {}
+        pooled: dict[str, dict] = {}
         if not panel.empty:
-            panel = panel.sort_values(["sku", "channel", "day"], kind="stable", ignore_index=True)
-            skus = panel["sku"].to_numpy()
-            cols = {"sold": panel["sold"].to_numpy(bool), "price": panel["price"].to_numpy(float),
-                    "units": panel["units"].to_numpy(float), "day": panel["day"].to_numpy(float),
-                    "channel": pd.factorize(panel["channel"])[0], "category": panel["category"].to_numpy()}
-            edges = np.flatnonzero(np.r_[True, skus[1:] != skus[:-1], True])
-            for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-                row = self._fit_one(skus[lo], {k: v[lo:hi] for k, v in cols.items()})
-                rows.append(row)
-                vague = row["level"] == "sku" and row["ci_high"] - row["ci_low"] > self.max_ci_width
-                if vague:
-                    row["reason"] = (f"its own estimate is too uncertain (interval {row['ci_high'] - row['ci_low']:.1f}"
-                                     f" wide): its category's estimate")
-                if row["category"] and ((row["reason"] or "").startswith("price") or vague):
-                    flat_by_category.setdefault(row["category"], []).append(row["sku"])
-        results = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-        if self.category_fallback and flat_by_category:
-            for category, members in flat_by_category.items():
-                est = self._fit_pooled(panel[panel["category"] == category])
-                if est is None:
+            r = panel.rows
+            cols = {"price": r["price"].to_numpy(float), "units": r["units"].to_numpy(float),
+                    "day": r["day"].to_numpy(float), "exposure": r["exposure"].to_numpy(float),
+                    "level": r["level"].to_numpy(), "pair": r["pair"].to_numpy(),
+                    "per_line": r["units_per_line"].to_numpy(float), "edge": r["edge"].to_numpy(bool),
+                    "channel": pd.factorize(r["channel"])[0], "category": r["category"].to_numpy()}
+            jobs = []          # (result row, row lo, hi, ambiguous lo, hi, design columns used)
+            for sku, lo, hi, a_lo, a_hi in panel.by_sku():
+                if only is not None and sku not in only:
                     continue
-                mask = results["sku"].isin(members)
-                for key, value in est.items():
-                    results.loc[mask, key] = value
-                flat = mask & results["level"].isna()
-                results.loc[mask, "level"] = "category"
-                results.loc[flat, "reason"] = "the SKU's own price varied too little: its category's estimate"
-        # Still too uncertain after the category step (no category, or none estimable): shown, but
-        # not used for suggestions; a +-20% price move would be extrapolated from noise.
-        vague = (results["level"] == "sku") & (results["ci_high"] - results["ci_low"] > self.max_ci_width)
-        results.loc[vague, "level"] = "uncertain"
-        self.results_ = results
+                g = {k: v[lo:hi] for k, v in cols.items()}
+                g["amb"] = {k: v[a_lo:a_hi] for k, v in panel.amb.items()}
+                g["amb"]["a"], g["amb"]["b"] = g["amb"]["a"] - lo, g["amb"]["b"] - lo
+                row, n_controls = self._check_one(sku, g, panel)
+                rows.append(row)
+                if n_controls is not None:
+                    jobs.append((row, lo, hi, a_lo, a_hi, n_controls))
+            if jobs:
+                self._fit_jobs(panel, cols, jobs)
+            if self.category_fallback:
+                # Every category is pooled (not only those a fitted SKU needs), so that the shrinkage
+                # across categories, and with it each SKU's value, does not depend on `skus`.
+                category = r["category"].to_numpy()
+                for name in sorted(set(category) - {""}):
+                    est = self._fit_pooled(panel.subset(category == name))
+                    if est is not None:
+                        pooled[name] = est
+        results = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+        self.categories_ = pd.DataFrame.from_dict(pooled, orient="index")
+        self.results_ = combine(results, pooled, alpha=self.alpha, max_ci_width=self.max_ci_width,
+                                sku_spread=self.sku_spread)
         return self
 
     # --- one SKU -----------------------------------------------------------------------------------
-    def _fit_one(self, sku: str, g: dict[str, np.ndarray]) -> dict:
-        """One SKU from its rows of the panel (numpy slices: this runs thousands of times)."""
-        sold, price, units, last_day = g["sold"], g["price"], g["units"], g["day"]
+    def _check_one(self, sku: str, g: dict, panel: PricePanel) -> tuple[dict, int | None]:
+        """The SKU's result row, and the number of trend/season columns its Poisson fit gets (None: no
+        fit, the row says why). OLS is fitted here, one SKU at a time."""
+        price, units, day = g["price"], g["units"], g["day"]
+        sold = units > 0
         channel = np.unique(g["channel"], return_inverse=True)[1]
         log_p = np.log(price)
         n_ch = int(channel.max()) + 1
         counts = np.bincount(channel[sold], minlength=n_ch)
         means = np.bincount(channel[sold], weights=log_p[sold], minlength=n_ch) / np.maximum(counts, 1)
         within = log_p[sold] - means[channel[sold]]
-        recent = last_day >= last_day.max() - 7 * 8
+        sold_weeks = np.unique(channel[sold] * 1e7 + day[sold])          # weeks with sales, per channel
+        recent = day >= day.max() - 7 * 8
+        last = np.flatnonzero(sold)[np.argmax(day[sold])] if sold.any() else len(day) - 1
         row = {"sku": sku, "category": g["category"][0] or None, "elasticity": np.nan,
-               "ci_low": np.nan, "ci_high": np.nan, "std_err": np.nan, "n_weeks": int(sold.sum()), "level": None,
-               "price_sd": float(np.std(within)) if within.size else np.nan,
-               "last_price": float(price[np.argmax(last_day)]),
-               "units_per_week": float(units[recent].sum() / max(1, len(np.unique(last_day[recent])))),
+               "ci_low": np.nan, "ci_high": np.nan, "std_err": np.nan, "n_weeks": int(len(sold_weeks)),
+               "level": None, "price_sd": float(np.std(within)) if within.size else np.nan,
+               "last_price": float(price[last]),
+               "units_per_week": float(units[recent].sum() / max(1, len(np.unique(day[recent])))),
                "reason": None}
-        if sold.sum() < self.min_weeks:
-            row["reason"] = f"too few weeks with sales ({int(sold.sum())} < {self.min_weeks})"
-            return row
-        pairs = np.unique(np.column_stack([channel[sold], np.round(price[sold], 2)]), axis=0)
-        if np.bincount(pairs[:, 0].astype(int)).max() < 2:
+        if len(sold_weeks) < self.min_weeks:
+            row["reason"] = f"too few weeks with sales ({len(sold_weeks)} < {self.min_weeks})"
+            return row, None
+        pairs = np.unique(channel[sold] * 1e12 + np.round(price[sold] * 100))       # (channel, cents)
+        if np.bincount((pairs // 1e12).astype(int)).max() < 2:
             row["reason"] = "price never varied"
-            return row
+            return row, None
         if row["price_sd"] < self.min_price_sd:
             row["reason"] = f"price varied too little (log-price SD {row['price_sd']:.3f} < {self.min_price_sd})"
-            return row
-        est = self._estimate(log_p, units, last_day, _levels(channel), sold)
-        if est is None:
-            row["reason"] = "the regression could not be estimated (too few informative weeks)"
-            return row
-        row.update(est, level="sku")
-        return row
+            return row, None
+        if self.method == "ols":
+            gaps = Gaps.from_arrays(g["amb"], g["level"], g["pair"], g["per_line"], panel.spells, panel.known_days)
+            est = self._estimate_ols(log_p, units, day, _levels(channel), sold, g["exposure"], gaps)
+            if est is None:
+                row["reason"] = "the regression could not be estimated (too few informative weeks)"
+            else:
+                row.update(est, level="sku")
+            return row, None
+        # Trend and season as room allows: keep at least 4 residual degrees of freedom.
+        n_weeks = len(np.unique(day))
+        span = (day.max() - day.min()) / 7.0 + 1
+        n_controls = _controls(day, day.min(), span, n_weeks).shape[1]
+        while n_controls > 1 and n_weeks - (n_controls + n_ch + 1) < 4:
+            n_controls = n_controls - 2 if n_controls >= 3 else 1
+        return row, n_controls
+
+    def _fit_jobs(self, panel: PricePanel, cols: dict, jobs: list) -> None:
+        """The Poisson fits of all SKUs that need one, in two batches (one per change-point prior)."""
+        def batch(chosen: list):
+            idx = np.concatenate([np.arange(lo, hi) for _, lo, hi, _, _, _ in chosen])
+            starts = np.cumsum([0] + [hi - lo for _, lo, hi, _, _, _ in chosen])
+            amb = {k: [] for k in panel.amb}
+            for j, (_, lo, _hi, a_lo, a_hi, _) in enumerate(chosen):
+                for k, v in panel.amb.items():
+                    part = v[a_lo:a_hi]
+                    amb[k].append(part - lo + starts[j] if k in ("a", "b") else part)
+            amb = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in amb.items()}
+            day = cols["day"][idx]
+            sku = np.repeat(np.arange(len(chosen)), np.diff(starts))
+            X = np.zeros((len(idx), 6))
+            X[:, 0] = np.log(cols["price"][idx])
+            used = np.zeros((len(chosen), 6), bool)
+            used[:, 0] = True
+            for j, (*_unused, k) in enumerate(chosen):
+                d = day[starts[j]:starts[j + 1]]
+                X[starts[j]:starts[j + 1], 1:1 + k] = _controls(d, d.min(), (d.max() - d.min()) / 7.0 + 1, 99)[:, :k]
+                used[j, 1:1 + k] = True
+            pair = np.unique(cols["pair"][idx], return_inverse=True)[1]
+            gaps = Gaps.from_arrays(amb, cols["level"][idx], cols["pair"][idx], cols["per_line"][idx],
+                                    panel.spells, panel.known_days)
+            return cols["units"][idx], X, used, sku, pair, cols["exposure"][idx], gaps, cols["edge"][idx]
+
+        z = _z(self.alpha)
+        y, X, used, sku, pair, t, gaps, edge = batch(jobs)
+        first = fit_skus(y, X, used, sku, pair, t, gaps, prior="uniform", edge=edge)
+        est = first.beta[:, 0].copy()
+        var = first.cov[:, 0, 0].copy()
+        spread = np.zeros(len(jobs))
+        # The second prior where some day is ambiguous and the estimate is not already too wide.
+        has_amb = np.bincount(sku[gaps.a], minlength=len(jobs)) > 0 if gaps is not None else np.zeros(len(jobs), bool)
+        again = np.flatnonzero(first.ok & has_amb & (2 * z * np.sqrt(np.maximum(var, 0)) <= self.max_ci_width))
+        if len(again):
+            y2, X2, used2, sku2, pair2, t2, gaps2, edge2 = batch([jobs[j] for j in again])
+            second = fit_skus(y2, X2, used2, sku2, pair2, t2, gaps2, prior="spells", edge=edge2)
+            e2, v2 = second.beta[:, 0], second.cov[:, 0, 0]
+            good = second.ok
+            j = again[good]
+            spread[j] = np.abs(e2[good] - est[j]) / 2
+            est[j] = (e2[good] + est[j]) / 2
+            var[j] = (v2[good] + var[j]) / 2
+            first.ok[again[~good]] = False
+        for j, (row, *_rest) in enumerate(jobs):
+            out = _summary(float(est[j]), float(np.sqrt(var[j] + spread[j] ** 2)), self.alpha) if first.ok[j] else None
+            if out is None:
+                row["reason"] = "the regression could not be estimated (too few informative weeks)"
+            else:
+                row.update(out, level="sku")
 
     def _design(self, log_p: np.ndarray, days: np.ndarray, levels: np.ndarray, keep: np.ndarray):
         n = int(keep.sum())
@@ -236,19 +287,17 @@ class PriceElasticity:
             return None
         return np.column_stack([np.ones(n), log_p[keep], controls, lv])
 
-    def _estimate(self, log_p: np.ndarray, units: np.ndarray, days: np.ndarray, levels: np.ndarray,
-                  sold: np.ndarray) -> dict | None:
-        keep = sold if self.method == "ols" else np.ones(len(units), bool)
-        X = self._design(log_p, days, levels, keep)
+    def _estimate_ols(self, log_p: np.ndarray, units: np.ndarray, days: np.ndarray, levels: np.ndarray,
+                      sold: np.ndarray, exposure: np.ndarray, gaps: Gaps | None) -> dict | None:
+        """Log-log OLS of units per week of exposure on rows with sales (quiet days shared evenly)."""
+        t = exposure if gaps is None else gaps.exposure(exposure, gaps.initial())
+        X = self._design(log_p, days, levels, sold)
         if X is None:
             return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                if self.method == "ols":
-                    fit = sm.OLS(np.log(units[keep]), X).fit()
-                else:
-                    fit = sm.GLM(units[keep], X, family=sm.families.Poisson()).fit(scale="X2")
+                fit = sm.OLS(np.log(units[sold] / t[sold]), X).fit()
             except (np.linalg.LinAlgError, ValueError):
                 return None
         est, se = float(fit.params[1]), float(fit.bse[1])
@@ -258,26 +307,31 @@ class PriceElasticity:
         return {"elasticity": est, "ci_low": float(low), "ci_high": float(high), "std_err": se}
 
     # --- a category ----------------------------------------------------------------------------------
-    def _fit_pooled(self, g: pd.DataFrame) -> dict | None:
-        """Category estimate: a level per SKU x channel, so only price changes within each count."""
-        if g.empty:
+    def _fit_pooled(self, panel: PricePanel) -> dict | None:
+        """Category estimate: a level per SKU x channel and one per week, so only price changes of some
+        of the category's SKUs against the others' in the same weeks count (its season, holidays and
+        trend, whatever their shape, are the week levels). Errors clustered by SKU."""
+        r = panel.rows
+        if r.empty or r["pair"].nunique() < 2:
             return None
-        pair = pd.factorize(g["sku"].astype(str) + "\x1f" + g["channel"].astype(str))[0]
-        if len(np.unique(pair)) < 2:
-            return None
-        sold = g["sold"].to_numpy()
-        log_p = np.log(g["price"].to_numpy(float))
+        pair = r["pair"].to_numpy()
+        units = r["units"].to_numpy(float)
+        sold = units > 0
+        log_p = np.log(r["price"].to_numpy(float))
         within = log_p[sold] - pd.Series(log_p[sold]).groupby(pair[sold]).transform("mean").to_numpy()
         if np.std(within) < self.min_price_sd:
             return None
-        days = g["day"].to_numpy(float)
-        units = g["units"].to_numpy(float)
+        days = r["day"].to_numpy(float)
+        gaps = Gaps.from_panel(panel)
         if self.method == "ols":
-            return self._ols_within(log_p[sold], np.log(units[sold]), days[sold], pair[sold])
-        span = (days.max() - days.min()) / 7.0 + 1
-        X = np.column_stack([log_p, _controls(days, days.min(), span, len(days))])
-        return _poisson_fixed_effects(units, X, pair, self.alpha)
-
+            t = r["exposure"].to_numpy(float)
+            t = t if gaps is None else gaps.exposure(t, gaps.initial())
+            return self._ols_within(log_p[sold], np.log(units[sold] / t[sold]), days[sold], pair[sold])
+        est = _two_priors(units, log_p.reshape(-1, 1), pair, r["exposure"].to_numpy(float), gaps, self.alpha,
+                          clusters=pd.factorize(r["sku"])[0], weeks=days, edge=r["edge"].to_numpy(bool))
+        if est is not None:
+            est["n_skus"] = int(r["sku"].nunique())
+        return est
 
     def _ols_within(self, log_p: np.ndarray, log_q: np.ndarray, days: np.ndarray, pair: np.ndarray) -> dict | None:
         """Log-log OLS with a level per SKU x channel (within transform, degrees of freedom corrected)."""
@@ -295,52 +349,43 @@ class PriceElasticity:
         est = float(fit.params[0])
         return {"elasticity": est, "ci_low": est - half, "ci_high": est + half, "std_err": se}
 
-def _poisson_fixed_effects(y: np.ndarray, X: np.ndarray, groups: np.ndarray, alpha: float) -> dict | None:
-    """Poisson regression with one level per group, the levels profiled out (no dummy columns).
 
-    With the levels at their optimum, mu_i = Y_g * exp(x_i b) / sum_g exp(x_j b), and Newton's method
-    on the profiled log-likelihood uses the within-group (mu-weighted) demeaned X: exact, and a few
-    milliseconds where a GLM with hundreds of dummy columns takes seconds. The covariance is the
-    inverse of that information, scaled by the Pearson statistic for over-dispersion.
+def _two_priors(y: np.ndarray, X: np.ndarray, groups: np.ndarray, exposure: np.ndarray, gaps: Gaps | None,
+                alpha: float, clusters: np.ndarray | None = None, weeks: np.ndarray | None = None,
+                max_ci_width: float = np.inf, edge: np.ndarray | None = None) -> dict | None:
+    """The estimate under both change-point priors: their mean, with half their difference as extra error.
+
+    Where no day's price is ambiguous both are the same single fit, and so is an estimate already
+    wider than `max_ci_width` under the first prior (the second could only widen it: it will not
+    be used for a suggestion either way). The standard error is the larger of the quasi-Poisson
+    and (with 5+ clusters) the cluster-robust one.
     """
-    n_groups = int(groups.max()) + 1
-    totals = np.bincount(groups, weights=y, minlength=n_groups)
-    beta = np.zeros(X.shape[1])
-
-    def state(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        eta = X @ b
-        eta = eta - np.bincount(groups, weights=eta, minlength=n_groups)[groups] / np.bincount(
-            groups, minlength=n_groups)[groups]                     # per-group shift: overflow guard
-        w = np.exp(eta)
-        mu = totals[groups] * w / np.bincount(groups, weights=w, minlength=n_groups)[groups]
-        sums = np.column_stack([np.bincount(groups, weights=mu * X[:, j], minlength=n_groups)
-                                for j in range(X.shape[1])])
-        Xc = X - sums[groups] / np.maximum(totals[groups], 1e-12)[:, None]
-        return mu, Xc
-
-    for _ in range(50):
-        mu, Xc = state(beta)
-        grad = Xc.T @ (y - mu)
-        info = Xc.T @ (Xc * mu[:, None])
-        try:
-            step = np.linalg.solve(info, grad)
-        except np.linalg.LinAlgError:
+    first = fit_poisson_fe(y, X, groups, exposure, gaps, prior="uniform", clusters=clusters, weeks=weeks, edge=edge)
+    if first is None:
+        return None
+    fits = [first]
+    if gaps is not None and 2 * _z(alpha) * np.sqrt(first.cov[0, 0]) <= max_ci_width:
+        fits.append(fit_poisson_fe(y, X, groups, exposure, gaps, prior="spells", clusters=clusters, weeks=weeks,
+                                   start=first, edge=edge))
+        if fits[1] is None:
             return None
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-9:
-            break
-    mu, Xc = state(beta)
-    info = Xc.T @ (Xc * mu[:, None])
-    dof = len(y) - X.shape[1] - n_groups
-    if dof < 4:
-        return None
-    scale = max(1.0, float(np.sum((y - mu) ** 2 / np.maximum(mu, 1e-12)) / dof))
-    try:
-        cov = np.linalg.inv(info) * scale
-    except np.linalg.LinAlgError:
-        return None
-    est, se = float(beta[0]), float(np.sqrt(cov[0, 0]))
+    ests = np.array([f.beta[0] for f in fits])
+    var = np.array([max(f.cov[0, 0], f.cov_robust[0, 0] if f.cov_robust is not None and f.n_clusters >= 5 else 0.0)
+                    for f in fits])
+    spread = (ests.max() - ests.min()) / 2
+    out = _summary(float(ests.mean()), float(np.sqrt(var.mean() + spread ** 2)), alpha)
+    if out is not None:
+        out["price_path_spread"] = float(spread)
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _z(alpha: float) -> float:
+    return float(stats.norm.ppf(1 - alpha / 2))
+
+
+def _summary(est: float, se: float, alpha: float) -> dict | None:
     if not (np.isfinite(est) and np.isfinite(se)):
         return None
-    half = float(stats.norm.ppf(1 - alpha / 2)) * se
-    return {"elasticity": est, "ci_low": est - half, "ci_high": est + half, "std_err": se}
+    half = _z(alpha) * se
+    return {"elasticity": float(est), "ci_low": float(est) - half, "ci_high": float(est) + half, "std_err": se}

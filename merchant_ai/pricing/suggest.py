@@ -55,9 +55,16 @@ class Suggestion:
     profit_change_range: tuple[float, float] | None
     at_limit: bool
     reason: str | None
+    withheld: bool = False           # left out on purpose: no measurable price effect, or the shop's price check
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def withhold(self, reason: str) -> Suggestion:
+        """The same item with no price suggestion, and why (the elasticity itself may still be shown)."""
+        return Suggestion(price_now=self.price_now, suggested_price=None, best_price_low=None, best_price_high=None,
+                          units_change_pct=None, units_change_range=None, profit_change_pct=None,
+                          profit_change_range=None, at_limit=False, reason=reason, withheld=True)
 
 
 class PriceSuggester:

@@ -144,6 +144,8 @@ class ProductModel(RecordsModel):
             return _fmt(value, 0)
         if col == COLUMNS.index("Margin %"):
             return _fmt(value, 1)
+        if col == COLUMNS.index("Suggested") and value is None and (it.get("suggestion") or {}).get("withheld"):
+            return "withheld"          # the tooltip says why (the shop's price check, see price_backtest)
         if col == COLUMNS.index("Elasticity (95% CI)"):
             if value is None:
                 return "—"
