@@ -8,7 +8,6 @@ for Chinese/Japanese/Korean names, embedded in the PDF so it prints the same eve
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +21,9 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
 )
 from PySide6.QtPrintSupport import QPrinter
 
@@ -130,14 +131,18 @@ def _document(report: WeeklyReport, device: QPagedPaintDevice) -> QTextDocument:
         if late is None:
             break
         breaks.add(late)
-        doc.setHtml(with_page_breaks(html, breaks))
+        break_before_heading(doc, late)
     return doc
 
 
 def first_late_heading(doc: QTextDocument, keep: float, done: set[int]) -> int | None:
     """Ordinal of the first section heading left alone at a page's foot (Qt's layout has no
     keep-with-next): in the last `keep` px of a page, or on another page than what follows it
-    (the chart, which cannot split). None when every heading sits with its content."""
+    (the chart, which cannot split). None when every heading sits with its content.
+
+    Where a heading's text starts counts, not its block: when a table ends right at a page's foot,
+    Qt moves the heading's line to the next page but leaves the block starting on this one, and a
+    page break forced there would leave a blank page."""
     page = doc.pageSize().height()
     layout = doc.documentLayout()
     block, n = doc.begin(), -1
@@ -145,6 +150,8 @@ def first_late_heading(doc: QTextDocument, keep: float, done: set[int]) -> int |
         if block.blockFormat().headingLevel() in (2, 3):
             n += 1
             top = layout.blockBoundingRect(block).top()
+            if block.layout().lineCount():
+                top += block.layout().lineAt(0).y()
             nxt = block.next()
             after = layout.blockBoundingRect(nxt).bottom() - 1 if nxt.isValid() else top
             alone = int(after // page) != int(top // page)
@@ -154,17 +161,38 @@ def first_late_heading(doc: QTextDocument, keep: float, done: set[int]) -> int |
     return None
 
 
-def with_page_breaks(html: str, breaks: set[int]) -> str:
-    """The HTML with a page break before the headings numbered in `breaks` (h2 and h3, in order)."""
-    parts = re.split(r"(<h[23]>)", html)
-    out, n = [], -1
-    for part in parts:
-        if part in ("<h2>", "<h3>"):
+def break_before_heading(doc: QTextDocument, ordinal: int) -> None:
+    """Start section heading number `ordinal` (h2 and h3, in order) on the next page.
+
+    Set on the laid-out document (what `page-break-before: always` in its HTML gives, without
+    parsing and laying out the whole document again). Where the content before the heading ends
+    right at the page's foot, Qt's forced break would start yet another page and leave this one
+    blank: the heading is pushed down to the next page by its top margin instead."""
+    block, n = doc.begin(), -1
+    while block.isValid():
+        if block.blockFormat().headingLevel() in (2, 3):
             n += 1
-            if n in breaks:
-                part = part[:-1] + ' style="page-break-before: always">'
-        out.append(part)
-    return "".join(out)
+            if n == ordinal:
+                break
+        block = block.next()
+    if not block.isValid():
+        return
+    layout, page = doc.documentLayout(), doc.pageSize().height()
+    was = layout.blockBoundingRect(block).top()
+    plain = block.blockFormat()
+    fmt = block.blockFormat()
+    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+    _set_block_format(doc, block, fmt)
+    if layout.blockBoundingRect(block).top() // page > was // page + 1:
+        plain.setTopMargin(plain.topMargin() + (was // page + 1) * page - was)
+        _set_block_format(doc, block, plain)
+
+
+def _set_block_format(doc: QTextDocument, block, fmt) -> None:
+    QTextCursor(block).setBlockFormat(fmt)
+    # Qt re-lays out only the changed block; tables below it would keep their old page splits.
+    # Everything from the heading on is laid out again, nothing above it.
+    doc.markContentsDirty(block.position(), doc.characterCount() - block.position())
 
 
 def build_document(report: WeeklyReport, page_size: str = "auto") -> QTextDocument:
@@ -189,10 +217,24 @@ class _NullPath:
         return os.devnull
 
 
+def printed_pages(doc: QTextDocument) -> int:
+    """Pages up to the last one any text or picture is on. Qt counts one more when the content ends
+    right at a page's foot (a table's bottom border spills over): that page would print blank."""
+    height, layout = doc.pageSize().height(), doc.documentLayout()
+    last, block = 0, doc.begin()
+    while block.isValid():
+        lines = block.layout()
+        if lines.lineCount():
+            line = lines.lineAt(lines.lineCount() - 1)
+            last = max(last, int((layout.blockBoundingRect(block).top() + line.y() + 1) // height))
+        block = block.next()
+    return min(doc.pageCount(), last + 1)
+
+
 def _paint(report: WeeklyReport, device: QPagedPaintDevice, progress: Callable[[float, str], None] | None) -> int:
     doc = _document(report, device)
     pages = _Pages(device)
-    count = doc.pageCount()
+    count = printed_pages(doc)
     painter = QPainter()
     if not painter.begin(device):
         raise OSError("cannot start painting the report (is the output writable?)")

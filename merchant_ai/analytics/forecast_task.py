@@ -39,24 +39,45 @@ def _scaled(progress: Progress, lo: float, hi: float) -> Progress:
     return lambda f, m: progress(lo + (hi - lo) * f, m)
 
 
+SHOP_MEASURES = ["units", "revenue"]
+
+
 def run_forecast(store: Store, *, level: str = "sku", freq: str = "W", horizon: int = 12,
                  as_of: dt.date | str | None = None, skus: list[str] | None = None, measure: str = "units",
                  progress: Progress = None, cancel: Cancel = None, use_cache: bool = True,
-                 sales: pd.DataFrame | None = None) -> dict[str, Any]:
+                 sales: pd.DataFrame | None = None, measures: list[str] | None = None) -> dict[str, Any]:
     """Forecast every series of a level; the answer has the CLI contract's shape.
 
-    The shop level gives two series (units and revenue). `skus` only filters the answer: the
-    models are fitted on all SKUs (the global model and per-class calibration learn across them).
+    The shop level gives two series (units and revenue); `measures` (shop level only) asks for
+    fewer, e.g. ["revenue"] for the weekly report's chart: each measure is its own independent
+    fit, so that series is the same as in the full answer, which is used when it is cached.
+    `skus` only filters the answer: the models are fitted on all SKUs (the global model and
+    per-class calibration learn across them).
     `sales`: the caller's `queries.sales_lines(store, as_of)` if it has it already (the weekly
     report does; reading half a million lines again costs seconds).
     """
     day = resolve_as_of(store, as_of)
     week_start = fi.setting(store, "week_start").lower()
-    measures = ["units", "revenue"] if level == "shop" else [measure]
-    params = {"level": level, "freq": freq, "horizon": horizon, "as_of": day.isoformat(),
-              "week_start": week_start, "measures": measures, "model_version": MODEL_VERSION,
-              "revenue_currency": "main"}
+    if level == "shop":
+        wanted = [m for m in SHOP_MEASURES if measures is None or m in measures]
+        if not wanted or (measures is not None and set(measures) - set(SHOP_MEASURES)):
+            raise ValueError(f"shop measures are {SHOP_MEASURES}, not {measures}")
+    else:
+        wanted = [measure]
+    measures = wanted
+
+    def key(ms: list[str]) -> dict[str, Any]:
+        return {"level": level, "freq": freq, "horizon": horizon, "as_of": day.isoformat(),
+                "week_start": week_start, "measures": ms, "model_version": MODEL_VERSION,
+                "revenue_currency": "main"}
+
+    params = key(measures)
     answer = fi.cache_get(store, "forecast", params) if use_cache else None
+    if answer is None and use_cache and level == "shop" and measures != SHOP_MEASURES:
+        full = fi.cache_get(store, "forecast", key(SHOP_MEASURES))   # the Forecast tab's answer has it too
+        if full is not None:
+            answer = {**full, "series": [s for s in full["series"] if s.get("measure") in measures],
+                      "backtest": [b for b in full["backtest"] if b.get("measure") in measures]}
     cached = answer is not None
     if answer is None:
         mon = Monitor(progress, cancel)

@@ -129,3 +129,55 @@ def plain(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         return plain(value.item())
     return value
+
+
+# --- exact round trip for the report cache -----------------------------------------------------
+# `plain` is for readers (dates become text, NaN None); the cache must give back the very objects the
+# sections made, so a cached report renders byte for byte like a fresh one. Anything this encoding
+# does not know raises TypeError, and the report is then simply not cached.
+
+_SECTION_TYPES = {cls.__name__: cls for cls in (KpiRow, KpiSection, WeekPoint, RevenueSection, SupplierOrder,
+                                                StockSection, CustomerSection, PairsSection, MarginSection,
+                                                FreshnessSection)}
+
+
+def to_cache(value: Any) -> Any:
+    """JSON-able (with NaN/inf) tagged form of a section tree: `from_cache(to_cache(x))` equals x,
+    types included (date vs datetime, int vs float, tuples, dataclasses)."""
+    kind = type(value)
+    if value is None or kind in (str, int, float, bool):
+        return value
+    if kind is list:
+        return [to_cache(v) for v in value]
+    if kind is tuple:
+        return {"__tuple__": [to_cache(v) for v in value]}
+    if kind is dict:
+        if not all(type(k) is str and not k.startswith("__") for k in value):
+            raise TypeError("report cache: dict keys must be plain text")
+        return {k: to_cache(v) for k, v in value.items()}
+    if kind is dt.date:
+        return {"__date__": value.isoformat()}
+    if kind is dt.datetime:
+        return {"__datetime__": value.isoformat()}
+    if dataclasses.is_dataclass(value) and _SECTION_TYPES.get(kind.__name__) is kind:
+        return {"__section__": kind.__name__,
+                "fields": {f.name: to_cache(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    raise TypeError(f"report cache: cannot keep a {kind.__name__}")
+
+
+def from_cache(value: Any) -> Any:
+    """The objects `to_cache` encoded."""
+    if isinstance(value, list):
+        return [from_cache(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__tuple__" in value:
+        return tuple(from_cache(v) for v in value["__tuple__"])
+    if "__date__" in value:
+        return dt.date.fromisoformat(value["__date__"])
+    if "__datetime__" in value:
+        return dt.datetime.fromisoformat(value["__datetime__"])
+    if "__section__" in value:
+        cls = _SECTION_TYPES[value["__section__"]]
+        return cls(**{k: from_cache(v) for k, v in value["fields"].items()})
+    return {k: from_cache(v) for k, v in value.items()}

@@ -33,6 +33,9 @@ KPI_COLUMNS = ["order_id", "channel", "order_date", "customer", "revenue", "refu
                "net_revenue", "currency", "unit_cost"]
 
 
+AHEAD_WEEKS = 12   # forecast weeks whose last-year revenue the chart overlays (the report forecasts 12)
+
+
 def _narrow(sales: pd.DataFrame) -> pd.DataFrame:
     return sales[[c for c in KPI_COLUMNS if c in sales]]
 
@@ -95,7 +98,11 @@ def revenue_section(sales: pd.DataFrame, end: dt.date, week_start: str, weeks: i
         return RevenueSection(currency=None, note="No orders imported yet.")
     sales = _narrow(sales)
     currency = kpis.main_currency(sales)
-    weekly = kpis.weekly_revenue(sales, end, weeks, week_start, currency)
+    # One pass over the lines for the chart's weeks and the forecast weeks' last-year overlay: the
+    # weekly sums are the same whatever the range, so the first `weeks` rows are the history.
+    span = kpis.weekly_revenue(sales, end + dt.timedelta(weeks=AHEAD_WEEKS), weeks + AHEAD_WEEKS, week_start,
+                               currency)
+    weekly = span.iloc[:weeks]
     first_day = pd.Timestamp(sales["order_date"].min()).date()
     points = [WeekPoint(week_start=r.week_start, revenue=float(r.revenue_net),
                         last_year=None if r.week_start - dt.timedelta(days=364) < first_day else float(r.last_year))
@@ -109,8 +116,11 @@ def revenue_section(sales: pd.DataFrame, end: dt.date, week_start: str, weeks: i
     if not ahead:
         section.note = "Too little history for a revenue forecast."
         return section
-    weekly_ahead = kpis.weekly_revenue(sales, end + dt.timedelta(weeks=len(ahead)), len(ahead), week_start, currency)
-    ly_ahead = {r.week_start: float(r.last_year) for r in weekly_ahead.itertuples()}
+    ly_ahead = {r.week_start: float(r.last_year) for r in span.iloc[weeks:].itertuples()}
+    if any(dt.date.fromisoformat(p["period_start"]) not in ly_ahead for p in ahead):   # a longer forecast
+        weekly_ahead = kpis.weekly_revenue(sales, end + dt.timedelta(weeks=len(ahead)), len(ahead), week_start,
+                                           currency)
+        ly_ahead = {r.week_start: float(r.last_year) for r in weekly_ahead.itertuples()}
     for p in ahead:
         day = dt.date.fromisoformat(p["period_start"])
         ly = None if day - dt.timedelta(days=364) < first_day else ly_ahead.get(day)

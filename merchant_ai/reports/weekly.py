@@ -9,13 +9,15 @@ drawn by `ui/report_pdf.py`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from merchant_ai.analytics.forecast_backtest import Cancelled
 from merchant_ai.analytics.kpis import last_complete_week
-from merchant_ai.reports import customer_sections, ops_sections, sales_sections
+from merchant_ai.reports import ops_sections, sales_sections
 from merchant_ai.reports.model import (
     Action,
     CustomerSection,
@@ -25,12 +27,17 @@ from merchant_ai.reports.model import (
     PairsSection,
     RevenueSection,
     StockSection,
+    from_cache,
     plain,
+    to_cache,
 )
 from merchant_ai.reports.weeks import BadWeek, parse_week, week_label
 from merchant_ai.store import forecast_inputs as fi
 from merchant_ai.store import queries
 from merchant_ai.store.store import Store
+
+if TYPE_CHECKING:       # looked up on first use (see `__getattr__` below): its module imports scikit-learn
+    from merchant_ai.analytics.forecast_backtest import Cancelled
 
 __all__ = ["Action", "BadWeek", "Cancelled", "WeeklyReport", "build_weekly_report"]
 
@@ -135,14 +142,19 @@ def report_week(store: Store, week: str | None) -> tuple[str, dt.date, dt.date]:
 
 
 def build_weekly_report(store: Store, week: str | None = None, *, progress: Progress = None,
-                        cancelled: CancelCheck = None, now: dt.datetime | None = None) -> WeeklyReport:
+                        cancelled: CancelCheck = None, now: dt.datetime | None = None,
+                        use_cache: bool = True) -> WeeklyReport:
     """Every section of the weekly report for `week` ("2026-W47"; None = last complete week).
 
     `progress(fraction, message)` is called between steps; `cancelled()` returning True stops the
-    build with `Cancelled`. Raises `BadWeek` for a week label that does not parse."""
+    build with `Cancelled`. Raises `BadWeek` for a week label that does not parse.
+
+    The sections are kept in the store's model cache (encrypted; keyed by the data version, the
+    settings and the code), so the same week again after no import or edit is read back instead of
+    recomputed (`use_cache=False`: always compute). Only the data freshness, which depends on
+    today's date, and the generation time are made anew each time."""
     def step(fraction: float, message: str) -> None:
-        if cancelled is not None and cancelled():
-            raise Cancelled("weekly report cancelled")
+        _raise_if(cancelled)
         if progress is not None:
             progress(fraction, message)
 
@@ -153,6 +165,31 @@ def build_weekly_report(store: Store, week: str | None = None, *, progress: Prog
     report = WeeklyReport(shop_name=store.get_setting("shop_name") or "My shop", week=label, start=start, end=end,
                           week_start=week_start, generated_at=now,
                           page_size=page if page in ("a4", "letter") else None)
+    version = store.data_version()
+    params = _cache_params(store, report) if use_cache else None
+    saved = _cached_sections(store, params)
+    if saved is not None:
+        step(0.5, "Using the report made since the last change")
+        for name, value in saved.items():
+            setattr(report, name, value)
+    else:
+        _build_sections(store, report, step, progress, cancelled)
+        if params is not None and store.data_version() == version:     # nothing imported meanwhile
+            _save_sections(store, params, report)
+    step(0.97, "Data freshness")
+    report.freshness = ops_sections.freshness_section(store, end, now)
+    step(1.0, "Done")
+    return report
+
+
+def _build_sections(store: Store, report: WeeklyReport, step: Callable[[float, str], None],
+                    progress: Progress, cancelled: CancelCheck) -> None:
+    """Compute the cached sections, one after the other on this thread.
+
+    (Running the model fits on a second thread was measured and left out: the fits, pandas and
+    the line-by-line SQLite read all hold the GIL most of the time, and each slowed the other more
+    than the overlap gained, e.g. the UCI file's read 1.6 s -> 3.0 s next to the forecast imports.)"""
+    start, end, week_start = report.start, report.end, report.week_start
     with queries.reuse_sales_lines():        # the stock fit reads the same lines: one read serves both
         step(0.02, "Loading sales")
         sales = queries.sales_lines(store, end)          # nothing after the week's last day
@@ -162,24 +199,30 @@ def build_weekly_report(store: Store, week: str | None = None, *, progress: Prog
         step(0.15, "Revenue forecast")
         forecast = None
         if len(sales):
-            from merchant_ai.analytics.forecast_task import run_forecast
-
             def forecast() -> dict:
+                from merchant_ai.analytics.forecast_task import run_forecast
+
+                # The chart shows revenue only: the units series is a separate fit it does not need.
                 return run_forecast(store, level="shop", freq="W", horizon=FORECAST_WEEKS, as_of=end, sales=sales,
-                                    progress=_sub(progress, 0.15, 0.45, "Revenue forecast"), cancel=cancelled)
+                                    measures=["revenue"], progress=_sub(progress, 0.15, 0.45, "Revenue forecast"),
+                                    cancel=cancelled)
         try:
             report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, forecast)
-        except Cancelled:
-            raise
         except Exception as exc:  # noqa: BLE001 - a failed forecast leaves the history chart in place
+            if _is_cancel(exc):
+                raise
             report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, None)
             report.revenue.note = f"The forecast could not be made: {exc}"
         step(0.45, "Reorder list")
-        from merchant_ai.analytics.forecast_task import run_stock
 
-        report.stock = ops_sections.stock_section(
-            store, end, lambda: run_stock(store, end, progress=_sub(progress, 0.45, 0.7, "Reorder list"),
-                                          cancel=cancelled))
+        def stock() -> dict:
+            from merchant_ai.analytics.forecast_task import run_stock
+
+            return run_stock(store, end, progress=_sub(progress, 0.45, 0.7, "Reorder list"), cancel=cancelled)
+
+        report.stock = ops_sections.stock_section(store, end, stock)
+        from merchant_ai.reports import customer_sections  # imports scikit-learn: not for a cached report
+
         step(0.7, "Customers")
         report.customers = customer_sections.customer_section(sales, end, check=lambda: _raise_if(cancelled),
                                                               store=store)
@@ -188,15 +231,89 @@ def build_weekly_report(store: Store, week: str | None = None, *, progress: Prog
         step(0.9, "Margins")
         target = _float(store.get_setting("target_margin_pct"), 20.0)
         report.margins = ops_sections.margin_section(store, sales, end, target)
-        step(0.97, "Data freshness")
-        report.freshness = ops_sections.freshness_section(store, end, now)
-    step(1.0, "Done")
-    return report
+
+
+# --- the report cache -------------------------------------------------------------------------
+# Bump when a section's content changes for the same data in a way the code fingerprint below
+# does not see (a frozen app has no source files; its version changes with every release).
+CONTENT_CACHE_VERSION = 1
+CACHED_SECTIONS = ("currency", "kpis", "revenue", "stock", "customers", "pairs", "margins")
+_fingerprint: str | None = None
+
+
+def _code_fingerprint() -> str:
+    """The app version plus the size and time of every core source file: a report made by other
+    code (the forecast's MODEL_VERSION is only bumped by hand) is never read back."""
+    global _fingerprint
+    if _fingerprint is None:
+        import merchant_ai
+
+        root = Path(merchant_ai.__file__).parent
+        digest = hashlib.sha256(str(merchant_ai.__version__).encode())
+        for path in sorted(root.rglob("*.py")):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            digest.update(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns};".encode())
+        _fingerprint = digest.hexdigest()
+    return _fingerprint
+
+
+def _cache_params(store: Store, report: WeeklyReport) -> dict[str, Any]:
+    """What the cached sections depend on besides the data version: the week and every setting
+    (week start, lead times, service level, target margin, fee presets, country ...)."""
+    rows = store.connection().execute(
+        "SELECT key, value FROM settings WHERE key != 'data_version' ORDER BY key").fetchall()
+    settings = hashlib.sha256(json.dumps([list(r) for r in rows], default=str).encode()).hexdigest()
+    return {"week": report.week, "start": report.start.isoformat(), "end": report.end.isoformat(),
+            "week_start": report.week_start, "settings": settings, "code": _code_fingerprint(),
+            "version": CONTENT_CACHE_VERSION}
+
+
+def _cached_sections(store: Store, params: dict[str, Any] | None) -> dict[str, Any] | None:
+    if params is None:
+        return None
+    try:
+        hit = fi.cache_get(store, "weekly_report", params)
+        if hit is None or set(hit) != set(CACHED_SECTIONS):
+            return None
+        return {name: from_cache(hit[name]) for name in CACHED_SECTIONS}
+    except Exception:  # noqa: BLE001 - an unreadable entry is only a cache miss
+        return None
+
+
+def _save_sections(store: Store, params: dict[str, Any], report: WeeklyReport) -> None:
+    try:
+        payload = {name: to_cache(getattr(report, name)) for name in CACHED_SECTIONS}
+        fi.cache_put(store, "weekly_report", params, payload)
+    except Exception:  # noqa: BLE001 - a report that cannot be kept (shop busy) is only made again next time
+        pass
+
+
+# --- cancelling ---------------------------------------------------------------------------------
+# `Cancelled` is the forecasting's own exception; its module imports scikit-learn (~1 s), which a
+# report read from the cache never needs, so it is looked up only when used.
+
+def __getattr__(name: str) -> Any:
+    if name == "Cancelled":
+        from merchant_ai.analytics.forecast_backtest import Cancelled
+
+        return Cancelled
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _raise_if(cancelled: CancelCheck) -> None:
     if cancelled is not None and cancelled():
+        from merchant_ai.analytics.forecast_backtest import Cancelled
+
         raise Cancelled("weekly report cancelled")
+
+
+def _is_cancel(exc: BaseException) -> bool:
+    from merchant_ai.analytics.forecast_backtest import Cancelled
+
+    return isinstance(exc, Cancelled)
 
 
 def _sub(progress: Progress, lo: float, hi: float, label: str) -> Progress:
