@@ -30,6 +30,8 @@ SETTING_CURRENCY = "currency"
 SETTING_WEEK_START = "week_start"
 SETTING_LEAD_TIME = "default_lead_time_days"
 SETTING_SERVICE_LEVEL = "default_service_level"
+# Same key the weekly report and `merchant-ai margin --store` read: one target for tab, report and CLI.
+SETTING_TARGET_MARGIN = "target_margin_pct"
 
 WEEK_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -43,6 +45,7 @@ class ShopSettings:
     week_start: str = "monday"            # one of WEEK_DAYS
     lead_time_days: float = 14.0          # supplier lead time when neither SKU nor supplier says
     service_level: float = 0.95           # target probability of not stocking out in a cycle
+    target_margin_pct: float = 20.0       # margin alerts below this, in the tab, the report and the CLI
 
     @classmethod
     def from_store(cls, store: Store) -> ShopSettings:
@@ -63,6 +66,7 @@ class ShopSettings:
             week_start=week if week in WEEK_DAYS else base.week_start,
             lead_time_days=number(SETTING_LEAD_TIME, base.lead_time_days, 0.0, 365.0),
             service_level=number(SETTING_SERVICE_LEVEL, base.service_level, 0.5, 0.999),
+            target_margin_pct=number(SETTING_TARGET_MARGIN, base.target_margin_pct, 0.0, 99.0),
         )
 
     def to_store(self, store: Store) -> None:
@@ -73,6 +77,7 @@ class ShopSettings:
             store.set_setting(SETTING_WEEK_START, self.week_start)
             store.set_setting(SETTING_LEAD_TIME, repr(float(self.lead_time_days)))
             store.set_setting(SETTING_SERVICE_LEVEL, repr(float(self.service_level)))
+            store.set_setting(SETTING_TARGET_MARGIN, repr(float(self.target_margin_pct)))
 
     @property
     def week_start_index(self) -> int:

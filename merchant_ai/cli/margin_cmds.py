@@ -25,6 +25,15 @@ from merchant_ai.cli.common import (
 )
 
 
+def _shop_target(value: str | None) -> float:
+    """The shop's own target margin (Settings; the weekly report reads the same one), else 20 %."""
+    try:
+        target = float(value) if value else 20.0
+    except ValueError:
+        return 20.0
+    return target if 0.0 <= target <= 99.0 else 20.0
+
+
 def _money(text: str) -> Decimal:
     try:
         value = Decimal(text.strip().replace(",", ""))
@@ -73,7 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
                    help="preset option, e.g. offsite_ads=true, fulfillment=fba, fee_base_includes_tax=false")
     p.add_argument("--date", type=parse_date, help="fees in force on this date (default today)")
-    p.add_argument("--target-margin", type=_money, help="target margin in percent (store form: alert threshold)")
+    p.add_argument("--target-margin", type=_money, help="target margin in percent (store form: alert threshold; default: the shop's Settings value, else 20)")
     p.add_argument("--range-pct", type=float, default=20.0, help="store form: allowed price change for suggestions")
     p.add_argument("--no-elasticity", action="store_true", help="store form: skip elasticity and suggestions")
     p.add_argument("--show-preset", metavar="NAME", help="print a fee preset as JSON (a template to edit)")
@@ -161,13 +170,14 @@ def _from_store(args: argparse.Namespace) -> int:
         fees = queries.fees(store, args.as_of)
         library = PresetLibrary.from_store(store)
         country = args.country or store.get_setting("country") or "US"
+        shop_target = store.get_setting("target_margin_pct")
     finally:
         store.close()
     as_of = args.as_of
     if as_of is None and not sales.empty:
         as_of = sales["order_date"].max().date()
     progress("Computing profit per SKU and channel...")
-    target = float(args.target_margin) if args.target_margin is not None else 20.0
+    target = float(args.target_margin) if args.target_margin is not None else _shop_target(shop_target)
     table = sku_channel_table(sales, orders, fees, library=library, as_of=as_of, target_margin_pct=target,
                               range_pct=args.range_pct, country=country, with_elasticity=not args.no_elasticity)
     table = {"as_of": as_of, "target_margin_pct": target, **table}

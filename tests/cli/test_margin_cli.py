@@ -126,6 +126,21 @@ def test_store_form_contract(store, capsys, monkeypatch):
     assert early_mug["units"] == truth.loc[truth["day"] <= "2024-03-31", "qty"].sum()
 
 
+def test_store_form_alerts_use_the_shops_target_margin(store, capsys, monkeypatch):
+    """One target for tab, report and CLI: the shop's setting unless --target-margin says otherwise."""
+    _fill(store)
+    store.set_setting("target_margin_pct", "97.5")
+    store.close()
+    monkeypatch.setenv("MERCHANT_AI_PASSPHRASE", "test-pass")
+    args = ["margin", "--store", str(store.folder), "--no-elasticity", "--json"]
+    code, shop = run_json(capsys, args)
+    assert code == 0 and shop["target_margin_pct"] == 97.5
+    assert any(a["alert"] == "below_target" for a in shop["alerts"])       # no product makes 97.5 %
+    code, low = run_json(capsys, [*args, "--target-margin", "1"])
+    assert code == 0 and low["target_margin_pct"] == 1.0
+    assert not any(a["alert"] == "below_target" for a in low["alerts"])
+
+
 def test_store_form_wrong_passphrase_exits_3(store, monkeypatch, capsys):
     store.close()
     monkeypatch.setenv("MERCHANT_AI_PASSPHRASE", "wrong")

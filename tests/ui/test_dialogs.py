@@ -262,10 +262,12 @@ def test_settings_dialog_saves_in_a_job(qtbot, store):
     dialog.week_start.setCurrentIndex(6)
     dialog.lead_time.setValue(30)
     dialog.service.setValue(97.5)
+    dialog.target_margin.setValue(35)
     with qtbot.waitSignal(dialog.accepted, timeout=5000):
         dialog.save()
-    assert ctx.settings == ShopSettings("Test shop", "EUR", "sunday", 30.0, 0.975)
+    assert ctx.settings == ShopSettings("Test shop", "EUR", "sunday", 30.0, 0.975, 35.0)
     assert store.get_setting("default_service_level") == "0.975"
+    assert store.get_setting("target_margin_pct") == "35.0"      # the key the report and the CLI read
     ctx.shutdown()
 
 

@@ -1,4 +1,5 @@
-"""Settings: the shop-wide defaults the analytics use (currency, week start, lead time, service level)."""
+"""Settings: the shop-wide defaults the analytics use (currency, week start, lead time, service level,
+target margin)."""
 
 from __future__ import annotations
 
@@ -49,14 +50,21 @@ class SettingsDialog(QDialog):
         self.service.setDecimals(1)
         self.service.setSuffix(" %")
         self.service.setValue(s.service_level * 100)
+        self.target_margin = QDoubleSpinBox()
+        self.target_margin.setRange(0.0, 99.0)
+        self.target_margin.setDecimals(1)
+        self.target_margin.setSuffix(" %")
+        self.target_margin.setValue(s.target_margin_pct)
         form.addRow("Shop name", self.name)
         form.addRow("Currency", self.currency)
         form.addRow("Weeks start on", self.week_start)
         form.addRow("Default lead time", self.lead_time)
         form.addRow("Default service level", self.service)
+        form.addRow("Target margin", self.target_margin)
         help_text = QLabel("Lead time is used for products whose supplier has none. The service level is "
                            "the chance of not running out before the next delivery: higher means more "
-                           "safety stock.")
+                           "safety stock. Products below the target margin are flagged in the Pricing tab and the "
+                           "weekly report.")
         help_text.setWordWrap(True)
         help_text.setObjectName("hintText")
         self.error = QLabel()
@@ -79,6 +87,7 @@ class SettingsDialog(QDialog):
             week_start=WEEK_DAYS[self.week_start.currentIndex()],
             lead_time_days=float(self.lead_time.value()),
             service_level=round(self.service.value() / 100.0, 4),
+            target_margin_pct=round(float(self.target_margin.value()), 2),
         )
 
     def save(self) -> None:

@@ -190,6 +190,7 @@ class PricingTab(BaseTab):
         self.result: CalcResult | None = None
         self.selected: dict[str, Any] | None = None
         self.range_pct = 20.0
+        self.shop_target = 20.0
         self._option_widgets: dict[str, QWidget] = {}
         self._building = False
 
@@ -233,7 +234,7 @@ class PricingTab(BaseTab):
         self.date = QDateEdit(QDate.currentDate())
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
-        self.target = _money_box(30.0, " %")
+        self.target = _money_box(20.0, " %")
         self.target.setMaximum(99.0)
         form.addWidget(QLabel("Channel"), 0, 0)
         form.addWidget(self.channel, 0, 1)
@@ -533,7 +534,12 @@ class PricingTab(BaseTab):
             self.model.set_items([])
             self.products_status.setText("Open a shop to see profit per product and channel.")
             return
-        self.run_job("load", load_pricing, float(self.target.value()), self.range_pct, on_done=self._loaded,
+        # The shop's target margin (Settings) drives the alerts here, in the weekly report and in the CLI;
+        # the calculator starts from it and can still be changed for a what-if.
+        self.shop_target = float(self.ctx.settings.target_margin_pct)
+        if self.target.value() != self.shop_target:
+            self.target.setValue(self.shop_target)
+        self.run_job("load", load_pricing, self.shop_target, self.range_pct, on_done=self._loaded,
                      message="Computing margins…")
 
     def _loaded(self, data: dict[str, Any]) -> None:
@@ -557,7 +563,7 @@ class PricingTab(BaseTab):
         below = [a for a in alerts if a["alert"] == "below_break_even"]
         self.alerts_label.setText(
             "" if not alerts else f"Margin alerts: {len(below)} selling at a loss, {len(alerts) - len(below)} "
-            f"below the {self.target.value():.0f}% target on some channel.")
+            f"below the {self.shop_target:.0f}% target margin (Settings) on some channel.")
         self._draw_channels(data.get("channels", []))
 
     def _draw_channels(self, channels: list[dict[str, Any]]) -> None:
