@@ -7,8 +7,11 @@ at rolling origins on each series; the best by MASE (ties to the simpler) foreca
 mean (three origins alone pick the lucky model), series too young to score take their class's best,
 and the inverse-error weighted mean of each series' three best is one more candidate. Forecasts are
 scaled per (class, model) toward the median by a factor learnt on the backtest (MASE rewards the
-median). Measured on the UCI file against the public tools: docs/accuracy.md, "Forecast". Censored stockout periods and one-off spikes are
-cleaned first (`demand_censoring`); SKUs too new to backtest borrow their category's shape.
+median); the uncalibrated forecast is kept as `expected_` (the mean an owner plans with and the
+trend compares against history; where naive was chosen, which repeats one period, the mean of the
+last 8). Measured on the UCI file against the public tools: docs/accuracy.md, "Forecast". Censored
+stockout periods and one-off spikes are cleaned first (`demand_censoring`); SKUs too new to backtest
+borrow their category's shape.
 Progress and cancel belong to the caller (see `forecast_task`); `fit` only takes a `monitor`.
 """
 
@@ -30,7 +33,7 @@ from merchant_ai.analytics.forecast_panel import NO_CATEGORY, SEASON, Panel, bui
 TOP_DOWN = "top_down_category"
 # Bumped whenever a change alters forecasts for the same data: cached answers keyed by data
 # version alone would otherwise outlive an upgrade (see forecast_task).
-MODEL_VERSION = 5
+MODEL_VERSION = 6
 SHAPE_CANDIDATES = ["naive", "seasonal_naive", "moving_average_4", "moving_average_13", "ses", "damped_trend"]
 
 
@@ -115,6 +118,7 @@ class Forecaster:
         self.future_ = future_periods(panel, self.horizon) if panel.T else pd.DatetimeIndex([])
         n, h = panel.n, self.horizon
         self.forecast_ = np.zeros((n, h))
+        self.expected_ = np.zeros((n, h))
         self.model_ = np.array([""] * n, dtype=object)
         self.backtest_mase_ = np.full(n, np.nan)
         self.naive_mase_ = np.full(n, np.nan)
@@ -173,6 +177,7 @@ class Forecaster:
         live = fb.run_candidates(Y_fit, start, final_ctx, names, live_tick)
         available = {nm: ~np.isnan(live[nm]).any(axis=1) for nm in base}
         self.calibration_ = fb.calibrate(result, self.classes_, base) if self.calibrate else {}
+        raw = {nm: live[nm] for nm in base}  # before calibration: mean-type, for `expected_`
         for nm, fac in self.calibration_.items():
             live[nm] = live[nm] * fac[:, None]
         chosen, score = fb.select(result, names, available, self.tie_tolerance, self.combine,
@@ -181,6 +186,7 @@ class Forecaster:
             members, weights = result.extra["combo_members"], result.extra["combo_weights"]
             stack = np.nan_to_num(np.stack([live[nm] for nm in base]))
             live[fb.COMBO] = fb.combine_forecasts(stack, members, weights)
+            raw[fb.COMBO] = fb.combine_forecasts(np.nan_to_num(np.stack([raw[nm] for nm in base])), members, weights)
             self.combo_members_ = [tuple(base[members[j, i]] for j in range(len(members)) if weights[j, i] > 0)
                                    for i in range(n)]
         self.candidate_forecasts_ = live
@@ -188,13 +194,18 @@ class Forecaster:
         self.backtest_ = result
         naive_scores = result.scores.get("naive", np.full(n, np.nan))
         mean = np.zeros((n, h))
+        expected = np.zeros((n, h))
         for name in set(chosen) - {""}:
             rows = np.flatnonzero(chosen == name)
             mean[rows] = live[name][rows]
+            expected[rows] = raw[name][rows]
         # No backtest possible (too little history): fall back to the mean since launch.
         unscored = chosen == ""
         fallback = fm.moving_average(Y_fit, start, h, 8)
         mean[unscored] = fallback[unscored]
+        # Naive repeats one period (a single draw, 0 for most slow sellers), not a mean to plan with.
+        copies = unscored | (chosen == "naive")
+        expected[copies] = fallback[copies]
         self.model_ = np.where(unscored, "moving_average_8", chosen)
         young = (result.evaluated == 0) & ~unscored
         reasons = ["too little history to backtest: the best model of its demand class" if y else
@@ -213,21 +224,23 @@ class Forecaster:
         self.interval_table_ = table
         new = (panel.history_length() < self.new_product_periods) & (panel.history_length() > 0)
         if self.level == "sku" and new.any():
-            mean, reasons = self._top_down(Y_fit, start, new, mean, reasons)
+            mean, reasons, expected = self._top_down(Y_fit, start, new, mean, reasons, expected)
         never = start >= panel.T
         mean[never] = 0.0
+        expected[never] = 0.0
         self.model_ = np.where(never, "no_history", self.model_)
         for i in np.flatnonzero(never):
             reasons[i] = "no sales up to as_of"
         mean = np.clip(np.nan_to_num(mean), 0, None)
         self.forecast_ = mean
+        self.expected_ = np.clip(np.nan_to_num(expected), 0, None)
         self.bands_ = fb.band(mean, self.scale_, groups, table)
         self.reason_ = reasons
         mon.step(1.0, "done")
         return self
 
     def _top_down(self, Y: np.ndarray, start: np.ndarray, new: np.ndarray, mean: np.ndarray,
-                  reasons: list[str]) -> tuple[np.ndarray, list[str]]:
+                  reasons: list[str], expected: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray]:
         """New SKUs: their own level (as their selected, calibrated model sees it) times their category's shape.
 
         The shape is the category forecast over the category's current SES level (a pure shape,
@@ -235,6 +248,7 @@ class Forecaster:
         calibration like every other series (using the SES level instead was 0.3 MASE worse on the
         118 new SKUs of the UCI 2011-06-05 origin). Scaling the SKU's raw mean since launch by the category's
         forecast-to-history ratio was 25% worse on the UCI bench (launch weeks are unlike later ones).
+        `expected` (uncalibrated) gets the same shape on its own level.
         """
         cats = np.array([c or NO_CATEGORY for c in self.panel_.category], dtype=object)
         groups = sorted(set(cats[new]))
@@ -257,14 +271,17 @@ class Forecaster:
             j = groups.index(cats[i])
             length = int(T - start[i])
             own = float(mean[i].mean()) if np.isfinite(mean[i]).all() else float(Y[i, T - length:].mean())
+            own_exp = float(expected[i].mean()) if np.isfinite(expected[i]).all() else float(Y[i, T - length:].mean())
             centre = cat_level[j]
-            mean[i] = own * (shape_fc[j] / centre if centre > 0 else np.ones(h))
+            shape = shape_fc[j] / centre if centre > 0 else np.ones(h)
+            mean[i] = own * shape
+            expected[i] = own_exp * shape
             model[i] = TOP_DOWN
             where = "the whole shop" if cats[i] == NO_CATEGORY else f"category '{cats[i]}'"
             reasons[i] = (f"new product ({length} periods of sales): shape of {where} "
                           f"({chosen[j] or 'moving_average_8'}) scaled to its own sales")
         self.model_ = model
-        return mean, reasons
+        return mean, reasons, expected
 
     # --- results -----------------------------------------------------------------------------
     def lead_time_error(self, periods: np.ndarray, level: float) -> np.ndarray:
@@ -300,12 +317,19 @@ class Forecaster:
         return out
 
     def series_frame(self) -> pd.DataFrame:
-        """One row per series: chosen model, its backtest MASE next to naive's, next period, trend."""
+        """One row per series: chosen model, its backtest MASE next to naive's, next period, trend.
+
+        `next_period`/`horizon_total` are the scored (median-calibrated) point; `expected_next`/
+        `expected_total` the uncalibrated mean. The trend compares like with like: the expected
+        mean ahead over the mean of the last `horizon` periods (the calibrated point of a slow
+        seller sits far below its mean and read as sales collapsing).
+        """
         p = self.panel_
         h = self.horizon
         T = p.T
         recent = p.values[:, max(0, T - h):].mean(axis=1) if T else np.zeros(p.n)
-        ahead = self.forecast_.mean(axis=1) if self.forecast_.size else np.zeros(p.n)
+        expected = getattr(self, "expected_", self.forecast_)
+        ahead = expected.mean(axis=1) if expected.size else np.zeros(p.n)
         with np.errstate(divide="ignore", invalid="ignore"):
             trend = np.where(recent > 0, ahead / recent - 1.0, np.nan)
         return pd.DataFrame({
@@ -314,13 +338,19 @@ class Forecaster:
             "demand_class": self.classes_, "history_periods": p.history_length(),
             "next_period": self.forecast_[:, 0] if self.forecast_.size else np.zeros(p.n),
             "horizon_total": self.forecast_.sum(axis=1) if self.forecast_.size else np.zeros(p.n),
+            "expected_next": expected[:, 0] if expected.size else np.zeros(p.n),
+            "expected_total": expected.sum(axis=1) if expected.size else np.zeros(p.n),
             "trend": trend, "censored_periods": p.censored.sum(axis=1) if p.censored is not None else 0,
             "spikes_damped": p.spikes.sum(axis=1) if p.spikes is not None else 0,
             "reason": self.reason_,
         })
 
     def to_dict(self, keys: list[str] | None = None) -> list[dict]:
-        """Series in the CLI contract's shape (plus extra fields)."""
+        """Series in the CLI contract's shape (plus extra fields).
+
+        Each point's `mean` is the scored, median-calibrated forecast (contract key, unchanged);
+        `expected` is the uncalibrated mean, the figure to plan units and money with.
+        """
         frame = self.series_frame()
         pos = {k: i for i, k in enumerate(self.panel_.keys)}
         wanted = keys if keys is not None else self.panel_.keys
@@ -330,7 +360,9 @@ class Forecaster:
                 continue
             i = pos[key]
             row = frame.iloc[i]
+            expected = getattr(self, "expected_", self.forecast_)
             points = [{"period_start": d.date().isoformat(), "mean": float(self.forecast_[i, j]),
+                       "expected": float(expected[i, j]),
                        **{b: float(self.bands_[b][i, j]) for b in ("lower80", "upper80", "lower95", "upper95")}}
                       for j, d in enumerate(self.future_)]
             out.append({"level": self.level, "key": key, "measure": self.measure, "model": row["model"],

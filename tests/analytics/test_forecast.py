@@ -264,3 +264,34 @@ def test_a_week_the_whole_shop_sold_nothing_is_censored_not_zero_demand():
     sparse = (rng.random((3, 30)) < 0.5) * 1.0
     assert not closed_periods(sparse, np.zeros(3, int), "W").any()
     assert not closed_periods(Y, np.zeros(25, int), "D").any()
+
+
+def test_expected_keeps_the_uncalibrated_mean_next_to_the_median_calibrated_point():
+    # Slow, steady sellers: most weeks 0 or 1, a few bigger. MASE pulls the scored point toward
+    # the median (often 0); the owner plans with the mean, and the trend must not read "collapsing".
+    rng = np.random.default_rng(7)
+    weeks = 104
+    series = {f"SLOW{i}": rng.poisson(0.6, weeks) * (1 + (rng.random(weeks) < 0.1) * 3) for i in range(30)}
+    f = Forecaster(**FAST).fit(weekly_sales(series), week_end(weeks - 1))
+    assert f.expected_.shape == f.forecast_.shape and (f.expected_ >= 0).all()
+    history_mean = np.mean([v[-26:].mean() for v in series.values()])
+    # The scored point sits below the mean (that is what calibration is for) ...
+    assert f.forecast_.mean() < 0.8 * history_mean
+    # ... the expected figure is the mean, within sampling noise.
+    assert abs(f.expected_.mean() / history_mean - 1) < 0.25
+    frame = f.series_frame()
+    assert np.allclose(frame["next_period"], f.forecast_[:, 0])
+    assert np.allclose(frame["expected_total"], f.expected_.sum(axis=1))
+    # Like for like: expected mean ahead vs recent mean, so a steady product's trend is near flat.
+    assert abs(frame["trend"].median()) < 0.25
+    # The contract's keys stay; `expected` is added next to `mean`.
+    point = f.to_dict(["SLOW0"])[0]["points"][0]
+    assert {"period_start", "mean", "lower80", "upper80", "lower95", "upper95", "expected"} <= set(point)
+    assert point["mean"] == pytest.approx(f.forecast_[0, 0]) and point["expected"] == pytest.approx(f.expected_[0, 0])
+
+
+def test_without_calibration_expected_is_the_forecast():
+    rng = np.random.default_rng(8)
+    series = {"A": rng.poisson(3, 60), "B": rng.poisson(0.5, 60)}
+    f = Forecaster(calibrate=False, **FAST).fit(weekly_sales(series), week_end(59))
+    assert np.allclose(f.expected_[f.model_ != "naive"], f.forecast_[f.model_ != "naive"])
