@@ -59,3 +59,56 @@ def test_minimum_size_and_chart_export(tab, qtbot, tmp_path):
     exporter = exporters.ImageExporter(tab.plot.plotItem)
     exporter.export(str(tmp_path / "chart.png"))
     assert (tmp_path / "chart.png").stat().st_size > 1000
+
+
+def _slow_seller_answer():
+    """A slow seller as the core answers it: the scored (median) point 0, the expected mean 0.4."""
+    import datetime as dt
+
+    import numpy as np
+
+    weeks = [dt.date(2026, 12, 7) + dt.timedelta(weeks=k) for k in range(12)]
+    points = [{"period_start": d.isoformat(), "mean": 0.0, "expected": 0.4, "lower80": 0.0, "upper80": 1.0,
+               "lower95": 0.0, "upper95": 2.0} for d in weeks]
+    series = {"level": "sku", "key": "SLOW", "measure": "units", "model": "naive", "backtest_mase": 0.8,
+              "naive_mase": 0.9, "demand_class": "intermittent", "trend": 0.0, "reason": "", "points": points}
+    stamps = [dt.datetime(2026, 9, 14).timestamp() + k * 7 * 86400 for k in range(12)]
+    history = np.array([0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1], float)   # 5 in 12 weeks: ~0.4 a week
+    return {"as_of": "2026-12-06", "freq": "W", "horizon": 12, "series": [series], "backtest": [],
+            "history": {("SLOW", "units"): (stamps, history)}}
+
+
+def test_a_slow_seller_shows_expected_units_not_the_median_zero(qtbot):
+    from PySide6.QtCore import Qt
+
+    from ui.tabs.forecast_tab import COLUMNS
+
+    t = ForecastTab(AppContext(None, runner=SyncJobRunner()))
+    qtbot.addWidget(t)
+    t.show_result(_slow_seller_answer())
+    text = {c: t.model.data(t.model.index(0, i)) for i, c in enumerate(COLUMNS)}
+    assert text["Expected next"] == "0.4" and text["Expected total"] == "4.8"
+    assert text["Typical next"] == "0.0" and text["Trend"] == "+0%"
+    tip = t.model.headerData(COLUMNS.index("Typical next"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "median" in tip
+    # Chart: the solid line is the expected mean, the dashed one the median, each labelled so.
+    _xs, ys = t.forecast_curve.getData()
+    assert (ys == 0.4).all()
+    _xs, typical = t.typical_curve.getData()
+    assert (typical == 0).all()
+    labels = [label.text for _sample, label in t.plot.plotItem.legend.items]
+    assert "expected" in labels and "typical (median)" in labels and "80% range" in labels
+    assert "Expected next week: <b>0.4 units</b>, 4.8 units over 12 weeks" in t.chart_title.text()
+    assert "averaged 0.4 units a week" in t.chart_title.text()
+    headers, rows = t.csv_rows()
+    assert headers[-1] == "expected" and rows[0][headers.index("mean")] == 0.0 and rows[0][-1] == 0.4
+
+
+def test_an_answer_cached_before_expected_existed_falls_back_to_mean(qtbot):
+    answer = _slow_seller_answer()
+    for p in answer["series"][0]["points"]:
+        del p["expected"]
+    t = ForecastTab(AppContext(None, runner=SyncJobRunner()))
+    qtbot.addWidget(t)
+    t.show_result(answer)
+    assert t.model.data(t.model.index(0, 1)) == "0.0"

@@ -1,8 +1,15 @@
 """Forecast tab: every series' forecast, the model its backtest chose, and how accurate it was.
 
-Top: level, frequency and horizon. Left: a searchable table of all series (next-period forecast,
-trend, chosen model, its backtest MASE next to naive's). Right: the selected series' history, the
-forecast and its 80/95% bands, and a line saying how good the model was compared with naive.
+Top: level, frequency and horizon. Left: a searchable table of all series (expected units next
+period and over the horizon, trend, the typical period, chosen model, its backtest MASE next to
+naive's). Right: the selected series' history, the expected line, the typical (median) line and
+the 80/95% ranges, and a line saying how good the model was compared with naive.
+
+Two figures per period, because they answer different questions. The scored forecast (contract key
+`mean`) is calibrated toward the median, which MASE rewards: for a slow seller that is often 0, and
+shown alone it read as "next week 0.0, trend -100%". What an owner plans stock and money with is the
+expected number (the uncalibrated mean, `expected`), so that is the headline, and the trend compares
+it with the recent mean, like with like. The median is still shown, labelled "typical".
 All model work runs in a job (`compute_forecast`); results come from the store's cache when the
 data has not changed since the last fit.
 """
@@ -33,7 +40,27 @@ from ui.jobs import JobContext
 from ui.tabs.base import NO_DATA_TEXT, NOT_AVAILABLE_TEXT, BaseTab
 from ui.widgets.records_model import RecordsModel
 
-COLUMNS = ["Series", "Next period", "Trend", "Model", "Backtest MASE", "Naive MASE", "Class", "Note"]
+COLUMNS = ["Series", "Expected next", "Expected total", "Trend", "Typical next", "Model", "Backtest MASE",
+           "Naive MASE", "Class", "Note"]
+PERIOD_WORD = {"W": "week", "D": "day", "M": "month"}
+HEADER_TIPS = {
+    "Expected next": "Expected sales in the next period: the average outcome, the figure to plan stock and "
+                     "money with",
+    "Expected total": "Expected sales summed over the whole horizon",
+    "Trend": "Expected average per period ahead compared with the actual average of the same number of "
+             "recent periods",
+    "Typical next": "The typical (median) next period, which the accuracy scores are measured on. For a "
+                    "slow seller most periods sell nothing, so this is often 0 even though sales go on",
+    "Backtest MASE": "The chosen model's error in backtests, relative to the in-sample naive error "
+                     "(below 1: better than repeating the last period)",
+    "Naive MASE": "The same error for the naive model (repeat the last period), for comparison",
+}
+
+
+def expected_of(point: dict[str, Any]) -> float:
+    """The point's expected (mean) figure; answers cached before it existed only have `mean`."""
+    value = point.get("expected")
+    return float(point["mean"] if value is None else value)
 LEVELS = [("SKU", "sku"), ("Category", "category"), ("Channel", "channel"), ("Whole shop", "shop")]
 FREQS = [("Weekly", "W"), ("Daily", "D"), ("Monthly", "M")]
 
@@ -77,9 +104,18 @@ class SeriesModel(RecordsModel):
 
     def _values(self, s: dict[str, Any]) -> list[Any]:
         label = s["key"] if s.get("measure", "units") == "units" or s["level"] != "shop" else f"{s['key']} (revenue)"
-        nxt = s["points"][0]["mean"] if s["points"] else None
-        return [label, nxt, s.get("trend"), s["model"], s.get("backtest_mase"), s.get("naive_mase"),
-                s.get("demand_class", ""), s.get("reason", "")]
+        points = s["points"]
+        nxt = expected_of(points[0]) if points else None
+        total = sum(expected_of(p) for p in points) if points else None
+        typical = points[0]["mean"] if points else None
+        return [label, nxt, total, s.get("trend"), typical, s["model"], s.get("backtest_mase"),
+                s.get("naive_mase"), s.get("demand_class", ""), s.get("reason", "")]
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
+            return HEADER_TIPS.get(COLUMNS[section])
+        return super().headerData(section, orientation, role)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -98,6 +134,8 @@ class SeriesModel(RecordsModel):
             return value if value is not None else float("-inf")
         if role == Qt.ItemDataRole.ToolTipRole and col == "Note":
             return value or None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(col)
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, float):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -173,8 +211,14 @@ class ForecastTab(BaseTab):
         self.band80 = pg.FillBetweenItem(pg.PlotDataItem([], []), pg.PlotDataItem([], []), brush=(70, 130, 180, 80))
         self.plot.addItem(self.band95)
         self.plot.addItem(self.band80)
-        self.history_curve = self.plot.plot([], [], pen=pg.mkPen((60, 60, 60), width=1.5), name="history")
-        self.forecast_curve = self.plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2.5), name="forecast")
+        self.history_curve = self.plot.plot([], [], pen=pg.mkPen((60, 60, 60), width=1.5), name="actual sales")
+        self.forecast_curve = self.plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2.5), name="expected")
+        self.typical_curve = self.plot.plot([], [], pen=pg.mkPen((217, 95, 2), width=1.5, style=Qt.PenStyle.DashLine),
+                                            name="typical (median)")
+        legend = self.plot.plotItem.legend
+        for brush, text in (((70, 130, 180, 120), "80% range"), ((70, 130, 180, 50), "95% range")):
+            # Legend swatches only: the bands themselves are fills between two curves.
+            legend.addItem(pg.BarGraphItem(x=[], height=[], width=1, pen=None, brush=brush), text)
         rv.addWidget(self.chart_title)
         rv.addWidget(self.plot, 1)
         rv.addWidget(self.accuracy)
@@ -251,25 +295,46 @@ class ForecastTab(BaseTab):
         self.history_curve.setData(np.asarray(stamps, float), np.asarray(values, float))
         xs = np.array([dt.datetime.fromisoformat(p["period_start"]).timestamp() for p in s["points"]])
         get = lambda name: np.array([p[name] for p in s["points"]], float)  # noqa: E731
-        self.forecast_curve.setData(xs, get("mean"))
+        expected = np.array([expected_of(p) for p in s["points"]], float)
+        self.forecast_curve.setData(xs, expected)
+        self.typical_curve.setData(xs, get("mean"))
         self.band95.setCurves(pg.PlotDataItem(xs, get("lower95")), pg.PlotDataItem(xs, get("upper95")))
         self.band80.setCurves(pg.PlotDataItem(xs, get("lower80")), pg.PlotDataItem(xs, get("upper80")))
-        self.chart_title.setText(f"<b>{s['key']}</b> — {s.get('measure', 'units')}, model <b>{s['model']}</b>")
+        self.chart_title.setText(f"<b>{s['key']}</b> — {s.get('measure', 'units')}, model <b>{s['model']}</b>"
+                                 f"<br>{self.outlook_text(s, values)}")
         if s.get("backtest_mase") is not None and s.get("naive_mase") is not None:
             better = 1 - s["backtest_mase"] / s["naive_mase"] if s["naive_mase"] else 0.0
             verdict = f"{better:.0%} better than naive" if better > 0 else "no better than naive"
             self.accuracy.setText(f"Backtest MASE {s['backtest_mase']:.2f} vs naive {s['naive_mase']:.2f} "
-                                  f"({verdict}). Bands: 80% and 95% from backtest errors. {s.get('reason', '')}")
+                                  f"({verdict}), scored on the typical (median) line. Shaded: the ranges 80% and "
+                                  f"95% of periods fell in, from backtest errors. {s.get('reason', '')}")
         else:
             self.accuracy.setText(s.get("reason") or "Not enough history to backtest.")
 
+    def outlook_text(self, s: dict[str, Any], history: np.ndarray) -> str:
+        """One plain sentence: expected next period and over the horizon, against the recent average."""
+        points = s["points"]
+        if not points:
+            return ""
+        word = PERIOD_WORD.get((self.result or {}).get("freq", "W"), "period")
+        money = s.get("measure") == "revenue"
+        fmt = (lambda v: f"{v:,.0f}") if money else (lambda v: f"{v:,.1f}")  # noqa: E731
+        unit = "" if money else " units"
+        total = sum(expected_of(p) for p in points)
+        recent = np.asarray(history, float)[-len(points):]
+        recent_text = (f"; the last {len(recent)} {word}s averaged {fmt(float(recent.mean()))}{unit} a {word}"
+                       if len(recent) else "")
+        return (f"Expected next {word}: <b>{fmt(expected_of(points[0]))}{unit}</b>, "
+                f"{fmt(total)}{unit} over {len(points)} {word}s{recent_text}. "
+                f"Typical (median) {word}: {fmt(float(points[0]['mean']))}.")
+
     def csv_rows(self) -> tuple[list[str], list[list[Any]]]:
         headers = ["level", "key", "measure", "model", "backtest_mase", "naive_mase", "trend", "period_start",
-                   "mean", "lower80", "upper80", "lower95", "upper95"]
+                   "mean", "lower80", "upper80", "lower95", "upper95", "expected"]
         rows = []
         for s in self.model.series:
             for p in s["points"]:
                 rows.append([s["level"], s["key"], s.get("measure"), s["model"], s.get("backtest_mase"),
                              s.get("naive_mase"), s.get("trend"), p["period_start"], p["mean"], p["lower80"],
-                             p["upper80"], p["lower95"], p["upper95"]])
+                             p["upper80"], p["lower95"], p["upper95"], expected_of(p)])
         return headers, rows
