@@ -111,3 +111,53 @@ def test_replay_is_compared_like_for_like_in_plain_words():
     short = backtest_text(_replay(None, None))  # the velocity rule never reaches our fill rate
     assert "even with 90 days of cover it serves only 94.9%, holding 2,191 units" in short
     assert "By value (at cost)" in short and "12,172 at cost" in short
+
+
+def _items():
+    base = {"title": "t", "on_hand": 4.0, "incoming": 0.0, "days_of_cover": 10.0, "stockout_date": "2026-12-08",
+            "suggested_qty": 12.0, "safety_stock": 2.0, "reorder_point": 5.0, "lead_time_days": 44.0, "moq": 12.0,
+            "case_pack": 12.0, "supplier": "S", "cash_tied_up": None, "forecast_per_day": 0.4}
+    return [{**base, "sku": "LATE", "status": "order_now", "action": "order", "order_by": "2026-10-16"},
+            {**base, "sku": "CHASE", "status": "order_now", "action": "expedite", "order_by": "2026-10-02",
+             "incoming": 24.0, "suggested_qty": 0.0},
+            {**base, "sku": "TODAY", "status": "order_now", "action": "order", "order_by": "2026-11-28"},
+            {**base, "sku": "SOON", "status": "order_soon", "action": "order", "order_by": "2026-12-03"},
+            {**base, "sku": "FINE", "status": "ok", "action": None, "order_by": None}]
+
+
+def test_past_order_by_days_read_as_overdue_in_red_bold_and_sort(qtbot):
+    from ui.context import AppContext as Ctx
+    from ui.tabs.stock_tab import OVERDUE_COLOUR
+
+    t = StockTab(Ctx(None, runner=SyncJobRunner()))
+    qtbot.addWidget(t)
+    t.show_result({"as_of": "2026-11-28", "items": _items(), "purchase_orders": [
+        {"supplier": "S", "sku": "LATE", "title": "t", "quantity": 12.0, "unit_cost": 1.0, "line_cost": 12.0,
+         "order_by": "2026-10-16", "status": "order_now"}]})
+    col = [k for _, k in COLUMNS].index("order_by")
+    m = t.model
+    cell = lambda sku, role=Qt.ItemDataRole.DisplayRole: m.data(m.index(_row(t, sku), col), role)  # noqa: E731
+    assert cell("LATE") == "overdue since 2026-10-16" and cell("CHASE") == "overdue since 2026-10-02"
+    assert cell("TODAY") == "today (2026-11-28)" and cell("SOON") == "2026-12-03" and cell("FINE") == "–"
+    assert cell("LATE", Qt.ItemDataRole.ForegroundRole).color() == OVERDUE_COLOUR
+    assert cell("LATE", Qt.ItemDataRole.FontRole).bold() and cell("SOON", Qt.ItemDataRole.FontRole) is None
+    assert "43 days before 2026-11-28" in cell("LATE", Qt.ItemDataRole.ToolTipRole)
+    # Tooltips explain the columns and the "chase" rows.
+    status_tip = m.data(m.index(_row(t, "CHASE"), 0), Qt.ItemDataRole.ToolTipRole)
+    assert "ship it sooner" in status_tip and m.data(m.index(_row(t, "CHASE"), 0)) == "Chase open order"
+    cover_col = [k for _, k in COLUMNS].index("days_of_cover")
+    assert "24 on order" in m.data(m.index(_row(t, "CHASE"), cover_col), Qt.ItemDataRole.ToolTipRole)
+    assert m.headerData(cover_col, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    # Default order is the policy's ranking; Order by sorts oldest first, undated last; Status restores.
+    shown = lambda: [t.proxy.data(t.proxy.index(r, 1)) for r in range(t.proxy.rowCount())]  # noqa: E731
+    assert shown() == ["LATE", "CHASE", "TODAY", "SOON", "FINE"]
+    t.table.sortByColumn(col, Qt.SortOrder.AscendingOrder)
+    assert shown() == ["CHASE", "LATE", "TODAY", "SOON", "FINE"]
+    t.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert shown() == ["LATE", "CHASE", "TODAY", "SOON", "FINE"]
+    # The PO list says it too; the alerts CSV keeps a plain date plus an Overdue column.
+    po_col = [t.po_model.headerData(c, Qt.Orientation.Horizontal) for c in range(t.po_model.columnCount())].index("Order by")
+    assert t.po_model.data(t.po_model.index(0, po_col)) == "overdue since 2026-10-16"
+    headers, rows = t.alert_rows()
+    assert "3 order now (2 past their order-by day), 1 order this week" in t.headline.text()
+    assert headers[-1] == "Overdue" and rows[0][col] == "2026-10-16" and rows[0][-1] == "yes" and rows[3][-1] == ""

@@ -1,7 +1,10 @@
 """Stock tab: what to reorder, how much and by when; supplier PO lists; the policy's own backtest.
 
 The alert list is ranked by urgency and colour-coded (red: order now, amber: order this week,
-blue: overstock, grey: dead stock). On hand, lead time, MOQ and case pack are editable in place:
+blue: overstock, grey: dead stock); clicking a header sorts by that column, clicking Status goes
+back to the urgency ranking. An "Order by" day already past reads "overdue since <day>" in red bold
+(the policy's latest day to order went by: order now and ask for fast shipping). Every header and
+cell says in its tooltip what the figure means. On hand, lead time, MOQ and case pack are editable in place:
 each edit is written to the store in a job (a stock count dated as of today's data, or the SKU's
 overrides), which bumps the data version so the alerts are recomputed. Below: purchase-order
 suggestions grouped by supplier (CSV export), and the replay of the last weeks comparing our
@@ -14,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,12 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.csv_export import model_rows
 from ui.jobs import JobContext
 from ui.tabs.base import NO_DATA_TEXT, NOT_AVAILABLE_TEXT, BaseTab
 from ui.widgets.records_model import RecordsModel
 
 COLUMNS = [("Status", "status"), ("SKU", "sku"), ("Title", "title"), ("On hand", "on_hand"),
-           ("Days of cover", "days_of_cover"), ("Stockout", "stockout_date"), ("Order by", "order_by"),
+           ("On order", "incoming"), ("Days of cover", "days_of_cover"), ("Stockout", "stockout_date"), ("Order by", "order_by"),
            ("Suggested qty", "suggested_qty"), ("Safety stock", "safety_stock"), ("Reorder point", "reorder_point"),
            ("Lead time (days)", "lead_time_days"), ("MOQ", "moq"), ("Case pack", "case_pack"),
            ("Supplier", "supplier"), ("Cash tied up", "cash_tied_up")]
@@ -46,6 +50,28 @@ ACTION_TIP = {"expedite": "Runs out before the open purchase order arrives; that
                           "the next cycle, so ask the supplier to ship it sooner instead of ordering again",
               "order_and_expedite": "Runs out before the open purchase order arrives, and that order is too "
                                     "small: order the suggested quantity and ask the supplier to ship sooner"}
+HEADER_TIPS = {
+    "status": "What to do: order now, order this week, chase an open order, or nothing (OK, overstock, "
+              "dead stock). Click to go back to the urgency ranking",
+    "on_hand": "Units in stock now: the last count minus what sold since (double-click to enter a new count)",
+    "incoming": "Units on open purchase orders, not yet received",
+    "days_of_cover": "Days until the stock on hand, plus open orders as they arrive, runs out at the "
+                     "forecast sales rate",
+    "stockout_date": "The day stock is projected to run out at the forecast sales rate",
+    "order_by": "The latest day to order so that, with the supplier's lead time, the new stock arrives "
+                "before stock falls below the safety stock",
+    "suggested_qty": "Units to order now: up to the order-up-to level over lead time plus order cycle, "
+                     "rounded to the minimum order and case pack",
+    "safety_stock": "Extra units held for demand above the forecast during the lead time, at the "
+                    "target service level",
+    "reorder_point": "Forecast demand over the lead time plus the safety stock: order when stock "
+                     "plus open orders falls to this",
+    "lead_time_days": "Days from ordering to receiving (double-click to change it for this product)",
+    "moq": "Minimum order quantity (double-click to change)",
+    "case_pack": "Units per case: orders are rounded up to whole cases (double-click to change)",
+    "cash_tied_up": "Dead stock only: its value at unit cost",
+}
+OVERDUE_COLOUR = QColor(185, 28, 28)
 STATUS_COLOUR = {"order_now": QColor(248, 205, 205), "order_soon": QColor(253, 230, 180),
                  "overstock": QColor(208, 226, 246), "dead_stock": QColor(222, 222, 222)}
 PO_HEADERS = [("supplier", "Supplier"), ("sku", "SKU"), ("title", "Title"), ("quantity", "Quantity"),
@@ -79,6 +105,47 @@ def policy_backtest(jc: JobContext, weeks: int) -> dict[str, Any]:
 
 
 # --- models --------------------------------------------------------------------------------------------
+def is_overdue(item: dict[str, Any], as_of: str | None) -> bool:
+    """An order that should already have been placed: its order-by day is before the as-of day."""
+    day = item.get("order_by")
+    return (as_of is not None and day is not None and item.get("status") in ("order_now", "order_soon")
+            and str(day) < str(as_of))
+
+
+def order_by_text(item: dict[str, Any], as_of: str | None) -> str:
+    day = item.get("order_by")
+    if day is None:
+        return "–"
+    if is_overdue(item, as_of):
+        return f"overdue since {day}"
+    if as_of is not None and str(day) == str(as_of) and item.get("status") in ("order_now", "order_soon"):
+        return f"today ({day})"
+    return str(day)
+
+
+def cell_tip(item: dict[str, Any], key: str, as_of: str | None) -> str | None:
+    """The figure in a cell in words, with the numbers it came from."""
+    rate = item.get("forecast_per_day")
+    if key == "status":
+        if item.get("action") in ACTION_TIP:
+            return ACTION_TIP[item["action"]]
+        if item.get("stockout_before_arrival"):
+            return "Will run out before a new order can arrive"
+        return HEADER_TIPS["status"]
+    if key == "days_of_cover" and item.get("days_of_cover") is not None and isinstance(rate, (int, float)):
+        incoming = item.get("incoming") or 0
+        on_order = f" plus {incoming:,.0f} on order" if incoming else ""
+        return (f"{item.get('on_hand') or 0:,.0f} on hand{on_order}, selling about {rate:,.2f} a day "
+                f"(forecast): lasts about {item['days_of_cover']:,.0f} days")
+    if key == "order_by" and is_overdue(item, as_of):
+        late = (dt.date.fromisoformat(str(as_of)) - dt.date.fromisoformat(str(item["order_by"]))).days
+        return (f"The latest day to order was {item['order_by']}, {late} days before {as_of}: order now and ask "
+                "the supplier for the fastest shipping; stock may run short before it arrives")
+    if key == "suggested_qty" and item.get("action") == "expedite":
+        return "Nothing more to order: the open purchase order already covers the next cycle"
+    return HEADER_TIPS.get(key)
+
+
 def _fmt(value: Any, key: str) -> str:
     if value is None:
         return "–"
@@ -96,13 +163,21 @@ class AlertModel(RecordsModel):
 
     def __init__(self) -> None:
         super().__init__([(key, header) for header, key in COLUMNS])
+        self.as_of: str | None = None
 
     @property
     def items(self) -> list[dict[str, Any]]:
         return self.records
 
-    def set_items(self, items: list[dict[str, Any]]) -> None:
+    def set_items(self, items: list[dict[str, Any]], as_of: str | None = None) -> None:
+        self.as_of = None if as_of is None else str(as_of)
         self.set_records(items)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
+            return HEADER_TIPS.get(COLUMNS[section][1])
+        return super().headerData(section, orientation, role)
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -117,15 +192,28 @@ class AlertModel(RecordsModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "status" and item.get("action") in ACTION_TEXT:
                 return ACTION_TEXT[item["action"]]
+            if key == "order_by":
+                return order_by_text(item, self.as_of)
             return _fmt(value, key)
         if role == Qt.ItemDataRole.EditRole:
             return float(value) if isinstance(value, (int, float)) else 0.0
+        if role == Qt.ItemDataRole.UserRole:  # sort key: Status sorts back to the policy's urgency ranking
+            if key == "status":
+                return index.row()
+            if isinstance(value, (int, float)):
+                return float(value)
+            return "\uffff" if value is None else str(value).lower()   # no date/text: last
         if role == Qt.ItemDataRole.BackgroundRole and item["status"] in STATUS_COLOUR:
             return QBrush(STATUS_COLOUR[item["status"]])
-        if role == Qt.ItemDataRole.ToolTipRole and key == "status" and item.get("action") in ACTION_TIP:
-            return ACTION_TIP[item["action"]]
-        if role == Qt.ItemDataRole.ToolTipRole and key == "status" and item.get("stockout_before_arrival"):
-            return "Will run out before a new order can arrive"
+        if key == "order_by" and is_overdue(item, self.as_of):
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(OVERDUE_COLOUR)
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return cell_tip(item, key, self.as_of)
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -228,8 +316,14 @@ class StockTab(BaseTab):
 
         split = QSplitter(Qt.Orientation.Vertical)
         self.model = AlertModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
         self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table.setModel(self.proxy)
+        # Status ascending is the policy's own urgency ranking; any header click sorts by that column.
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
@@ -287,7 +381,7 @@ class StockTab(BaseTab):
         self.model.edited.connect(self.save_edit)
         self.refit_button.clicked.connect(lambda: self._submit(refit=True))
         self.export_po_button.clicked.connect(lambda: self.export_csv(self.po_rows(), "purchase-orders.csv"))
-        self.export_alerts_button.clicked.connect(lambda: self.export_csv(self.model, "stock-alerts.csv"))
+        self.export_alerts_button.clicked.connect(lambda: self.export_csv(self.alert_rows(), "stock-alerts.csv"))
         self.bt_button.clicked.connect(self.run_policy_backtest)
 
     # --- jobs ---------------------------------------------------------------------------------------------
@@ -308,15 +402,21 @@ class StockTab(BaseTab):
             self.show_empty("No products or sales yet", NO_DATA_TEXT)
             return
         self.show_content()
-        self.model.set_items([dict(it) for it in result["items"]])
+        self.model.set_items([dict(it) for it in result["items"]], result.get("as_of"))
         self.table.resizeColumnsToContents()
         self._apply_focus()
+        as_of = str(result.get("as_of"))
+        self.po_model.formatters["order_by"] = lambda v: "" if v is None else \
+            f"overdue since {v}" if str(v) < as_of else str(v)
         self.po_model.set_records(result.get("purchase_orders", []))
         self.po_table.resizeColumnsToContents()  # supplier, SKU and title were cut to a few letters
         counts: dict[str, int] = {}
         for it in result["items"]:
             counts[it["status"]] = counts.get(it["status"], 0) + 1
         parts = [f"{counts[s]} {STATUS_TEXT[s].lower()}" for s in STATUS_TEXT if counts.get(s)]
+        overdue = sum(is_overdue(it, as_of) for it in result["items"])
+        if overdue and parts:
+            parts[0] += f" ({overdue} past their order-by day)"
         self.headline.setText(f"As of {result['as_of']}: " + ", ".join(parts))
         suppliers = {r["supplier"] for r in result.get("purchase_orders", [])}
         self.po_label.setText(f"Purchase-order suggestions: {len(result.get('purchase_orders', []))} lines, "
@@ -333,8 +433,8 @@ class StockTab(BaseTab):
             return
         for row, item in enumerate(self.model.items):
             if str(item.get("sku")) == key:
-                index = self.model.index(row, 0)
-                self.table.selectRow(row)
+                index = self.proxy.mapFromSource(self.model.index(row, 0))
+                self.table.selectRow(index.row())
                 self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
                 self._focus = None
                 return
@@ -359,6 +459,16 @@ class StockTab(BaseTab):
         self.bt_result.setText(backtest_text(r))
         self.bt_result.setToolTip(f"Our policy: {r['our_policy']}. Velocity rule: {r['velocity_rule']}. "
                                   "Unsold demand while out of stock counts as lost.")
+
+    def alert_rows(self) -> tuple[list[str], list[list[Any]]]:
+        """The alert list as shown, but "Order by" as a plain date a spreadsheet can sort, and an
+        "Overdue" column."""
+        headers, rows = model_rows(self.model)
+        col = [k for _, k in COLUMNS].index("order_by")
+        for row, item in zip(rows, self.model.items, strict=True):
+            row[col] = "" if item.get("order_by") is None else str(item["order_by"])
+            row.append("yes" if is_overdue(item, self.model.as_of) else "")
+        return headers + ["Overdue"], rows
 
     def po_rows(self) -> tuple[list[str], list[list[Any]]]:
         rows = self.result.get("purchase_orders", []) if self.result else []
