@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from merchant_ai.importers import privacy
+from merchant_ai.importers import bulk, privacy
 from merchant_ai.importers.batch import ImportBatch
 from merchant_ai.store import Store
 
@@ -607,23 +607,17 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
     # Each bound value costs time: a column equal to another (the master SKU is the channel SKU
     # unless an alias says otherwise) is bound once and used twice, a discount of 0 on every line
     # and the import id are written into the statement.
-    values = {c: "?" for c in _LINE_COLS}
     cols = list(_LINE_COLS)
     if same_sku:
         cols.remove("sku")
     if not new["discount"].any():
         cols.remove("discount")
-        values["discount"] = "0"
-    for c in _LINE_COLS:
-        if c in cols:
-            values[c] = f"?{cols.index(c) + 1}"
+    row: list[int | str] = [cols.index(c) if c in cols else "0" for c in _LINE_COLS]
     if "sku" not in cols:
-        values["sku"] = values["channel_sku"]
+        row[_LINE_COLS.index("sku")] = cols.index("channel_sku")
     with _bulk_indexes(conn, "order_lines", n_new):
-        _insert_rows(
-            conn, f"INSERT INTO order_lines({', '.join(_LINE_COLS)}, import_id) "
-            f"VALUES ({', '.join(values[c] for c in _LINE_COLS)}, {int(import_id)})",
-            [new[c].tolist() for c in cols], n_new, between=between)
+        bulk.insert_columns(conn, f"INSERT INTO order_lines({', '.join(_LINE_COLS)}, import_id)",
+                            [*row, str(int(import_id))], [new[c].tolist() for c in cols], n_new, between=between)
     res.lines = n_new
 
 
@@ -633,18 +627,6 @@ def _int_array(values: pd.Series) -> np.ndarray:
     if not ints.isna().any():
         return ints.to_numpy(dtype=np.int64)
     return ints.to_numpy(dtype=object, na_value=None)
-
-
-def _insert_rows(conn, sql: str, columns: list[list], n: int, size: int = 50_000,
-                 between: Callable[[float], None] | None = None) -> None:
-    """executemany over columns of Python values, 50,000 rows at a time: half a million tuples at
-    once would cost hundreds of MB, and `between` (cancel check and progress, given the fraction
-    written) runs after every chunk. Each chunk is a bare `zip`, which executemany iterates in C
-    (no Python frame per row)."""
-    for start in range(0, n, size):
-        conn.executemany(sql, zip(*(c[start:start + size] for c in columns), strict=True))
-        if between is not None:
-            between(min(1.0, (start + size) / n))
 
 
 def _unchanged_orders(old: pd.DataFrame, new: pd.DataFrame) -> set[int]:

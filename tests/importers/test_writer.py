@@ -255,3 +255,43 @@ def test_lines_with_aliases_discounts_and_missing_or_repeated_keys(store: Store)
                     ("#1", "a", "CAP-1", "CAP-1", None, 50000, 0),
                     ("#1", "a#2", None, None, "Gift", None, 0),
                     ("#2", "1", "MUG-MASTER", "MUG-1", "Mug", 100000, 0)]
+
+
+@pytest.mark.parametrize("n", [0, 1, 110, 111, 112, 1_000, 2_345])
+def test_multi_row_insert_stores_what_row_by_row_inserts_store(store: Store, n: int) -> None:
+    """bulk.insert_columns (many rows per statement) gives the same rows, ids and storage types as
+    one executemany row per statement, whatever is left over after whole statements and chunks."""
+    from merchant_ai.importers import bulk
+
+    conn = store.connection()
+    conn.execute("CREATE TEMP TABLE a (id INTEGER PRIMARY KEY, k TEXT, s TEXT, s2 TEXT, q REAL, p INTEGER, c INTEGER)")
+    conn.execute("CREATE TEMP TABLE b (id INTEGER PRIMARY KEY, k TEXT, s TEXT, s2 TEXT, q REAL, p INTEGER, c INTEGER)")
+    keys = [str(i % 7 + 1) for i in range(n)]
+    skus = [None if i % 5 == 0 else f"SKU-{i % 13}" for i in range(n)]
+    qty = [i / 4 for i in range(n)]
+    price = [None if i % 9 == 0 else i * 100 for i in range(n)]
+    conn.executemany("INSERT INTO a(k, s, s2, q, p, c) VALUES (?1, ?2, ?2, ?3, ?4, 7)",
+                     zip(keys, skus, qty, price, strict=True))
+    fractions: list[float] = []
+    bulk.insert_columns(conn, "INSERT INTO b(k, s, s2, q, p, c)", [0, 1, 1, 2, 3, "7"], [keys, skus, qty, price], n,
+                        chunk=500, between=fractions.append)
+    dump = "SELECT id, k, s, s2, q, p, c, typeof(q), typeof(p), typeof(s) FROM {} ORDER BY id"
+    assert conn.execute(dump.format("b")).fetchall() == conn.execute(dump.format("a")).fetchall()
+    assert fractions == sorted(fractions) and (not n or fractions[-1] == 1.0)
+
+
+def test_multi_row_insert_stops_where_between_raises(store: Store) -> None:
+    """An exception from `between` (a cancel) stops the insert after that chunk: with the caller's
+    transaction rolled back, nothing stays."""
+    from merchant_ai.importers import bulk
+
+    conn = store.connection()
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
+
+    def stop(fraction: float) -> None:
+        raise ImportCancelled("stop")
+
+    with pytest.raises(ImportCancelled):
+        with store.transaction() as tx:
+            bulk.insert_columns(tx, "INSERT INTO t(v)", [0], [list(range(5_000))], 5_000, chunk=1_000, between=stop)
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
