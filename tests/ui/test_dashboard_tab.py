@@ -329,3 +329,25 @@ def test_actions_job_shows_the_reports_actions(qtbot, store, monkeypatch):
     tab.ctx.navigate_requested.connect(lambda name, key: seen.append((name, key)))
     tab.actions.rows[1].link.click()
     assert seen == [("pricing", "TEE")]
+
+
+def test_kpis_and_all_panels_fit_a_1280x800_window_without_scrolling(tab, qtbot):
+    from PySide6.QtWidgets import QScrollArea
+
+    scroll = tab.findChild(QScrollArea)
+    bar = scroll.verticalScrollBar()
+    tab.resize(1280, 727)            # what the main window leaves the tab at 1280x800
+    qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=5_000)
+    card = tab.cards["revenue_net"]
+    assert not card.note.isVisible() and "$10.00 refunded" in card.toolTip()   # small print in the tooltip
+    assert "$10.00 refunded" in card.note.text()
+    page = scroll.widget()
+    for panel in (tab.revenue_chart, tab.actions, tab.channel_chart, tab.movers_chart):
+        bottom = panel.mapTo(page, panel.rect().bottomLeft()).y()
+        assert bottom <= scroll.viewport().height(), panel
+    tab.resize(1920, 1007)           # roomy: the notes come back, still no scrolling
+    qtbot.waitUntil(lambda: card.note.isVisible(), timeout=5_000)
+    assert bar.maximum() == 0
+    tab.resize(1000, 420)            # too small to fit: the page scrolls rather than squash the charts
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5_000)
+    assert tab.revenue_chart.height() >= tab.revenue_chart.minimumHeight()

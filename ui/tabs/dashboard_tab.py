@@ -7,6 +7,11 @@ movers. Clicking drills down: a week shows that week, a channel filters by it, a
 Forecast or Pricing tab on that SKU (through `ctx.navigate`). "This week's actions" come from the
 weekly report's `actions()`, each with a link to its tab.
 
+Layout: compact enough that the KPIs and all four panels fit a 1280x800 window without scrolling
+(the page still scrolls in a smaller one): KPI cards with a smaller value font and margins, the
+revenue chart across two columns, "This week's actions" down the right (a list wants height), the
+channel split and the movers side by side under the chart. At 1920x1080 the ten cards sit in one row.
+
 Three jobs, cheapest first: KPIs and charts (`load_dashboard`), then the forecast and the actions,
 which fill in when ready; period and channel changes only redo what depends on them.
 """
@@ -41,6 +46,7 @@ from ui.widgets.action_list import ActionList
 from ui.widgets.bar_chart import ClickableBarChart, short
 from ui.widgets.kpi_card import (
     BAD,
+    CARD_STYLE,
     FLAT,
     GOOD,
     CardGrid,
@@ -72,6 +78,14 @@ SUMMARY_WORDS = {"stock": "stock", "customers": "customers", "pricing": "margin"
                  "data": "data"}
 MOVER_TARGETS = [("Forecast", "forecast"), ("Pricing", "pricing")]
 CHANNEL_COLUMNS = ["Channel", "Revenue", "Orders", "Avg order", "vs prev.", "vs last yr"]
+# Compact cards: two rows of five at 1280 px take ~190 px instead of ~240, so the panels fit above the fold.
+COMPACT_CARD_STYLE = CARD_STYLE + "QLabel#kpiValue { font-size: 13pt; }"
+CHART_MIN_HEIGHT = 150      # revenue chart; the 1280x800 page's minimum height must fit its viewport
+MOVERS_MIN_HEIGHT = 130     # ten bars
+CHANNEL_CHART_MIN_HEIGHT = 60
+CHANNEL_ROW_HEIGHT = 22
+ACTION_TEXT_MIN_WIDTH = 120
+ROOMY_HEIGHT = 880          # tab height from which the cards show their small print (notes)
 
 
 def span_text(start: dt.date, end: dt.date) -> str:
@@ -142,32 +156,31 @@ class DashboardTab(BaseTab):
         self._forecasts: dict[str | None, dict[str, Any] | None] = {}   # per channel, until data changes
         self._kpis_job = self._actions_job = self._forecast_job = None
 
-        page = QWidget()
+        page = _Page()
         outer = QVBoxLayout(page)
-        outer.setContentsMargins(10, 8, 10, 10)
-        outer.setSpacing(8)
-        outer.addLayout(self._build_controls())
+        outer.setContentsMargins(10, 6, 10, 8)
+        outer.setSpacing(6)
         self.headline = QLabel()
         self.compared = QLabel()
         self.compared.setWordWrap(True)
         self.compared.setStyleSheet("color: #4b5563")
-        heading = QHBoxLayout()
-        heading.addWidget(self.headline)
-        heading.addSpacing(12)
-        heading.addWidget(self.compared, 1)
-        outer.addLayout(heading)
+        outer.addLayout(self._build_controls())   # the headline shares the controls' line (one row less)
 
         self.cards: dict[str, KpiCard] = {}
         self.card_grid = CardGrid(min_card_width=170)
+        self._card_tips = {key: tip for key, _title, tip, _up in CARDS}
         for key, title, tip, up in CARDS:
-            self.cards[key] = KpiCard(title, tip, good_when_up=up)
-            self.card_grid.add(self.cards[key])
+            card = KpiCard(title, tip, good_when_up=up)
+            card.setStyleSheet(COMPACT_CARD_STYLE)
+            card.layout().setContentsMargins(8, 4, 8, 4)
+            self.cards[key] = card
+            self.card_grid.add(card)
         outer.addWidget(self.card_grid)
 
         grid = QGridLayout()
         grid.setSpacing(8)
         self.revenue_chart = RevenueChart()
-        self.revenue_chart.setMinimumHeight(210)
+        self.revenue_chart.setMinimumHeight(CHART_MIN_HEIGHT)
         self.forecast_status = QLabel()
         self.forecast_status.setWordWrap(True)
         self.forecast_status.setStyleSheet("color: #4b5563")
@@ -180,17 +193,18 @@ class DashboardTab(BaseTab):
         sl.setContentsMargins(0, 0, 0, 0)
         sl.addWidget(self.forecast_status, 1)
         sl.addWidget(self.forecast_cancel)
-        grid.addWidget(box("Net revenue by week", self.revenue_chart, status_line), 0, 0)
+        grid.addWidget(box("Net revenue by week", self.revenue_chart, status_line), 0, 0, 1, 2)
         self.actions = ActionList()
         self.actions.heading.hide()
         self.actions.setMinimumWidth(260)
-        grid.addWidget(box("This week's actions", self.actions), 0, 1)
+        grid.addWidget(box("This week's actions", self.actions), 0, 2, 2, 1)
 
         self.channel_chart = ClickableBarChart()
-        self.channel_chart.setMinimumHeight(90)
+        self.channel_chart.setMinimumHeight(CHANNEL_CHART_MIN_HEIGHT)
         self.channel_table = QTableWidget(0, len(CHANNEL_COLUMNS))
         self.channel_table.setHorizontalHeaderLabels(CHANNEL_COLUMNS)
         self.channel_table.verticalHeader().hide()
+        self.channel_table.verticalHeader().setDefaultSectionSize(CHANNEL_ROW_HEIGHT)
         self.channel_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.channel_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         # Columns share the panel's width (no sideways scrolling in a small window).
@@ -205,15 +219,15 @@ class DashboardTab(BaseTab):
         for text, name in MOVER_TARGETS:
             self.mover_target.addItem(f"Click opens {text}", name)
         self.movers_chart = ClickableBarChart()
-        self.movers_chart.setMinimumHeight(200)
+        self.movers_chart.setMinimumHeight(MOVERS_MIN_HEIGHT)
         self.movers_note = QLabel()
         self.movers_note.setStyleSheet("color: #4b5563")
         grid.addWidget(box("Top and bottom movers", self.movers_chart, self.movers_note, header=self.mover_target),
                        1, 1)
-        for col, stretch in enumerate((6, 4)):
+        for col, stretch in enumerate((1, 1, 1)):   # actions ~400 px at 1280: its rows wrap, no sideways scroll
             grid.setColumnStretch(col, stretch)
-        grid.setRowStretch(0, 5)
-        grid.setRowStretch(1, 4)
+        grid.setRowStretch(0, 1)
+        grid.setRowStretch(1, 1)
         outer.addLayout(grid, 1)
 
         scroll = QScrollArea()
@@ -257,7 +271,10 @@ class DashboardTab(BaseTab):
         bar.addSpacing(12)
         bar.addWidget(QLabel("Channel"))
         bar.addWidget(self.channel)
-        bar.addStretch(1)
+        bar.addSpacing(16)
+        bar.addWidget(self.headline)
+        bar.addSpacing(8)
+        bar.addWidget(self.compared, 1)
         bar.addWidget(self.as_of_label)
         self.period.currentIndexChanged.connect(self._period_changed)
         self.channel.currentIndexChanged.connect(lambda _i: self.load_kpis())
@@ -373,7 +390,7 @@ class DashboardTab(BaseTab):
         self.as_of_label.setText(f"Data up to {result['as_of']:%d %b %Y}")
         period_text = dict(PERIODS).get(result["period"], "Custom range")
         where = result["channel"] or "all channels"
-        self.headline.setText(f"<span style='font-size:12pt'><b>{period_text}</b>: "
+        self.headline.setText(f"<span style='font-size:11pt'><b>{period_text}</b>: "
                               f"{result['start']:%a} {span_text(result['start'], result['end'])} · {where}</span>")
         prev, ly = comparison["previous"], comparison["last_year"]
         others = ", ".join(format_money(v, k) for k, v in result["other_currencies"].items())
@@ -420,8 +437,20 @@ class DashboardTab(BaseTab):
                 shown = format_money(value, currency) if key in {"revenue_net", "revenue_gross", "aov",
                                                                   "gross_profit"} else format_count(value)
             vs_prev, vs_ly = (vs_prev if prev_known else None), (vs_ly if ly_known else None)
-            card.set_values(shown, vs_prev, vs_ly, self._note(key, cur, currency), prev_text,
-                            unit=" pts" if key in RATE_KEYS else "%")
+            note = self._note(key, cur, currency)
+            card.set_values(shown, vs_prev, vs_ly, note, prev_text, unit=" pts" if key in RATE_KEYS else "%")
+            card.setToolTip("\n".join(t for t in (self._card_tips[key], note) if t))
+        self._apply_density()
+
+    def _apply_density(self) -> None:
+        """A short window hides the cards' small print (it stays in their tooltips) so the panels fit."""
+        roomy = self.height() >= ROOMY_HEIGHT
+        for card in self.cards.values():
+            card.note.setVisible(roomy and bool(card.note.text()))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._apply_density()
 
     @staticmethod
     def _note(key: str, cur: dict[str, Any], currency: str | None) -> str:
@@ -533,6 +562,10 @@ class DashboardTab(BaseTab):
         summary = ", ".join(f"{n} {name}" for name, n in counts.items())
         self.actions.set_actions(result["actions"], empty_text=f"Nothing to act on for {result['week']}.",
                                  caption=f"From the weekly report for {result['week']}: {summary}.")
+        for row in self.actions.rows:
+            # A wrapped label asks for ~240 px by default: in a ~400 px panel the link button was pushed
+            # out of view behind a sideways scroll bar. Let the text wrap narrower instead.
+            row.text.setMinimumWidth(ACTION_TEXT_MIN_WIDTH)
 
     def _actions_failed(self, message: str, _trace: str) -> None:
         self.actions.set_message(f"Could not list this week's actions: {message}")
@@ -544,6 +577,17 @@ class DashboardTab(BaseTab):
     def _cancel_actions(self) -> None:
         if self._actions_job is not None:
             self._actions_job.cancel()
+
+
+class _Page(QWidget):
+    """The scrolled page: as tall as the viewport whenever its minimum fits (scrolling only below that).
+
+    QScrollArea sizes a page with word-wrapped labels by its preferred height for the width, which
+    made a 1280x800 window scroll by ~65 px although everything fitted at its minimum size.
+    """
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        return self.minimumSizeHint().height()
 
 
 def _latest_cancelled(job) -> bool:
