@@ -57,7 +57,12 @@ def to_date(value: dt.date | str | pd.Timestamp) -> pd.Timestamp:
 
 def period_start(days: pd.Series | pd.DatetimeIndex, freq: str, week_start: str = "monday") -> pd.DatetimeIndex:
     """The first day of the bucket holding each day."""
-    idx = pd.DatetimeIndex(days).normalize()
+    idx = pd.DatetimeIndex(days)
+    if freq == "W" and idx.tz is None and week_start.lower() in WEEKDAYS:
+        fast = _week_start_fast(idx, WEEKDAYS.index(week_start.lower()))
+        if fast is not None:
+            return fast
+    idx = idx.normalize()
     if freq == "D":
         return idx
     if freq == "W":
@@ -66,6 +71,21 @@ def period_start(days: pd.Series | pd.DatetimeIndex, freq: str, week_start: str 
     if freq == "M":
         return idx - pd.to_timedelta(idx.day - 1, unit="D")
     raise ValueError(f"unknown frequency {freq!r} (use one of {FREQS})")
+
+
+def _week_start_fast(idx: pd.DatetimeIndex, first_day: int) -> pd.DatetimeIndex | None:
+    """Weekly `period_start` in integer day arithmetic (the same values, unit and name as the pandas
+    route, which costs ~1 ms per call in index and timedelta objects; demand censoring calls it once
+    per SKU and zero count: ~0.3 s of the demo shop's stock fit). None for NaT (left to pandas)."""
+    values = idx.asi8
+    if (values == np.iinfo(np.int64).min).any():
+        return None
+    unit = np.datetime_data(idx.dtype)[0]
+    out_unit = "ns" if unit == "ns" else "us"               # as day offsets in µs give: the finer unit
+    day = np.timedelta64(1, "D").astype(f"m8[{unit}]").astype(np.int64)
+    days = values // day                                    # floor: days since 1970-01-01 (a Thursday)
+    offset = (days + 3 - first_day) % 7                     # 1970-01-01 is weekday 3 (Monday = 0)
+    return pd.DatetimeIndex((days - offset).astype("M8[D]").astype(f"M8[{out_unit}]"), name=idx.name)
 
 
 def step(freq: str, periods: int = 1) -> pd.DateOffset:

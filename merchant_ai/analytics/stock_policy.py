@@ -198,12 +198,22 @@ class StockPolicy:
         po = purchase_orders if purchase_orders is not None else pd.DataFrame(columns=["sku", "quantity", "expected_at"])
         po_by_sku = {str(k): g for k, g in po.groupby(po["sku"].astype(str))} if len(po) else {}
 
+        # Per-SKU product fields as dicts: one `.at` lookup per SKU and field was ~0.15 s per fit.
+        fields = _product_fields(prod)
+
         def setting(sku: str, col: str, default: float | None) -> float | None:
-            if len(prod) and sku in prod.index and col in prod.columns:
-                v = prod.at[sku, col]
-                if v is not None and not (isinstance(v, float) and math.isnan(v)):
-                    return float(v)
+            if fields is None:
+                return _setting_slow(prod, sku, col, default)
+            v = fields.get(col, {}).get(sku)
+            if v is not None and not (isinstance(v, float) and math.isnan(v)):
+                return float(v)
             return default
+
+        def text(sku: str, col: str) -> str | None:
+            if fields is None:
+                return setting_text(prod, sku, col)
+            v = fields.get(col, {}).get(sku)
+            return None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
         lead = np.array([setting(s, "lead_time_days", self.default_lead_time_days) for s in skus])
         cycle = np.array([setting(s, "order_cycle_days", self.default_order_cycle_days) for s in skus])
@@ -241,13 +251,20 @@ class StockPolicy:
             sig_l[have] = np.where(np.isfinite(own_l[rows[have]]), own_l[rows[have]], sig_l[have])
             sig_lr[have] = np.where(np.isfinite(own_lr[rows[have]]), own_lr[rows[have]], sig_lr[have])
 
+        # Each SKU's lines (positions in `sales` order), found once: masking all of `sales` per SKU
+        # for the units sold since its count was most of the per-SKU loop.
+        if len(sales):
+            sale_sku = sales["sku"].astype(str)
+            line_at = sale_sku.groupby(sale_sku, sort=False).indices
+            sale_day = pd.DatetimeIndex(pd.to_datetime(sales["order_date"]))
+            sale_units = sales["net_quantity"]
         items = []
         for j, sku in enumerate(skus):
             i = rows[j]
             demand = path[i] if i >= 0 else np.zeros(H)
             L, R = float(lead[j]), float(cycle[j])
             unit_cost = setting(sku, "unit_cost", None)
-            item = {"sku": sku, "title": setting_text(prod, sku, "title"), "supplier": setting_text(prod, sku, "supplier"),
+            item = {"sku": sku, "title": text(sku, "title"), "supplier": text(sku, "supplier"),
                     "lead_time_days": L, "order_cycle_days": R, "moq": setting(sku, "moq", None),
                     "case_pack": setting(sku, "case_pack", None), "unit_cost": unit_cost,
                     "model": str(forecaster.model_[i]) if i >= 0 else None,
@@ -261,8 +278,8 @@ class StockPolicy:
             count_day = pd.Timestamp(str(count_row["counted_at"])[:10])
             sold_since = 0.0
             if len(sales):
-                m = (sales["sku"].astype(str) == sku) & (pd.to_datetime(sales["order_date"]) > count_day)
-                sold_since = float(sales.loc[m, "net_quantity"].sum())
+                at = line_at.get(sku, _NO_LINES)
+                sold_since = float(sale_units.iloc[at[sale_day[at] > count_day]].sum())
             stock_now = float(count_row["on_hand"] or 0.0) - sold_since
             arrivals = np.zeros(H)
             incoming = 0.0
@@ -335,6 +352,26 @@ class StockPolicy:
 
     def to_dict(self) -> dict:
         return {"as_of": self.as_of_.date().isoformat(), "items": self.items_.to_dict("records")}
+
+
+_NO_LINES = np.array([], dtype=np.intp)
+
+
+def _product_fields(prod: pd.DataFrame) -> dict[str, dict] | None:
+    """{column: {sku: value}} of the products frame (None when SKUs repeat: looked up one by one)."""
+    if not len(prod):
+        return {}
+    if not prod.index.is_unique:
+        return None
+    return {col: dict(zip(prod.index, prod[col], strict=True)) for col in prod.columns}
+
+
+def _setting_slow(prod: pd.DataFrame, sku: str, col: str, default: float | None) -> float | None:
+    if len(prod) and sku in prod.index and col in prod.columns:
+        v = prod.at[sku, col]
+        if v is not None and not (isinstance(v, float) and math.isnan(v)):
+            return float(v)
+    return default
 
 
 def setting_text(prod: pd.DataFrame, sku: str, col: str) -> str | None:

@@ -243,3 +243,20 @@ def test_safety_stock_follows_the_square_root_of_demand_not_the_naive_error():
     # Same class, same units per day: about the same safety stock (the naive error gave LUMPY 6x).
     ratio = items.loc["LUMPY", "safety_stock"] / items.loc["STEADY", "safety_stock"]
     assert 0.7 < ratio < 1.4
+
+
+def test_units_sold_since_each_count_do_not_depend_on_line_order_or_index(fitted):
+    """The per-SKU lines are found by position once per fit: shuffled lines with a gappy index give
+    the same items, and each counted SKU is rolled forward by its own later sales only."""
+    sales, fc = fitted
+    old = _on_hand(fast=500.0)
+    old["counted_at"] = [str((AS_OF - pd.Timedelta(days=d)).date()) for d in (14, 21, 3, 0)]
+    base = StockPolicy().fit(sales, AS_OF, fc, old, None, _products()).items_
+    shuffled = sales.sample(frac=1.0, random_state=3)
+    shuffled.index = np.arange(len(shuffled))[::-1] * 7 + 100
+    again = StockPolicy().fit(shuffled, AS_OF, fc, old, None, _products()).items_
+    pd.testing.assert_frame_equal(base, again)
+    items = base.set_index("sku")
+    for sku, start, counted in zip(old["sku"], old["on_hand"], old["counted_at"], strict=True):
+        sold = sales[(sales["sku"] == sku) & (sales["order_date"] > pd.Timestamp(counted))]["net_quantity"].sum()
+        assert items.loc[sku, "on_hand"] == pytest.approx(start - sold)
