@@ -7,9 +7,9 @@ at rolling origins on each series; the best by MASE (ties to the simpler) foreca
 mean (three origins alone pick the lucky model), series too young to score take their class's best,
 and the inverse-error weighted mean of each series' three best is one more candidate. Forecasts are
 scaled per (class, model) toward the median by a factor learnt on the backtest (MASE rewards the
-median); the uncalibrated forecast is kept as `expected_` (the mean an owner plans with and the
-trend compares against history; where naive was chosen, which repeats one period, the mean of the
-last 8). Measured on the UCI file against the public tools: docs/accuracy.md, "Forecast". Censored
+median); the forecast without that pull is kept as `expected_` (factors above 1, which correct a
+level bias, stay): the mean an owner plans with and the trend compares against history (where naive
+was chosen, which repeats one period, the mean of the last 8). Measured on the UCI file against the public tools: docs/accuracy.md, "Forecast". Censored
 stockout periods and one-off spikes are cleaned first (`demand_censoring`); SKUs too new to backtest
 borrow their category's shape.
 Progress and cancel belong to the caller (see `forecast_task`); `fit` only takes a `monitor`.
@@ -33,7 +33,7 @@ from merchant_ai.analytics.forecast_panel import NO_CATEGORY, SEASON, Panel, bui
 TOP_DOWN = "top_down_category"
 # Bumped whenever a change alters forecasts for the same data: cached answers keyed by data
 # version alone would otherwise outlive an upgrade (see forecast_task).
-MODEL_VERSION = 6
+MODEL_VERSION = 7
 SHAPE_CANDIDATES = ["naive", "seasonal_naive", "moving_average_4", "moving_average_13", "ses", "damped_trend"]
 
 
@@ -177,8 +177,12 @@ class Forecaster:
         live = fb.run_candidates(Y_fit, start, final_ctx, names, live_tick)
         available = {nm: ~np.isnan(live[nm]).any(axis=1) for nm in base}
         self.calibration_ = fb.calibrate(result, self.classes_, base) if self.calibrate else {}
-        raw = {nm: live[nm] for nm in base}  # before calibration: mean-type, for `expected_`
+        raw = {nm: live[nm] for nm in base}  # for `expected_`: no pull toward the median
         for nm, fac in self.calibration_.items():
+            # A factor below 1 moves a mean-type forecast toward the median of skewed demand: the
+            # mean keeps the model's own level. A factor above 1 corrects a model that falls short
+            # even of the median (last year's season in a growing shop): the mean keeps that too.
+            raw[nm] = live[nm] * np.maximum(fac, 1.0)[:, None]
             live[nm] = live[nm] * fac[:, None]
         chosen, score = fb.select(result, names, available, self.tie_tolerance, self.combine,
                                   self.classes_, self.shrinkage, self.combine_top)
@@ -248,7 +252,7 @@ class Forecaster:
         calibration like every other series (using the SES level instead was 0.3 MASE worse on the
         118 new SKUs of the UCI 2011-06-05 origin). Scaling the SKU's raw mean since launch by the category's
         forecast-to-history ratio was 25% worse on the UCI bench (launch weeks are unlike later ones).
-        `expected` (uncalibrated) gets the same shape on its own level.
+        `expected` (no pull toward the median) gets the same shape on its own level.
         """
         cats = np.array([c or NO_CATEGORY for c in self.panel_.category], dtype=object)
         groups = sorted(set(cats[new]))
@@ -320,7 +324,7 @@ class Forecaster:
         """One row per series: chosen model, its backtest MASE next to naive's, next period, trend.
 
         `next_period`/`horizon_total` are the scored (median-calibrated) point; `expected_next`/
-        `expected_total` the uncalibrated mean. The trend compares like with like: the expected
+        `expected_total` the mean (no pull toward the median). The trend compares like with like: the expected
         mean ahead over the mean of the last `horizon` periods (the calibrated point of a slow
         seller sits far below its mean and read as sales collapsing).
         """
@@ -349,7 +353,7 @@ class Forecaster:
         """Series in the CLI contract's shape (plus extra fields).
 
         Each point's `mean` is the scored, median-calibrated forecast (contract key, unchanged);
-        `expected` is the uncalibrated mean, the figure to plan units and money with.
+        `expected` is the mean (no pull toward the median), the figure to plan units and money with.
         """
         frame = self.series_frame()
         pos = {k: i for i, k in enumerate(self.panel_.keys)}

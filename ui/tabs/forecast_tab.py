@@ -8,7 +8,7 @@ the 80/95% ranges, and a line saying how good the model was compared with naive.
 Two figures per period, because they answer different questions. The scored forecast (contract key
 `mean`) is calibrated toward the median, which MASE rewards: for a slow seller that is often 0, and
 shown alone it read as "next week 0.0, trend -100%". What an owner plans stock and money with is the
-expected number (the uncalibrated mean, `expected`), so that is the headline, and the trend compares
+expected number (the mean without that pull, `expected`), so that is the headline, and the trend compares
 it with the recent mean, like with like. The median is still shown, labelled "typical".
 All model work runs in a job (`compute_forecast`); results come from the store's cache when the
 data has not changed since the last fit.
