@@ -192,7 +192,7 @@ def _write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: st
         backup_path = str(store.backup("before-import"))
     key = privacy.secret(store) if privacy.pseudonymize_enabled(store) else None
     warnings = list(batch.warnings) + list(extra_warnings or [])
-    with store.transaction() as conn:
+    with bulk.checkpoint_later(store.connection()), store.transaction() as conn:
         cur = conn.execute(
             "INSERT INTO imports(file_name, sha256, format, started_at, status, channel, warnings) "
             "VALUES (?, ?, ?, ?, 'done', ?, ?)",

@@ -295,3 +295,31 @@ def test_multi_row_insert_stops_where_between_raises(store: Store) -> None:
         with store.transaction() as tx:
             bulk.insert_columns(tx, "INSERT INTO t(v)", [0], [list(range(5_000))], 5_000, chunk=1_000, between=stop)
     assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+
+
+def test_import_leaves_its_checkpoint_for_later_and_restores_the_setting(store: Store) -> None:
+    """A big import's commit does not copy its pages into the database file (the WAL holds them,
+    every connection reads them); the connection's autocheckpoint comes back, also after a cancel,
+    and the next import first writes back what the previous one left."""
+    import threading
+
+    conn = store.connection()
+    (setting,) = conn.execute("PRAGMA wal_autocheckpoint").fetchone()
+    assert setting > 0
+    with pytest.raises(ImportCancelled):
+        _write(store, _big_batch(), cancel=lambda: True)
+    assert conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (setting,)
+    _write(store, _big_batch())
+    assert conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (setting,)
+    seen: list = []
+    reader = threading.Thread(target=lambda: seen.append(
+        store.connection().execute("SELECT count(*) FROM order_lines").fetchone()[0]))
+    reader.start()
+    reader.join()
+    assert seen == [60_000]
+    wal = store.db_path.with_name(store.db_path.name + "-wal")
+    assert wal.stat().st_size > 4 * store.db_path.stat().st_size   # the lines are still only in the WAL
+    _write(store, _batch())                          # the next import writes them back first
+    assert store.db_path.stat().st_size > wal.stat().st_size / 2
+    busy, log, _done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0 and log < setting               # the WAL holds the small import only
