@@ -151,9 +151,10 @@ class GlobalBoostedModel:
             self.keep_ = ~np.isnan(X).all(axis=0)
             cat_col = int(self.keep_[:-1].sum())
             if len(y) >= 50 and y.sum() > 0:
-                # One OpenMP thread: with ~30k rows the trees' time is per-split Python work, and on
-                # shared cores the threads' barriers waited on each other: the demo shop's five stock-fit
-                # GBMs took 13-30 s with 2 threads under load, 1.8-3.3 s with one (identical predictions).
+                # One OpenMP thread: with ~30k rows the trees' time is per-split Python work. The demo
+                # shop's five stock-fit GBMs, each way in its own process on 2 shared cores: 2 threads
+                # 1.6-2.0 s wall for 3.1-3.8 s CPU, and 22 s once when the other core was busy (the
+                # threads wait for each other); one thread 1.9-2.1 s wall, 2.0 s CPU, same predictions.
                 with threadpool_limits(1, user_api="openmp"):
                     self.model_ = self._fitted(X[:, self.keep_], y, w, cat_col)
         self.Y_, self.start_, self.price_, self.T_ = Y, start, price, T
