@@ -168,3 +168,81 @@ def test_the_three_reads_see_one_snapshot(store: Store, tmp_path) -> None:
     assert queries.sales_lines(store).empty                   # the deletion is seen afterwards
     with store.transaction():
         assert queries.sales_lines(store).empty               # inside a caller's transaction too
+
+
+def _spy_packed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record whether each packed read served the lines ("packed") or gave way ("rows")."""
+    seen: list[str] = []
+    real = queries._packed_columns
+
+    def spy(*args):
+        try:
+            out = real(*args)
+        except queries._NotPacked:
+            seen.append("rows")
+            raise
+        seen.append("packed")
+        return out
+    monkeypatch.setattr(queries, "_packed_columns", spy)
+    return seen
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("as_of", [None, "2025-06-30", "2024-01-01"])
+@pytest.mark.parametrize("include_cancelled", [False, True])
+def test_packed_line_read_gives_the_joined_read(store: Store, monkeypatch: pytest.MonkeyPatch, seed: int, as_of,
+                                                include_cancelled: bool) -> None:
+    """Without the stray text cell the lines come from the packed read: same frame, dtypes included,
+    with empty titles kept apart from missing ones and fractional quantities and prices exact."""
+    _fill(store, seed)
+    with store.transaction() as conn:
+        conn.execute("UPDATE order_lines SET unit_price = NULL WHERE id = 5")
+        conn.execute("UPDATE order_lines SET title = '' WHERE id % 17 = 0")
+        conn.execute("UPDATE order_lines SET quantity = 0.1 + id / 3.0 WHERE id % 19 = 0")
+    seen = _spy_packed(monkeypatch)
+    got = queries.sales_lines(store, as_of, include_cancelled)
+    pd.testing.assert_frame_equal(got, _sales_lines_joined(store, as_of, include_cancelled), check_exact=True)
+    assert seen == ["packed"]
+    assert as_of == "2024-01-01" or (got["title"] == "").any()
+
+
+def test_packed_read_gives_way_to_rows_for_a_separator_in_a_title_or_text_in_a_number(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(store)
+    seen = _spy_packed(monkeypatch)
+    pd.testing.assert_frame_equal(queries.sales_lines(store), _sales_lines_joined(store), check_exact=True)
+    with store.transaction() as conn:
+        conn.execute("UPDATE order_lines SET unit_price = 100 WHERE id = 5")
+        conn.execute("UPDATE order_lines SET title = 'two' || char(31) || 'parts' WHERE id % 7 = 0")
+    store.bump_data_version()
+    got = queries.sales_lines(store)
+    pd.testing.assert_frame_equal(got, _sales_lines_joined(store), check_exact=True)
+    assert got["title"].str.contains("\x1f").any()
+    assert seen == ["rows", "rows"]
+
+
+def test_shop_without_categories_keeps_the_object_column_pandas_infers(store: Store,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(store)
+    with store.transaction() as conn:
+        conn.execute("UPDATE order_lines SET unit_price = NULL WHERE id = 5")
+        conn.execute("UPDATE products SET category = NULL")
+    seen = _spy_packed(monkeypatch)
+    got = queries.sales_lines(store)
+    pd.testing.assert_frame_equal(got, _sales_lines_joined(store), check_exact=True)
+    assert got["category"].dtype == object and got["category"].isna().all() and seen == ["packed"]
+
+
+def test_packed_lines_out_of_order_are_sorted_by_order_position_then_line_id() -> None:
+    import pyarrow as pa
+
+    at = np.array([0, 0, 1, 1, 2])
+    line_id = np.array([5, 9, 3, 4, 1])
+    line = {"line_id": line_id.astype(float), "quantity": np.arange(5.0), "title": pa.array(list("abcde"))}
+    same, order_id, got_at = queries._in_line_order(dict(line), at * 10, at)
+    assert same["quantity"].tolist() == [0, 1, 2, 3, 4] and got_at.tolist() == at.tolist()
+    shuffle = np.array([3, 0, 4, 2, 1])
+    mixed = {k: (v.take(shuffle) if isinstance(v, pa.Array) else v[shuffle]) for k, v in line.items()}
+    fixed, order_id, got_at = queries._in_line_order(mixed, at[shuffle] * 10, at[shuffle])
+    assert fixed["quantity"].tolist() == [0, 1, 2, 3, 4] and fixed["title"].to_pylist() == list("abcde")
+    assert got_at.tolist() == at.tolist() and order_id.tolist() == (at * 10).tolist() and "line_id" not in fixed
