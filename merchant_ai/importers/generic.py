@@ -457,7 +457,10 @@ def _build(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates, texts:
     refunded = per_order(line_refund, is_goods)
     total = gross + ship - disc
     # Order-level fields repeat on every row of an order: the first row of each order holds them.
-    _, first_pos = np.unique(codes, return_index=True)
+    # Codes number orders by first appearance, so an order's first row is where its code exceeds
+    # every code before it (one pass, not np.unique's sort of 530,000 codes).
+    seen_before = np.concatenate(([-1], np.maximum.accumulate(codes)[:-1]))
+    first_pos = np.flatnonzero(codes > seen_before)
     first = frame.iloc[first_pos]
     derived = np.where(gross < 0, "refunded",
                        np.where((refunded > 0) & (refunded >= gross - 1e-9), "refunded",
@@ -516,8 +519,9 @@ def _build(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates, texts:
     if len(known) and (texts["country"][country_c] != "").any():
         # Per customer (in order of first appearance) the country of its last row.
         group, customer_codes = pd.factorize(frame["customer"].to_numpy()[known], sort=False)
-        _, from_end = np.unique(group[::-1], return_index=True)
-        last = pd.Series(pd.array(texts["country"][country_c[len(group) - 1 - from_end]], dtype="str"))
+        last_row = np.full(len(customer_codes), -1, dtype=np.int64)
+        np.maximum.at(last_row, group, np.arange(len(group)))     # scatter, no sort
+        last = pd.Series(pd.array(texts["country"][country_c[last_row]], dtype="str"))
         batch.customers = pd.DataFrame({"customer_ref": pd.array(texts["customer"][customer_codes], dtype="str"),
                                         "country": last.where(last != "", None).to_numpy()})
 
