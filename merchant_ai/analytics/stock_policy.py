@@ -258,6 +258,11 @@ class StockPolicy:
             line_at = sale_sku.groupby(sale_sku, sort=False).indices
             sale_day = pd.DatetimeIndex(pd.to_datetime(sales["order_date"]))
             sale_units = sales["net_quantity"]
+        # Each SKU's count as a dict (a row of `counted` per SKU was a Series built each time);
+        # repeated SKUs keep the row-by-row lookup.
+        counts = ({sku: {"counted_at": when, "on_hand": qty} for sku, when, qty
+                   in zip(counted.index, counted["counted_at"], counted["on_hand"], strict=True)}
+                  if len(counted) and counted.index.is_unique else None)
         items = []
         for j, sku in enumerate(skus):
             i = rows[j]
@@ -274,7 +279,7 @@ class StockPolicy:
                               "stockout_date": None, "safety_stock": None, "reorder_point": None,
                               "suggested_qty": None, "order_by": None, "incoming": 0.0})
                 continue
-            count_row = counted.loc[sku]
+            count_row = counts[sku] if counts is not None else counted.loc[sku]
             count_day = pd.Timestamp(str(count_row["counted_at"])[:10])
             sold_since = 0.0
             if len(sales):
@@ -283,7 +288,7 @@ class StockPolicy:
             stock_now = float(count_row["on_hand"] or 0.0) - sold_since
             arrivals = np.zeros(H)
             incoming = 0.0
-            for _, p in po_by_sku.get(sku, pd.DataFrame()).iterrows():
+            for _, p in po_by_sku[sku].iterrows() if sku in po_by_sku else ():
                 when = pd.Timestamp(p["expected_at"]) if p["expected_at"] else as_of + pd.Timedelta(days=L)
                 d = int(np.clip((when.normalize() - as_of).days, 1, H)) - 1
                 arrivals[d] += float(p["quantity"])
