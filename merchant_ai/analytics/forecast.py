@@ -34,6 +34,7 @@ TOP_DOWN = "top_down_category"
 # Bumped whenever a change alters forecasts for the same data: cached answers keyed by data
 # version alone would otherwise outlive an upgrade (see forecast_task).
 MODEL_VERSION = 7
+MIN_TREND_UNITS = 5       # units sold in the last `horizon` periods before a trend % is shown
 SHAPE_CANDIDATES = ["naive", "seasonal_naive", "moving_average_4", "moving_average_13", "ses", "damped_trend"]
 
 
@@ -336,6 +337,10 @@ class Forecaster:
         ahead = expected.mean(axis=1) if expected.size else np.zeros(p.n)
         with np.errstate(divide="ignore", invalid="ignore"):
             trend = np.where(recent > 0, ahead / recent - 1.0, np.nan)
+        if self.measure == "units":
+            # A percentage of a handful of units is noise (0.1 -> 0.2 a week read "+100%"): no trend
+            # for a series that sold fewer than MIN_TREND_UNITS in the recent window.
+            trend = np.where(recent * min(h, T) >= MIN_TREND_UNITS, trend, np.nan)
         return pd.DataFrame({
             "level": self.level, "key": p.keys, "measure": self.measure, "model": self.model_,
             "backtest_mase": self.backtest_mase_, "naive_mase": self.naive_mase_,

@@ -36,7 +36,7 @@ def _last_observed(p: np.ndarray) -> np.ndarray:
 
 def _calendar(periods: pd.DatetimeIndex, freq: str) -> np.ndarray:
     if freq == "D":
-        return periods.dayofweek.to_numpy()
+        return periods.day_of_week.to_numpy()
     if freq == "W":
         return ((periods.day_of_year.to_numpy() - 1) // 7).clip(0, 51)
     return periods.month.to_numpy() - 1

@@ -292,6 +292,17 @@ def test_expected_keeps_the_mean_next_to_the_median_calibrated_point():
     assert point["mean"] == pytest.approx(f.forecast_[0, 0]) and point["expected"] == pytest.approx(f.expected_[0, 0])
 
 
+def test_no_trend_percentage_for_a_handful_of_units():
+    """0.1 -> 0.2 units a week is "+100%" arithmetically and noise to an owner: no trend shown."""
+    rng = np.random.default_rng(9)
+    rare = np.zeros(60)
+    rare[[5, 20, 40, 52, 57]] = 1                           # two units in the last 12 weeks
+    series = {"RARE": rare, "STEADY": rng.poisson(4, 60)}
+    frame = Forecaster(**FAST).fit(weekly_sales(series), week_end(59)).series_frame().set_index("key")
+    assert np.isnan(frame.loc["RARE", "trend"])
+    assert np.isfinite(frame.loc["STEADY", "trend"]) and abs(frame.loc["STEADY", "trend"]) < 0.5
+
+
 def test_without_calibration_expected_is_the_forecast():
     """No calibration, no pull toward the median: the two agree (naive aside, which is no mean)."""
     rng = np.random.default_rng(8)

@@ -33,7 +33,7 @@ def test_weekly_period_start_matches_pandas_for_every_unit_week_start_and_shape(
         for week_start in (*WEEKDAYS, "Sunday"):
             got, want = period_start(days, "W", week_start), _pandas_week_start(days, week_start)
             assert got.equals(want) and got.dtype == want.dtype and got.name == want.name
-            assert (got.dayofweek == WEEKDAYS.index(week_start.lower())).all()
+            assert (got.day_of_week == WEEKDAYS.index(week_start.lower())).all()
 
 
 def test_weekly_period_start_with_missing_days_and_time_zones_still_matches():
