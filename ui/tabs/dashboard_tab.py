@@ -77,7 +77,9 @@ RATE_KEYS = {"repeat_rate", "refund_rate", "margin_pct"}   # compared in percent
 SUMMARY_WORDS = {"stock": "stock", "customers": "customers", "pricing": "margin", "recommendations": "bundle ideas",
                  "data": "data"}
 MOVER_TARGETS = [("Forecast", "forecast"), ("Pricing", "pricing")]
-CHANNEL_COLUMNS = ["Channel", "Revenue", "Orders", "Avg order", "vs prev.", "vs last yr"]
+# Five columns: with six (an "Avg order" one) the changes were elided to "▲ ..." in the ~330 px panel
+# of a 1200 px window; the average order moved to the Orders cell's tooltip.
+CHANNEL_COLUMNS = ["Channel", "Revenue", "Orders", "vs prev.", "vs last yr"]
 # Compact cards: two rows of five at 1280 px take ~190 px instead of ~240, so the panels fit above the fold.
 COMPACT_CARD_STYLE = CARD_STYLE + "QLabel#kpiValue { font-size: 13pt; }"
 CHART_MIN_HEIGHT = 150      # revenue chart; the 1280x800 page's minimum height must fit its viewport
@@ -478,15 +480,15 @@ class DashboardTab(BaseTab):
                             f"({format_pct(rows[i]['share'], 0)} of net revenue)\nClick to show only this channel")
         self.channel_table.setRowCount(len(rows))
         for i, r in enumerate(rows):
-            cells = [r["channel"], format_money(r["revenue_net"], currency, 0), format_count(r["orders"]),
-                     format_money(r["aov"], currency)]
+            cells = [r["channel"], format_money(r["revenue_net"], currency, 0), format_count(r["orders"])]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if j:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.channel_table.setItem(i, j, item)
+            self.channel_table.item(i, 2).setToolTip(f"Average order {format_money(r['aov'], currency)}")
             self.channel_table.item(i, 0).setData(Qt.ItemDataRole.UserRole, r["channel"])
-            for j, key, ok in ((4, "vs_previous_pct", known[0]), (5, "vs_last_year_pct", known[1])):
+            for j, key, ok in ((3, "vs_previous_pct", known[0]), (4, "vs_last_year_pct", known[1])):
                 change = r[key] if ok else None
                 text, colour = format_change(change)
                 item = QTableWidgetItem("–" if change is None else text)

@@ -51,9 +51,16 @@ class ActionRow(QFrame):
         self.link.setCursor(Qt.CursorShape.PointingHandCursor)
         self.link.setToolTip(f"Open the {TAB_TITLES.get(tab, tab)} tab")
         self.link.setVisible(bool(tab))
-        layout.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+        # The link sits under its badge, not right of the text: in a narrow panel a third column pushed
+        # it out of view behind a sideways scroll bar (the dashboard in the app's default 1200 px window).
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
+        left.setSpacing(2)
+        left.addWidget(self.badge)
+        left.addWidget(self.link, 0, Qt.AlignmentFlag.AlignLeft)
+        left.addStretch(1)
+        layout.addLayout(left)
         layout.addWidget(self.text, 1)
-        layout.addWidget(self.link, 0, Qt.AlignmentFlag.AlignTop)
 
 
 class ActionList(QWidget):
@@ -91,6 +98,7 @@ class ActionList(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)   # rows wrap instead
         scroll.setWidget(self._rows_widget)
         scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
         outer.addWidget(scroll, 1)
