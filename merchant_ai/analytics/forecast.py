@@ -31,9 +31,9 @@ from merchant_ai.analytics import forecast_models as fm
 from merchant_ai.analytics.forecast_panel import NO_CATEGORY, SEASON, Panel, build_panel, future_periods
 
 TOP_DOWN = "top_down_category"
-# Bumped whenever a change alters forecasts for the same data: cached answers keyed by data
-# version alone would otherwise outlive an upgrade (see forecast_task).
-MODEL_VERSION = 7
+# Bumped whenever a change alters forecasts or their summary (trend) for the same data: cached
+# answers keyed by data version alone would otherwise outlive an upgrade (see forecast_task).
+MODEL_VERSION = 8
 MIN_TREND_UNITS = 5       # units sold in the last `horizon` periods before a trend % is shown
 SHAPE_CANDIDATES = ["naive", "seasonal_naive", "moving_average_4", "moving_average_13", "ses", "damped_trend"]
 
