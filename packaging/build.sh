@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Build the packaged Merchant AI on Linux or macOS (see packaging/README.md).
 #
-#   packaging/build.sh            build, prune, frozen self-test, size + start-up figures, package
+#   packaging/build.sh            build, prune, frozen self-test, size + start-up figures, screenshot, package
 #
 # Environment:
 #   PYTHON=...              python to build with (default: the active venv, else .venv, else a new build/venv)
 #   CLEAN=1                 rebuild from scratch (drops PyInstaller's cache in build/)
 #   SIZE_BUDGET_MB=250      size budget on disk; STRICT_SIZE=1 makes exceeding it fail the build
 #   SKIP_BENCH=1            no start-up measurement
+#   SKIP_SCREENSHOT=1       no dist/frozen-window.png (Linux with Xvfb only)
 #   macOS only: MACOS_SIGN_IDENTITY ("Developer ID Application: Name (TEAMID)"), and for notarisation
 #   either NOTARY_PROFILE (a `xcrun notarytool store-credentials` profile) or APPLE_ID + APPLE_TEAM_ID +
 #   APPLE_APP_PASSWORD (an app-specific password).
@@ -93,6 +94,12 @@ fi
 if [ -z "${SKIP_BENCH:-}" ]; then
     step "start-up (bench/startup.py)"
     "$PY" bench/startup.py --runs 5 --frozen "$EXE" || echo "start-up: a target was missed (see above)"
+fi
+
+# --- a screenshot of the frozen window on the demo shop (Linux with Xvfb; look at it) ----------------------
+if [ "$OS" = Linux ] && [ -z "${SKIP_SCREENSHOT:-}" ]; then
+    step "screenshot (packaging/screenshot.py)"
+    "$PY" packaging/screenshot.py "$EXE" dist/frozen-window.png || echo "screenshot: failed (see above)"
 fi
 
 # --- package -----------------------------------------------------------------------------------------------
