@@ -110,6 +110,20 @@ class _Pages:
 
 
 def _document(report: WeeklyReport, device: QPagedPaintDevice) -> QTextDocument:
+    doc, pages, _html = _first_layout(report, device)
+    breaks: set[int] = set()
+    for _ in range(MAX_HEADING_MOVES):
+        late = first_late_heading(doc, pages.body.height() * HEADING_KEEP, breaks)
+        if late is None:
+            break
+        breaks.add(late)
+        break_before_heading(doc, late)
+    return doc
+
+
+def _first_layout(report: WeeklyReport, device: QPagedPaintDevice) -> tuple[QTextDocument, _Pages, str]:
+    """The report laid out once on the device's body rect, before any heading is moved: the
+    document, the page geometry and the HTML it was set from."""
     pages = _Pages(device)
     doc = QTextDocument()
     doc.documentLayout().setPaintDevice(device)
@@ -125,14 +139,7 @@ def _document(report: WeeklyReport, device: QPagedPaintDevice) -> QTextDocument:
     css_px = 96.0 / device.logicalDpiX()
     html = build_html(report, chart_size=(chart_w * css_px, chart_h * css_px))
     doc.setHtml(html)
-    breaks: set[int] = set()
-    for _ in range(MAX_HEADING_MOVES):
-        late = first_late_heading(doc, pages.body.height() * HEADING_KEEP, breaks)
-        if late is None:
-            break
-        breaks.add(late)
-        break_before_heading(doc, late)
-    return doc
+    return doc, pages, html
 
 
 def first_late_heading(doc: QTextDocument, keep: float, done: set[int]) -> int | None:

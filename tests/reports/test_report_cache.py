@@ -163,12 +163,7 @@ def _old_document(report, device):
     """`ui.report_pdf._document` as it was: every moved heading meant new HTML, parsed and laid out."""
     import re
 
-    from PySide6.QtCore import QSizeF, QUrl
-    from PySide6.QtGui import QTextDocument
-
     from ui import report_pdf as rp
-    from ui.report_chart import revenue_chart, triangle
-    from ui.report_html import CHART_URL, DOWN_URL, UP_URL, build_html
 
     def with_page_breaks(html, breaks):
         parts, out, n = re.split(r"(<h[23]>)", html), [], -1
@@ -180,20 +175,7 @@ def _old_document(report, device):
             out.append(part)
         return "".join(out)
 
-    pages = rp._Pages(device)
-    doc = QTextDocument()
-    doc.documentLayout().setPaintDevice(device)
-    doc.setDefaultFont(rp.report_font(9.0))
-    doc.setDocumentMargin(0)
-    doc.setPageSize(QSizeF(pages.body.width(), pages.body.height()))
-    chart_w, chart_h = int(pages.body.width()), int(pages.body.width() * 0.36)
-    doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(CHART_URL),
-                    revenue_chart(report.revenue, chart_w, chart_h, rp.report_font(9.0)))
-    for url, up in ((UP_URL, True), (DOWN_URL, False)):
-        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(url), triangle(up))
-    css_px = 96.0 / device.logicalDpiX()
-    html = build_html(report, chart_size=(chart_w * css_px, chart_h * css_px))
-    doc.setHtml(html)
+    doc, pages, html = rp._first_layout(report, device)
     breaks: set[int] = set()
     for _ in range(rp.MAX_HEADING_MOVES):
         late = rp.first_late_heading(doc, pages.body.height() * rp.HEADING_KEEP, breaks)
