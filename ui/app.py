@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from ui import shop_flow
+from ui import platform_check, shop_flow
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.resources import apply_look
@@ -30,6 +30,9 @@ def run(store_path: str | None = None, demo: bool = False) -> int:
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") \
             and not os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
         print("merchant-ai gui: no display found (set DISPLAY, or run under xvfb-run).", file=sys.stderr)
+        return 1
+    if platform_check.needs_xcb() and (missing := platform_check.missing_xcb_libraries()):
+        print(platform_check.missing_libraries_message(missing), file=sys.stderr)
         return 1
     app = application()
     if os.environ.get("MERCHANT_AI_STARTUP_PROBE"):  # bench/startup.py: report when interactive, exit

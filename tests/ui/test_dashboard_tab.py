@@ -351,3 +351,19 @@ def test_kpis_and_all_panels_fit_a_1280x800_window_without_scrolling(tab, qtbot)
     tab.resize(1000, 420)            # too small to fit: the page scrolls rather than squash the charts
     qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5_000)
     assert tab.revenue_chart.height() >= tab.revenue_chart.minimumHeight()
+
+
+def test_channel_changes_are_not_elided_in_a_narrow_panel(tab, qtbot):
+    rows = [{"channel": name, "revenue_net": revenue, "orders": orders, "aov": revenue / orders, "share": 0.5,
+             "vs_previous_pct": 143.5, "vs_last_year_pct": -38.2}
+            for name, revenue, orders in (("woocommerce", 13_372.0, 1_074), ("shopify", 3_283.0, 91))]
+    tab._show_channels(rows, None, "USD", (True, True))
+    table = tab.channel_table
+    table.resize(320, table.height())                    # the panel's width in the default 1200 px window
+    table.show()
+    qtbot.waitExposed(table)
+    metrics = table.fontMetrics()
+    for row in range(table.rowCount()):
+        for column in range(table.columnCount()):
+            text = table.item(row, column).text()
+            assert metrics.horizontalAdvance(text) + 6 <= table.columnWidth(column), (row, column, text)

@@ -209,9 +209,12 @@ class DashboardTab(BaseTab):
         self.channel_table.verticalHeader().setDefaultSectionSize(CHANNEL_ROW_HEIGHT)
         self.channel_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.channel_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        # Columns share the panel's width (no sideways scrolling in a small window).
-        self.channel_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.channel_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # No sideways scrolling in a small window: name and figures take what they need, the two
+        # changes share the rest (split evenly over four columns, "▲ 43.1%" was elided to "▲ ...").
+        header = self.channel_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for column in (0, 1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.channel_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.channel_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.channel_table.setToolTip("Click a channel to show only its figures")
@@ -490,8 +493,10 @@ class DashboardTab(BaseTab):
             self.channel_table.item(i, 0).setData(Qt.ItemDataRole.UserRole, r["channel"])
             for j, key, ok in ((3, "vs_previous_pct", known[0]), (4, "vs_last_year_pct", known[1])):
                 change = r[key] if ok else None
-                text, colour = format_change(change)
+                text, colour = format_change(change, compact=True)
                 item = QTableWidgetItem("–" if change is None else text)
+                if change is not None:
+                    item.setToolTip(format_change(change)[0])
                 item.setForeground(Qt.GlobalColor.gray if change is None else _qcolour(colour))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.channel_table.setItem(i, j, item)

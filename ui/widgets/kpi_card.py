@@ -48,16 +48,18 @@ def format_pct(value: float | None, decimals: int = 1) -> str:
     return "–" if value is None else f"{100 * value:.{decimals}f}%"
 
 
-def format_change(pct: float | None, good_when_up: bool = True, unit: str = "%") -> tuple[str, str]:
+def format_change(pct: float | None, good_when_up: bool = True, unit: str = "%",
+                  compact: bool = False) -> tuple[str, str]:
     """(text, colour) for a change: "▲ 12.3%" green when that is good, red when bad. `unit` " pts"
-    for rates compared in percentage points."""
+    for rates compared in percentage points; `compact` drops the decimal for narrow table cells."""
     if pct is None:
         return "no data", FLAT
     flat = FLAT_PCT if unit == "%" else 0.05
     if abs(pct) < flat:
         return f"► 0{unit}", FLAT
     arrow = "▲" if pct > 0 else "▼"
-    text = f"{arrow} {abs(pct):,.0f}{unit}" if abs(pct) >= 100 else f"{arrow} {abs(pct):.1f}{unit}"
+    whole = compact or abs(pct) >= 100
+    text = f"{arrow} {abs(pct):,.0f}{unit}" if whole else f"{arrow} {abs(pct):.1f}{unit}"
     return text, GOOD if (pct > 0) == good_when_up else BAD
 
 
