@@ -161,3 +161,19 @@ def test_past_order_by_days_read_as_overdue_in_red_bold_and_sort(qtbot):
     headers, rows = t.alert_rows()
     assert "3 order now (2 past their order-by day), 1 order this week" in t.headline.text()
     assert headers[-1] == "Overdue" and rows[0][col] == "2026-10-16" and rows[0][-1] == "yes" and rows[3][-1] == ""
+
+
+def test_po_quantity_and_order_by_are_in_view_in_a_narrow_panel(tab, qtbot):
+    records = [{"supplier": "Shenzhen Brightway Accessories Co.", "sku": "HT-TEGLSC-GAL24",
+                "title": "Tempered Glass Screen Protector - Galaxy S24 Ultra, twin pack with applicator",
+                "quantity": 48, "unit_cost": 1.9, "line_cost": 91.2, "order_by": "2026-10-03",
+                "status": "order_now"}]
+    tab.po_model.set_records(records)
+    tab.fit_po_columns()
+    tab.po_table.resize(700, 240)
+    header = tab.po_table.horizontalHeader()
+    for name in ("Quantity", "Order by"):
+        column = [tab.po_model.headerData(c, Qt.Orientation.Horizontal)
+                  for c in range(tab.po_model.columnCount())].index(name)
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert right <= tab.po_table.viewport().width(), name

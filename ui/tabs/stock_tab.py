@@ -78,6 +78,11 @@ PO_HEADERS = [("supplier", "Supplier"), ("sku", "SKU"), ("title", "Title"), ("qu
               ("unit_cost", "Unit cost"), ("line_cost", "Line cost"), ("order_by", "Order by"),
               ("status", "Status")]
 PO_COLUMNS = [key for key, _ in PO_HEADERS]
+# On screen what a buyer acts on comes first: the PO panel is ~700 px at the default window, where
+# supplier, SKU and title alone filled it and pushed Quantity and Order by behind a sideways scroll.
+# Only the view's order changes; the model and the exported CSV keep PO_COLUMNS.
+PO_VIEW_ORDER = ["supplier", "sku", "quantity", "order_by", "title", "line_cost", "unit_cost", "status"]
+PO_TITLE_MAX_WIDTH = 220
 
 
 # --- jobs (pool threads) -----------------------------------------------------------------------------
@@ -346,6 +351,9 @@ class StockTab(BaseTab):
         self.po_table = QTableView()
         self.po_table.setModel(self.po_model)
         self.po_table.horizontalHeader().setStretchLastSection(True)
+        po_header = self.po_table.horizontalHeader()
+        for visual, key in enumerate(PO_VIEW_ORDER):
+            po_header.moveSection(po_header.visualIndex(PO_COLUMNS.index(key)), visual)
         pv.addLayout(po_bar)
         pv.addWidget(self.po_table, 1)
 
@@ -409,7 +417,7 @@ class StockTab(BaseTab):
         self.po_model.formatters["order_by"] = lambda v: "" if v is None else \
             f"overdue since {v}" if str(v) < as_of else str(v)
         self.po_model.set_records(result.get("purchase_orders", []))
-        self.po_table.resizeColumnsToContents()  # supplier, SKU and title were cut to a few letters
+        self.fit_po_columns()
         counts: dict[str, int] = {}
         for it in result["items"]:
             counts[it["status"]] = counts.get(it["status"], 0) + 1
@@ -421,6 +429,13 @@ class StockTab(BaseTab):
         suppliers = {r["supplier"] for r in result.get("purchase_orders", [])}
         self.po_label.setText(f"Purchase-order suggestions: {len(result.get('purchase_orders', []))} lines, "
                               f"{len(suppliers)} suppliers")
+
+    def fit_po_columns(self) -> None:
+        """Columns as wide as their contents (supplier, SKU and title were cut to a few letters),
+        except a long title, which elides: the full one is in the alerts table above."""
+        self.po_table.resizeColumnsToContents()
+        title = PO_COLUMNS.index("title")
+        self.po_table.setColumnWidth(title, min(self.po_table.columnWidth(title), PO_TITLE_MAX_WIDTH))
 
     def focus_key(self, key: str) -> None:
         """Select one SKU's alert (a drill-down from the dashboard); waits for the table if it is loading."""
