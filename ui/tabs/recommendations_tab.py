@@ -32,7 +32,11 @@ from ui.jobs import JobContext
 from ui.tabs.base import BaseTab
 
 PAIR_COLUMNS = ["Product A", "Product B", "Orders", "Support", "Confidence", "Lift", "Bundle margin"]
+PAIR_EXPORT_COLUMNS = ["SKU A", "Product A", "SKU B", "Product B", "Orders", "Support", "Confidence", "Lift",
+                       "Bundle margin"]
 PICK_COLUMNS = ["SKU", "Product", "Score", "Why"]
+SKU_ROLE = Qt.ItemDataRole.UserRole
+PRODUCT_MAX_WIDTH = 200     # long titles elide; the full one is in the tooltip and the export
 
 
 def load_recommendations(jc: JobContext) -> dict[str, Any]:
@@ -108,10 +112,10 @@ class RecommendationsTab(BaseTab):
         pairs_box = QGroupBox("Bought together (bundle candidates)")
         pl = QVBoxLayout(pairs_box)
         self.pairs = _table(PAIR_COLUMNS)
-        self.pairs.cellClicked.connect(lambda r, _c: self.product.setCurrentText(self.pairs.item(r, 0).text()))
+        self.pairs.cellClicked.connect(lambda r, _c: self.show_product(self.pairs.item(r, 0).data(SKU_ROLE)))
         pl.addWidget(self.pairs)
         self.export_button = QPushButton("Export CSV…")
-        self.export_button.clicked.connect(self._export_pairs)
+        self.export_button.clicked.connect(lambda: self.export_pairs())
         pl.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignRight)
         split.addWidget(pairs_box)
 
@@ -184,20 +188,30 @@ class RecommendationsTab(BaseTab):
             return self.show_empty("No orders yet", "Import orders to see products bought together.")
         self.show_content()
         b = result["bundles"]
+        model = result["model"]
+        titles = model.titles_
         self.pairs.setRowCount(len(b))
         for r, row in enumerate(b.itertuples()):
             margin = "" if row.combined_margin != row.combined_margin else f"{row.combined_margin:,.2f}"
-            cells = [(row.a, False), (row.b, False), (f"{row.orders:,}", True), (f"{row.support:.2%}", True),
+            cells = [(f"{row.orders:,}", True), (f"{row.support:.2%}", True),
                      (f"{row.confidence:.0%}", True), (f"{row.lift:.2f}", True), (margin, True)]
-            for c, (text, right) in enumerate(cells):
+            for c, sku in enumerate((row.a, row.b)):    # owners know products by name; the SKU is a tooltip
+                item = _item(titles.get(sku) or str(sku), False)
+                item.setData(SKU_ROLE, sku)
+                item.setToolTip(f"{item.text()}\nSKU {sku}")
+                self.pairs.setItem(r, c, item)
+            for c, (text, right) in enumerate(cells, start=2):
                 self.pairs.setItem(r, c, _item(str(text), right))
         self.pairs.resizeColumnsToContents()
-        model = result["model"]
+        for c in (0, 1):
+            self.pairs.setColumnWidth(c, min(self.pairs.columnWidth(c), PRODUCT_MAX_WIDTH))
         self.product.blockSignals(True)
         self.customer.blockSignals(True)
         self.product.clear()
         order = sorted(range(len(model.items_)), key=lambda i: -model.popularity_[i])
-        self.product.addItems([str(model.items_[i]) for i in order])
+        for i in order:
+            sku = str(model.items_[i])
+            self.product.addItem(f"{titles[sku]} ({sku})" if titles.get(sku) else sku, sku)
         self.customer.clear()
         self.customer.addItems([str(c) for c in model.customers_])
         self.product.blockSignals(False)
@@ -207,7 +221,18 @@ class RecommendationsTab(BaseTab):
         if self.customer.count():
             self._customer_changed(self.customer.currentText())
 
-    def _product_changed(self, sku: str) -> None:
+    def show_product(self, sku: str) -> None:
+        """Show what goes with one product, picked by its SKU."""
+        index = self.product.findData(sku)
+        if index >= 0:
+            self.product.setCurrentIndex(index)
+        else:
+            self.product.setCurrentText(sku)
+
+    def _product_changed(self, text: str) -> None:
+        """The combo shows "Title (SKU)"; typed text may also be a bare SKU."""
+        index = self.product.findText(text)
+        sku = self.product.itemData(index) if index >= 0 else text.strip()
         if sku and self.result.get("model") is not None:
             self.run_job("goes_with", pick_for, self.result["model"], "sku", sku, False,
                          on_done=lambda picks: self._fill(self.goes_with, picks), overlay=False)
@@ -239,7 +264,11 @@ class RecommendationsTab(BaseTab):
             f"the items they bought for {ours['hit_rate']:.0%} of them (Recall@10 {ours['recall']:.0%}); "
             f"best-sellers list {pop['hit_rate']:.0%} (Recall@10 {pop['recall']:.0%}){extra}.")
 
-    def _export_pairs(self) -> None:
-        rows = [[self.pairs.item(r, c).text() if self.pairs.item(r, c) else "" for c in range(len(PAIR_COLUMNS))]
-                for r in range(self.pairs.rowCount())]
-        self.export_csv((PAIR_COLUMNS, rows), "bundles.csv")
+    def export_pairs(self, path: str | None = None) -> str | None:
+        """Bundles to CSV with each product's SKU and name (asks for a path unless given one)."""
+        rows = []
+        for r in range(self.pairs.rowCount()):
+            cells = [self.pairs.item(r, c) for c in range(len(PAIR_COLUMNS))]
+            texts = [item.text() if item else "" for item in cells]
+            rows.append([cells[0].data(SKU_ROLE), texts[0], cells[1].data(SKU_ROLE), texts[1], *texts[2:]])
+        return self.export_csv((PAIR_EXPORT_COLUMNS, rows), "bundles.csv", path)
