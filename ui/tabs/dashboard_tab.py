@@ -277,9 +277,13 @@ class DashboardTab(BaseTab):
         bar.addWidget(QLabel("Channel"))
         bar.addWidget(self.channel)
         bar.addSpacing(16)
-        bar.addWidget(self.headline)
-        bar.addSpacing(8)
-        bar.addWidget(self.compared, 1)
+        # The comparison sits under the headline: beside it, squeezed between the headline and
+        # "Data up to", it wrapped to four lines at the default window width.
+        heading = QVBoxLayout()
+        heading.setSpacing(0)
+        heading.addWidget(self.headline)
+        heading.addWidget(self.compared)
+        bar.addLayout(heading, 1)
         bar.addWidget(self.as_of_label)
         self.period.currentIndexChanged.connect(self._period_changed)
         self.channel.currentIndexChanged.connect(lambda _i: self.load_kpis())
