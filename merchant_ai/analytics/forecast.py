@@ -164,6 +164,7 @@ class Forecaster:
         n_cand = max(1, len(base))
         ticks = {"k": 0}
         n_recent = len(fb.recent_origins(panel.T, h, self.min_train)) if self.calibrate else 0
+        n_recent = n_recent * len([nm for nm in base if nm not in fb.NOT_RECENT]) / n_cand
 
         def bt_tick(frac_origin: float, message: str) -> None:
             ticks["k"] += 1
