@@ -6,7 +6,8 @@ at rolling origins on each series; the best by MASE (ties to the simpler) foreca
 80/95% bands from its own backtest residuals. Per-series scores are shrunk toward the demand class's
 mean (three origins alone pick the lucky model), series too young to score take their class's best,
 and the inverse-error weighted mean of each series' three best is one more candidate. Forecasts are
-scaled per (class, model) toward the median by a factor learnt on the backtest (MASE rewards the
+scaled per (class, model) toward the median by a factor learnt on the latest backtest evidence
+(the newest full-horizon origin and partial-horizon origins 4 and 8 weeks back; MASE rewards the
 median); the forecast without that pull is kept as `expected_` (factors above 1, which correct a
 level bias, stay): the mean an owner plans with and the trend compares against history (where naive
 was chosen, which repeats one period, the mean of the last 8). Measured on the UCI file against the public tools: docs/accuracy.md, "Forecast". Censored
@@ -33,7 +34,7 @@ from merchant_ai.analytics.forecast_panel import NO_CATEGORY, SEASON, Panel, bui
 TOP_DOWN = "top_down_category"
 # Bumped whenever a change alters forecasts or their summary (trend) for the same data: cached
 # answers keyed by data version alone would otherwise outlive an upgrade (see forecast_task).
-MODEL_VERSION = 8
+MODEL_VERSION = 9
 MIN_TREND_UNITS = 5       # units sold in the last `horizon` periods before a trend % is shown
 SHAPE_CANDIDATES = ["naive", "seasonal_naive", "moving_average_4", "moving_average_13", "ses", "damped_trend"]
 
@@ -162,12 +163,17 @@ class Forecaster:
         base = [nm for nm in names if nm != fb.COMBO]
         n_cand = max(1, len(base))
         ticks = {"k": 0}
+        n_recent = len(fb.recent_origins(panel.T, h, self.min_train)) if self.calibrate else 0
+        n_recent = n_recent * len([nm for nm in base if nm not in fb.NOT_RECENT]) / n_cand
 
         def bt_tick(frac_origin: float, message: str) -> None:
             ticks["k"] += 1
-            mon.step(0.05 + 0.70 * min(1.0, ticks["k"] / (n_cand * max(1, self.n_origins))), message)
+            mon.step(0.05 + 0.70 * min(1.0, ticks["k"] / (n_cand * max(1, self.n_origins + n_recent))), message)
 
         result = fb.backtest(Y_fit, Y, start, ctx, names, self.n_origins, self.min_train, bt_tick)
+        # The latest evidence for the calibration factors (see `forecast_backtest.calibrate`).
+        recent = fb.recent_backtest(Y_fit, Y, start, ctx, base, self.min_train, bt_tick, panel.spikes) \
+            if self.calibrate and result.origins else None
         live_ticks = {"k": 0}
 
         def live_tick(name: str) -> None:
@@ -177,7 +183,7 @@ class Forecaster:
         final_ctx = fb.Context(**{**ctx.__dict__, "final": True})
         live = fb.run_candidates(Y_fit, start, final_ctx, names, live_tick)
         available = {nm: ~np.isnan(live[nm]).any(axis=1) for nm in base}
-        self.calibration_ = fb.calibrate(result, self.classes_, base) if self.calibrate else {}
+        self.calibration_ = fb.calibrate(result, self.classes_, base, recent) if self.calibrate else {}
         raw = {nm: live[nm] for nm in base}  # for `expected_`: no pull toward the median
         for nm, fac in self.calibration_.items():
             # A factor below 1 moves a mean-type forecast toward the median of skewed demand: the
