@@ -79,6 +79,9 @@ class GlobalBoostedModel:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             mean_p = np.nanmean(np.where(np.isfinite(p), p, np.nan), axis=1) if p.shape[1] else np.full(n, np.nan)
+            # A product given away (price 0, e.g. a free gift line) has no price level: its log and
+            # ratio were -inf/inf, which the trees' binning cannot place (numpy warned on every fit).
+            mean_p = np.where(mean_p > 0, mean_p, np.nan)
             last_p = _last_observed(p) if p.shape[1] else np.full(n, np.nan)
             price_rel = last_p / mean_p
             log_price = np.log(mean_p)

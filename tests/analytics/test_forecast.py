@@ -251,6 +251,27 @@ def test_global_model_does_not_treat_unseen_weeks_of_the_year_like_a_closure_wee
     assert ahead.min() > 0.7 * ahead.max(), np.round(ahead / ahead.max(), 2)
 
 
+def test_a_free_product_gives_the_global_model_no_infinite_price_features():
+    """A give-away line (price 0) made log(price) -inf and the price ratio inf: numpy warned on
+    every fit while the trees binned the column, and the product's rows sat in an extreme bin."""
+    import warnings
+
+    from merchant_ai.analytics.forecast_global import GlobalBoostedModel
+
+    rng = np.random.default_rng(14)
+    periods = pd.date_range("2025-01-06", periods=40, freq="7D")
+    Y = rng.poisson(5, (8, 40)).astype(float)
+    price = np.full_like(Y, 12.0)
+    price[0] = 0.0                                                  # the free gift
+    model = GlobalBoostedModel(12, 52, max_iter=10)
+    base, _scale = model._origin_features(Y, np.zeros(8, int), price, np.zeros(8), 30)
+    assert np.isfinite(base[1:, 12:14]).all() and np.isnan(base[0, 12:14]).all()   # price_rel, log_price
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
+        warnings.simplefilter("error", RuntimeWarning)
+        ahead = model.fit(Y, np.zeros(8, int), periods, "W", price=price).predict()
+    assert np.isfinite(ahead).all()
+
+
 def test_a_week_the_whole_shop_sold_nothing_is_censored_not_zero_demand():
     from merchant_ai.analytics.forecast import closed_periods
 
