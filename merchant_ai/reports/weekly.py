@@ -201,7 +201,8 @@ def _build_sections(store: Store, report: WeeklyReport, step: Callable[[float, s
     The model libraries (~1 s to import) are imported on the worker while this thread reads the sales."""
     start, end = report.start, report.end
     with queries.reuse_sales_lines():        # the stock fit reads the same lines: one read serves both
-        models = _submit(_import_models)
+        fitting = not _forecast_kept(store)
+        models = _submit(lambda: _import_models(fitting))
         step(0.02, "Loading sales")
         sales = queries.sales_lines(store, end)          # nothing after the week's last day
         step(0.1, "KPIs")
@@ -284,19 +285,31 @@ class _Tasks:
             raise self.errors[0]
 
 
-def _import_models() -> None:
-    """Import what the cold sections use (scikit-learn, SciPy, statsmodels: ~1 s, mostly holding
-    the GIL) while the caller reads the sales lines (SQLite and arrow mostly do not hold it). Only
-    a head start: should an import fail, the section importing it again reports the error."""
+def _import_models(fitting: bool) -> None:
+    """Import what the cold sections use (scikit-learn, SciPy: ~0.8 s, mostly holding the GIL; with
+    `fitting`, also statsmodels' ETS and ARIMA, ~0.3 s) while the caller reads the sales lines (SQLite
+    and arrow mostly do not hold it). Only a head start: should an import fail, the section
+    importing it again reports the error."""
     import importlib
 
-    for name in ("merchant_ai.analytics.forecast_task", "statsmodels.tsa.holtwinters", "statsmodels.tsa.arima.model",
-                 "merchant_ai.reports.customer_sections", "merchant_ai.analytics.clv",
-                 "merchant_ai.analytics.recommend", "merchant_ai.pricing.profit"):
+    names = ["merchant_ai.analytics.forecast_task", "merchant_ai.reports.customer_sections",
+             "merchant_ai.analytics.clv", "merchant_ai.analytics.recommend", "merchant_ai.pricing.profit"]
+    if fitting:
+        names[1:1] = ["statsmodels.tsa.holtwinters", "statsmodels.tsa.arima.model"]
+    for name in names:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001, S112 - see above
             continue
+
+
+def _forecast_kept(store: Store) -> bool:
+    """Whether a forecast was kept since the last import or edit (the report made again after a
+    change of settings): its statistical models are then likely not fitted, so statsmodels is
+    left to be imported if and when a fit needs it."""
+    row = store.connection().execute("SELECT 1 FROM model_cache WHERE key LIKE 'forecast:%' AND data_version = ? "
+                                     "LIMIT 1", (store.data_version(),)).fetchone()
+    return row is not None
 
 
 def _revenue(store: Store, report: WeeklyReport, sales: Any, progress: Progress, cancelled: CancelCheck) -> Any:
