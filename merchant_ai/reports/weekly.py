@@ -8,13 +8,11 @@ drawn by `ui/report_pdf.py`.
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,101 +186,71 @@ def build_weekly_report(store: Store, week: str | None = None, *, progress: Prog
 
 def _build_sections(store: Store, report: WeeklyReport, step: Callable[[float, str], None],
                     progress: Progress, cancelled: CancelCheck) -> None:
-    """Compute the cached sections: the sales lines are read once, then this thread and the report
-    worker take the sections (reorder list, revenue forecast, customers, pairs, margins) one at a
-    time from a shared list, biggest first, until none is left.
+    """Compute the cached sections, one after the other on this thread, from one read of the sales.
 
-    Why two threads: the stock fit's gradient boosting, the L-BFGS and BLAS calls, SQLite and arrow
-    spend much of their time outside the GIL, and a report made right after an import waits on
-    them. The sections share nothing but the (read-only) sales frame; each thread reads the store
-    through its own connection. BLAS/OpenMP pools are held to one thread meanwhile, so two sections
-    never ask for more than the two cores a small machine has (and OpenBLAS' second thread made each
-    tiny L-BFGS step ~1000x slower: the customer value fit 0.58 s -> 0.14 s on the demo shop held to one).
-    The model libraries (~1 s to import) are imported on the worker while this thread reads the sales."""
-    start, end = report.start, report.end
+    The model libraries (scikit-learn, SciPy, statsmodels: ~1 s, needed by every section after the
+    KPIs) are imported on a second thread meanwhile: the sales read spends much of its time in
+    SQLite and arrow, outside the GIL. BLAS is held to one thread while the sections run: OpenBLAS'
+    second thread made each tiny L-BFGS step of the customer value fit ~1000x slower (0.58 s ->
+    0.14 s on the demo shop, 0.62 -> 0.18 s on UCI; the forecasts already held it to one).
+
+    (The sections themselves were also run on two threads, taking turns from a shared list. Measured
+    on 2 shared cores, in one process, alternating: the first build after start-up 3.1-3.3 s vs
+    3.3 s on the demo shop but 2.6-4.2 s vs 3.5-3.7 s on UCI, with 0.1-0.4 s more CPU; later builds
+    no faster. Pandas and the boosted trees' Python-level tree growing hold the GIL most of the
+    time, so the two mostly took turns; left out.)"""
+    start, end, week_start = report.start, report.end, report.week_start
     with queries.reuse_sales_lines():        # the stock fit reads the same lines: one read serves both
-        fitting = not _forecast_kept(store)
-        models = _submit(lambda: _import_models(fitting))
+        imports = _import_ahead(fitting=not _forecast_kept(store))
         step(0.02, "Loading sales")
         sales = queries.sales_lines(store, end)          # nothing after the week's last day
         step(0.1, "KPIs")
         report.kpis = sales_sections.kpi_section(sales, start, end)
         report.currency = report.kpis.currency
-        models.result()
-        step(0.15, "Forecasts, customers, pairs and margins")
-        shares = _Shares(progress, 0.15, 0.95, {"stock": 2.5, "revenue": 3.0, "customers": 1.5, "pairs": 0.5,
-                                                 "margins": 0.5})
+        imports.join()
+        with _single_threaded_blas():
+            step(0.15, "Revenue forecast")
+            forecast = None
+            if len(sales):
+                def forecast() -> dict:
+                    from merchant_ai.analytics.forecast_task import run_forecast
 
-        def check() -> None:
-            _raise_if(cancelled)
+                    # The chart shows revenue only: the units series is a separate fit it does not need.
+                    return run_forecast(store, level="shop", freq="W", horizon=FORECAST_WEEKS, as_of=end,
+                                        sales=sales, measures=["revenue"],
+                                        progress=_sub(progress, 0.15, 0.45, "Revenue forecast"), cancel=cancelled)
+            try:
+                report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, forecast)
+            except Exception as exc:  # noqa: BLE001 - a failed forecast leaves the history chart in place
+                if _is_cancel(exc):
+                    raise
+                report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, None)
+                report.revenue.note = f"The forecast could not be made: {exc}"
+            step(0.45, "Reorder list")
 
-        def customers(part: Callable[[float, str], None]) -> Any:
-            from merchant_ai.reports import customer_sections
+            def stock() -> dict:
+                from merchant_ai.analytics.forecast_task import run_stock
 
-            part(0.0, "segments")
-            return customer_sections.customer_section(sales, end, check=check, store=store)
+                return run_stock(store, end, progress=_sub(progress, 0.45, 0.7, "Reorder list"), cancel=cancelled)
 
-        def pairs(part: Callable[[float, str], None]) -> Any:
-            from merchant_ai.reports import customer_sections
+            report.stock = ops_sections.stock_section(store, end, stock)
+            from merchant_ai.reports import customer_sections  # imports scikit-learn: not for a cached report
 
-            part(0.0, "counting")
-            return customer_sections.pairs_section(sales, end)
-
-        def margins(part: Callable[[float, str], None]) -> Any:
-            part(0.0, "fees and costs")
+            step(0.7, "Customers")
+            report.customers = customer_sections.customer_section(sales, end, check=lambda: _raise_if(cancelled),
+                                                                  store=store)
+            step(0.85, "Product pairs")
+            report.pairs = customer_sections.pairs_section(sales, end)
+            step(0.9, "Margins")
             target = _float(store.get_setting("target_margin_pct"), 20.0)
-            return ops_sections.margin_section(store, sales, end, target)
-
-        tasks = _Tasks([
-            ("stock", "Reorder list", lambda part: _stock(store, end, part, cancelled)),
-            ("revenue", "Revenue forecast", lambda part: _revenue(store, report, sales, part, cancelled)),
-            ("customers", "Customers", customers), ("pairs", "Product pairs", pairs), ("margins", "Margins", margins),
-        ], shares, check)
-        with _single_threaded_pools():
-            side = _submit(tasks.run)
-            try:
-                tasks.run()
-            finally:
-                wait([side])                # never leave (or close the store) with a section still running
-            side.result()
-        tasks.raise_first()
-        for name, value in tasks.results.items():
-            setattr(report, name, value)
+            report.margins = ops_sections.margin_section(store, sales, end, target)
 
 
-class _Tasks:
-    """Sections taken in turn by every thread that calls `run()`; the first error stops the others
-    from starting new ones and is raised by `raise_first()` (a cancel takes effect the same way)."""
-
-    def __init__(self, items: list[tuple[str, str, Callable[[Callable[[float, str], None]], Any]]],
-                 shares: _Shares, check: Callable[[], None]) -> None:
-        self._todo = list(items)
-        self._shares, self._check = shares, check
-        self._lock = threading.Lock()
-        self.results: dict[str, Any] = {}
-        self.errors: list[BaseException] = []
-
-    def run(self) -> None:
-        while True:
-            with self._lock:
-                if not self._todo or self.errors:
-                    return
-                name, label, fn = self._todo.pop(0)
-            try:
-                self._check()
-                part = self._shares.part(name, label)
-                value = fn(part)
-                part(1.0, "done")
-            except BaseException as exc:  # noqa: BLE001 - handed to the building thread by raise_first
-                with self._lock:
-                    self.errors.append(exc)
-                return
-            with self._lock:
-                self.results[name] = value
-
-    def raise_first(self) -> None:
-        if self.errors:
-            raise self.errors[0]
+def _import_ahead(fitting: bool) -> threading.Thread:
+    """`_import_models(fitting)` on a thread of its own (daemon: it never holds up exiting)."""
+    thread = threading.Thread(target=_import_models, args=(fitting,), name="weekly-report-imports", daemon=True)
+    thread.start()
+    return thread
 
 
 def _import_models(fitting: bool) -> None:
@@ -312,82 +280,14 @@ def _forecast_kept(store: Store) -> bool:
     return row is not None
 
 
-def _revenue(store: Store, report: WeeklyReport, sales: Any, progress: Progress, cancelled: CancelCheck) -> Any:
-    """The revenue chart with its forecast (the history alone when the forecast fails)."""
-    forecast = None
-    if len(sales):
-        def forecast() -> dict:
-            from merchant_ai.analytics.forecast_task import run_forecast
-
-            # The chart shows revenue only: the units series is a separate fit it does not need.
-            return run_forecast(store, level="shop", freq="W", horizon=FORECAST_WEEKS, as_of=report.end, sales=sales,
-                                measures=["revenue"], progress=progress, cancel=cancelled)
-    try:
-        return sales_sections.revenue_section(sales, report.end, report.week_start, CHART_WEEKS, forecast)
-    except Exception as exc:  # noqa: BLE001 - a failed forecast leaves the history chart in place
-        if _is_cancel(exc):
-            raise
-        revenue = sales_sections.revenue_section(sales, report.end, report.week_start, CHART_WEEKS, None)
-        revenue.note = f"The forecast could not be made: {exc}"
-        return revenue
-
-
-def _stock(store: Store, end: dt.date, progress: Progress, cancelled: CancelCheck) -> Any:
-    def stock() -> dict:
-        from merchant_ai.analytics.forecast_task import run_stock
-
-        return run_stock(store, end, progress=progress, cancel=cancelled)
-
-    _raise_if(cancelled)
-    return ops_sections.stock_section(store, end, stock)
-
-
-# --- the second thread ----------------------------------------------------------------------------
-# One long-lived worker, shared by every report: its store connections (one per store and thread)
-# are reused instead of a new one per report. Two reports at once queue on it, never wait on each other.
-_worker: ThreadPoolExecutor | None = None
-_worker_lock = threading.Lock()
-
-
-def _submit(fn: Callable[[], Any]) -> Future:
-    """`fn()` on the report worker, in a copy of the caller's context (the shared sales-lines read)."""
-    global _worker
-    with _worker_lock:
-        if _worker is None:
-            _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weekly-report")
-    return _worker.submit(contextvars.copy_context().run, fn)
-
-
 @contextmanager
-def _single_threaded_pools() -> Iterator[None]:
-    """BLAS and OpenMP held to one thread while two sections run side by side (threadpoolctl's
-    limits are process-wide, so one `with` on this thread covers the worker too)."""
+def _single_threaded_blas() -> Iterator[None]:
+    """BLAS held to one thread (process-wide for OpenBLAS) while the sections are made. Entered
+    after the model libraries are imported: threadpoolctl only limits libraries already loaded."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(1):
+    with threadpool_limits(1, user_api="blas"):
         yield
-
-
-class _Shares:
-    """Progress of sections made side by side. Each section has a weight and reports its own 0..1;
-    the fraction passed on is `lo` plus every section's weighted part done, so it only moves
-    forward whichever section reports. Thread-safe."""
-
-    def __init__(self, progress: Progress, lo: float, hi: float, weights: dict[str, float]) -> None:
-        self._progress, self._lo, self._span = progress, lo, hi - lo
-        self._total = sum(weights.values())
-        self._weights = weights
-        self._done = dict.fromkeys(weights, 0.0)
-        self._lock = threading.Lock()
-
-    def part(self, name: str, label: str) -> Callable[[float, str], None]:
-        def report(fraction: float, message: str) -> None:
-            with self._lock:
-                self._done[name] = max(self._done[name], min(max(fraction or 0.0, 0.0), 1.0))
-                if self._progress is not None:
-                    done = sum(self._weights[k] * f for k, f in self._done.items()) / self._total
-                    self._progress(self._lo + self._span * done, f"{label}: {message}")
-        return report
 
 
 # --- the report cache -------------------------------------------------------------------------
