@@ -44,7 +44,11 @@ PAIR_COLUMNS = ["order_id", "order_date", "customer", "sku", "title", "status", 
 def segments_at(sales: pd.DataFrame, day: dt.date) -> pd.Series:
     """RFM segment per customer from the orders up to `day` (index: customer key)."""
     known = sales[pd.to_datetime(sales["order_date"]) <= pd.Timestamp(day)]
-    table = rfm_table(known, day)
+    return _segments(rfm_table(known, day))
+
+
+def _segments(table: pd.DataFrame) -> pd.Series:
+    """RFM segment per customer of an `rfm_table` (index: customer key)."""
     if table.empty:
         return pd.Series(dtype=object)
     r = quintile_score(table["recency_days"], higher_is_better=False)
@@ -98,7 +102,8 @@ def customer_section(sales: pd.DataFrame, end: dt.date, check: Callable[[], None
     if orders["customer"].nunique() < MIN_CUSTOMERS:
         return CustomerSection(note="Too few identified customers for segments (marketplaces that hide buyers "
                                     "count as none).")
-    now = segments_at(orders, end)
+    table_now = rfm_table(orders, end)      # every order is on or before `end`: segments_at(orders, end)'s table
+    now = _segments(table_now)
     week_ago = segments_at(orders, end - dt.timedelta(days=7))
     month_ago = segments_at(orders, end - dt.timedelta(days=28))
     check()
@@ -121,7 +126,7 @@ def customer_section(sales: pd.DataFrame, end: dt.date, check: Callable[[], None
     if not len(this_week):
         section.note = "No customer slipped to At risk this week."
         return section
-    table = rfm_table(orders, end).set_index("customer").loc[this_week]
+    table = table_now.set_index("customer").loc[this_week]
     table["segment_before"] = week_ago.reindex(this_week).to_numpy()
     table["segment_now"] = now.reindex(this_week).to_numpy()
     try:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,53 +186,108 @@ def build_weekly_report(store: Store, week: str | None = None, *, progress: Prog
 
 def _build_sections(store: Store, report: WeeklyReport, step: Callable[[float, str], None],
                     progress: Progress, cancelled: CancelCheck) -> None:
-    """Compute the cached sections, one after the other on this thread.
+    """Compute the cached sections, one after the other on this thread, from one read of the sales.
 
-    (Running the model fits on a second thread was measured and left out: the fits, pandas and
-    the line-by-line SQLite read all hold the GIL most of the time, and each slowed the other more
-    than the overlap gained, e.g. the UCI file's read 1.6 s -> 3.0 s next to the forecast imports.)"""
+    The model libraries (scikit-learn, SciPy, statsmodels: ~1 s, needed by every section after the
+    KPIs) are imported on a second thread meanwhile: the sales read spends much of its time in
+    SQLite and arrow, outside the GIL. BLAS is held to one thread while the sections run: OpenBLAS'
+    second thread made each tiny L-BFGS step of the customer value fit ~1000x slower (0.58 s ->
+    0.14 s on the demo shop, 0.62 -> 0.18 s on UCI; the forecasts already held it to one).
+
+    (The sections themselves were also run on two threads, taking turns from a shared list. Measured
+    on 2 shared cores, in one process, alternating: the first build after start-up 3.1-3.3 s vs
+    3.3 s on the demo shop but 2.6-4.2 s vs 3.5-3.7 s on UCI, with 0.1-0.4 s more CPU; later builds
+    no faster. Pandas and the boosted trees' Python-level tree growing hold the GIL most of the
+    time, so the two mostly took turns; left out.)"""
     start, end, week_start = report.start, report.end, report.week_start
     with queries.reuse_sales_lines():        # the stock fit reads the same lines: one read serves both
+        imports = _import_ahead(fitting=not _forecast_kept(store))
         step(0.02, "Loading sales")
         sales = queries.sales_lines(store, end)          # nothing after the week's last day
         step(0.1, "KPIs")
         report.kpis = sales_sections.kpi_section(sales, start, end)
         report.currency = report.kpis.currency
-        step(0.15, "Revenue forecast")
-        forecast = None
-        if len(sales):
-            def forecast() -> dict:
-                from merchant_ai.analytics.forecast_task import run_forecast
+        imports.join()
+        with _single_threaded_blas():
+            step(0.15, "Revenue forecast")
+            forecast = None
+            if len(sales):
+                def forecast() -> dict:
+                    from merchant_ai.analytics.forecast_task import run_forecast
 
-                # The chart shows revenue only: the units series is a separate fit it does not need.
-                return run_forecast(store, level="shop", freq="W", horizon=FORECAST_WEEKS, as_of=end, sales=sales,
-                                    measures=["revenue"], progress=_sub(progress, 0.15, 0.45, "Revenue forecast"),
-                                    cancel=cancelled)
+                    # The chart shows revenue only: the units series is a separate fit it does not need.
+                    return run_forecast(store, level="shop", freq="W", horizon=FORECAST_WEEKS, as_of=end,
+                                        sales=sales, measures=["revenue"],
+                                        progress=_sub(progress, 0.15, 0.45, "Revenue forecast"), cancel=cancelled)
+            try:
+                report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, forecast)
+            except Exception as exc:  # noqa: BLE001 - a failed forecast leaves the history chart in place
+                if _is_cancel(exc):
+                    raise
+                report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, None)
+                report.revenue.note = f"The forecast could not be made: {exc}"
+            step(0.45, "Reorder list")
+
+            def stock() -> dict:
+                from merchant_ai.analytics.forecast_task import run_stock
+
+                return run_stock(store, end, progress=_sub(progress, 0.45, 0.7, "Reorder list"), cancel=cancelled)
+
+            report.stock = ops_sections.stock_section(store, end, stock)
+            from merchant_ai.reports import customer_sections  # imports scikit-learn: not for a cached report
+
+            step(0.7, "Customers")
+            report.customers = customer_sections.customer_section(sales, end, check=lambda: _raise_if(cancelled),
+                                                                  store=store)
+            step(0.85, "Product pairs")
+            report.pairs = customer_sections.pairs_section(sales, end)
+            step(0.9, "Margins")
+            target = _float(store.get_setting("target_margin_pct"), 20.0)
+            report.margins = ops_sections.margin_section(store, sales, end, target)
+
+
+def _import_ahead(fitting: bool) -> threading.Thread:
+    """`_import_models(fitting)` on a thread of its own (daemon: it never holds up exiting)."""
+    thread = threading.Thread(target=_import_models, args=(fitting,), name="weekly-report-imports", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_models(fitting: bool) -> None:
+    """Import what the cold sections use (scikit-learn, SciPy: ~0.8 s, mostly holding the GIL; with
+    `fitting`, also statsmodels' ETS and ARIMA, ~0.3 s) while the caller reads the sales lines (SQLite
+    and arrow mostly do not hold it). Only a head start: should an import fail, the section
+    importing it again reports the error."""
+    import importlib
+
+    names = ["merchant_ai.analytics.forecast_task", "merchant_ai.reports.customer_sections",
+             "merchant_ai.analytics.clv", "merchant_ai.analytics.recommend", "merchant_ai.pricing.profit"]
+    if fitting:
+        names[1:1] = ["statsmodels.tsa.holtwinters", "statsmodels.tsa.arima.model"]
+    for name in names:
         try:
-            report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, forecast)
-        except Exception as exc:  # noqa: BLE001 - a failed forecast leaves the history chart in place
-            if _is_cancel(exc):
-                raise
-            report.revenue = sales_sections.revenue_section(sales, end, week_start, CHART_WEEKS, None)
-            report.revenue.note = f"The forecast could not be made: {exc}"
-        step(0.45, "Reorder list")
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 - see above
+            continue
 
-        def stock() -> dict:
-            from merchant_ai.analytics.forecast_task import run_stock
 
-            return run_stock(store, end, progress=_sub(progress, 0.45, 0.7, "Reorder list"), cancel=cancelled)
+def _forecast_kept(store: Store) -> bool:
+    """Whether a forecast was kept since the last import or edit (the report made again after a
+    change of settings): its statistical models are then likely not fitted, so statsmodels is
+    left to be imported if and when a fit needs it."""
+    row = store.connection().execute("SELECT 1 FROM model_cache WHERE key LIKE 'forecast:%' AND data_version = ? "
+                                     "LIMIT 1", (store.data_version(),)).fetchone()
+    return row is not None
 
-        report.stock = ops_sections.stock_section(store, end, stock)
-        from merchant_ai.reports import customer_sections  # imports scikit-learn: not for a cached report
 
-        step(0.7, "Customers")
-        report.customers = customer_sections.customer_section(sales, end, check=lambda: _raise_if(cancelled),
-                                                              store=store)
-        step(0.85, "Product pairs")
-        report.pairs = customer_sections.pairs_section(sales, end)
-        step(0.9, "Margins")
-        target = _float(store.get_setting("target_margin_pct"), 20.0)
-        report.margins = ops_sections.margin_section(store, sales, end, target)
+@contextmanager
+def _single_threaded_blas() -> Iterator[None]:
+    """BLAS held to one thread (process-wide for OpenBLAS) while the sections are made. Entered
+    after the model libraries are imported: threadpoolctl only limits libraries already loaded."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        yield
 
 
 # --- the report cache -------------------------------------------------------------------------
