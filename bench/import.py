@@ -8,7 +8,9 @@ medians are compared, so a burst of load from other work on the machine hits bot
 the ratio of each import to the bare read just before it is printed too. Prints wall time,
 lines/s and peak memory side by side, the ratio, and where the import's time goes (read, parse,
 write). Target: the whole import within 10x of the bare `pandas.read_csv(engine="pyarrow")` of
-the same file.
+the same file. The read stage decompresses and splits the .gz into text cells the way the bare read
+does (pyarrow parsing while a gunzip streams in, see importers/reading.py); parse and write run on
+one thread, SQLite's insert, index builds and encrypted commit being most of the write.
 
 Other benchmarks can load UCI the way the app does with
 `merchant_ai.importers.pipeline.load_uci(path, store)` and then read `queries.sales_lines(store)`.

@@ -165,3 +165,39 @@ def test_garbage_raises_unreadable(data: bytes) -> None:
 def test_decode_reports_encoding() -> None:
     assert decode("héllo".encode())[1] == "utf-8"
     assert decode(b"\xef\xbb\xbfh")[0] == "h"
+
+
+def _retail_body(rows: int = 12_000) -> bytes:
+    lines = ["InvoiceNo,StockCode,Description,Quantity,Country"] + [
+        f'{536365 + i // 5},8512{i % 10}A,"ITEM, NO {i}",{i % 7 + 1},United Kingdom' for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("case", ["plain", "crlf", "trailing blank lines", "no final newline", "blank line",
+                                  "quoted newline", "cp1252", "bom", "preamble", "semicolons", "footer"])
+def test_gzip_streaming_path_reads_what_the_decompressed_file_gives(case: str) -> None:
+    """Big gzip files are parsed while they are decompressed; every shape must come out exactly
+    as the same bytes uncompressed (irregular ones leave the streaming path for the general one)."""
+    body = _retail_body()
+    body = {"plain": body, "crlf": body.replace(b"\n", b"\r\n"), "trailing blank lines": body + b"\r\n\n\n",
+            "no final newline": body[:-1], "blank line": body.replace(b"\n536999,", b"\n\n536999,"),
+            "quoted newline": body.replace(b'"ITEM, NO 7000"', b'"ITEM\nSEVEN"'),
+            "cp1252": body.replace(b"ITEM, NO 9", b"CAF\xc9 9"), "bom": b"\xef\xbb\xbf" + body,
+            "preamble": b"Report,x\n\n" + body, "semicolons": body.replace(b",", b";"),
+            "footer": body + b"12000 record(s) downloaded,from Sep-01-22\n"}[case]
+    streamed, plain = read_table(gzip.compress(body), "retail.csv.gz"), read_table(body, "retail.csv")
+    assert streamed.header == plain.header and streamed.encoding == plain.encoding
+    assert streamed.rows.equals(plain.rows) and streamed.rows.dtypes.equals(plain.rows.dtypes)
+    assert streamed.line_numbers.tolist() == plain.line_numbers.tolist()
+    assert (streamed.warnings, streamed.footer, streamed.delimiter) == (plain.warnings, plain.footer, plain.delimiter)
+
+
+def test_gzip_streaming_path_on_damaged_or_concatenated_files() -> None:
+    """A truncated stream is still 'damaged'; two concatenated members are read whole, as gzip does."""
+    packed = gzip.compress(_retail_body())
+    with pytest.raises(UnreadableFile, match="damaged gzip"):
+        read_table(packed[:len(packed) // 2], "retail.csv.gz")
+    with pytest.raises(UnreadableFile, match="damaged gzip"):
+        read_table(packed + b"junk", "retail.csv.gz")
+    both = read_table(packed + gzip.compress(b"536999,X,LAST,1,France\n"), "retail.csv.gz")
+    assert len(both.rows) == 12_001 and both.rows["Description"].iloc[-1] == "LAST"
