@@ -28,6 +28,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# This tree's code, not the editable install's: an older checkout (`git worktree add`) run side by
+# side with this one must time its own importer.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def _rss_mb() -> float:

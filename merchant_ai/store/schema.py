@@ -236,7 +236,16 @@ CREATE INDEX idx_lines_order ON order_lines(order_id);
 CREATE INDEX idx_lines_sku ON order_lines(sku);
 """
 
+# Order lines lose their SKU index. No query looks lines up by SKU (the sales read scans them in
+# order order; SKU matching goes by channel_sku), so the index only cost every import: a bulk
+# import rebuilds it by sorting every line's text SKU (0.30-0.36 s CPU of a ~2 s UCI import, plus
+# its pages in the encrypted commit and in every backup). What it served, the Data view's "Order
+# lines" sorted by SKU, now sorts in memory: 0.13 -> 0.38 s on UCI's 530k lines, in the background.
+MIGRATION_4 = """
+DROP INDEX IF EXISTS idx_lines_sku;
+"""
+
 # Each entry upgrades the schema by one version; index 0 brings an empty file to version 1.
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3]
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4]
 
 SCHEMA_VERSION = len(MIGRATIONS)

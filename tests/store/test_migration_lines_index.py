@@ -1,4 +1,5 @@
-"""Migration 3: order lines' UNIQUE (order_id, line_key) becomes a named, droppable unique index.
+"""Migrations 3 and 4: order lines' UNIQUE (order_id, line_key) becomes a named, droppable unique
+index (3), and the SKU index no query used goes (4).
 
 The rows must come through unchanged (ids, values, types), uniqueness must still hold, and the
 queries that read lines by order must keep their plans (`idx_lines_order` stays for the sales
@@ -11,6 +12,7 @@ import pytest
 import sqlcipher3
 
 from merchant_ai.store import Store
+from merchant_ai.store.schema import SCHEMA_VERSION
 
 
 @pytest.fixture(autouse=True)
@@ -61,13 +63,13 @@ def test_migration_3_keeps_lines_and_makes_the_unique_index_droppable(tmp_path):
     store.close()
     store = Store.open(tmp_path / "v2", "pw")          # migrates, after a backup
     conn = store.connection()
-    assert store.schema_version() == 3
-    assert any("before-migration-2-to-3" in p.name for p in store.list_backups())
+    assert store.schema_version() == SCHEMA_VERSION
+    assert any(f"before-migration-2-to-{SCHEMA_VERSION}" in p.name for p in store.list_backups())
     assert _lines(store) == before
     assert [r[1:3] for r in conn.execute("PRAGMA table_info(order_lines)")] == columns
     indexes = {r[0]: r[1] for r in conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'order_lines'")}
-    assert set(indexes) == {"idx_lines_order_key", "idx_lines_order", "idx_lines_sku"}
+    assert set(indexes) == {"idx_lines_order_key", "idx_lines_order"}      # migration 4 dropped idx_lines_sku
     assert all(sql is not None for sql in indexes.values())   # no constraint index: each one can be dropped
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     # Uniqueness still holds, and the cascade from orders still reaches the lines.
@@ -91,7 +93,25 @@ def test_lookups_by_order_keep_their_plans(tmp_path):
         conn, "SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id)")
     assert "INDEX idx_lines_order" in _plan(conn, "SELECT * FROM order_lines WHERE order_id = ? ORDER BY id", (1,))
     assert "INDEX idx_lines_order" in _plan(conn, "DELETE FROM order_lines WHERE order_id IN (?, ?)", (1, 2))
-    assert "INDEX idx_lines_sku" in _plan(conn, "SELECT * FROM order_lines WHERE sku = ?", ("A",))
+    # No index by SKU (migration 4): the Data view's sort by SKU sorts in memory, never on disk.
+    assert "USE TEMP B-TREE FOR ORDER BY" in _plan(conn, "SELECT l.id FROM order_lines l ORDER BY l.sku, l.id")
     assert "INDEX idx_lines_order_key" in _plan(
         conn, "SELECT id FROM order_lines WHERE order_id = ? AND line_key = ?", (1, "1"))
+    store.close()
+
+
+def test_migration_4_drops_the_lines_sku_index_and_keeps_the_rows(tmp_path):
+    store = _v2_shop(tmp_path)
+    store._apply_migrations_until(3)
+    conn = store.connection()
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'idx_lines_sku'").fetchone()[0] == 1
+    before = _lines(store)
+    store.close()
+    store = Store.open(tmp_path / "v2", "pw")
+    conn = store.connection()
+    assert store.schema_version() == SCHEMA_VERSION == 4
+    assert any("before-migration-3-to-4" in p.name for p in store.list_backups())
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'idx_lines_sku'").fetchone()[0] == 0
+    assert _lines(store) == before
+    assert [r[0] for r in conn.execute("SELECT id FROM order_lines ORDER BY sku, id")] == [2, 1, 5, 9]
     store.close()
