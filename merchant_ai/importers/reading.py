@@ -209,14 +209,21 @@ def read_table(data: bytes, file_name: str) -> Table:
     return table
 
 
-def _read_text(text: str, file_name: str, delim: str, raw: bytes | None = None) -> Table:
+def _locate_header(text: str, delim: str) -> tuple[list[str], int, list[str]] | None:
+    """(header, the line it starts on, preamble lines before it) from the start of `text`, or
+    None when the start holds no record."""
     head_records = _records_with_lines(text[:200_000], delim, limit=_SAMPLE_RECORDS)
     if not head_records:
-        raise UnreadableFile(f"{file_name} holds no rows")
+        return None
     h = _header_index([r for r, _ in head_records])
-    header_line = head_records[h][1]
-    preamble = [delim.join(r) for r, _ in head_records[:h]]
-    header = clean_header(head_records[h][0])
+    return clean_header(head_records[h][0]), head_records[h][1], [delim.join(r) for r, _ in head_records[:h]]
+
+
+def _read_text(text: str, file_name: str, delim: str, raw: bytes | None = None) -> Table:
+    located = _locate_header(text, delim)
+    if located is None:
+        raise UnreadableFile(f"{file_name} holds no rows")
+    header, header_line, preamble = located
     fast = _read_fast(text, header_line, header, delim, raw)
     if fast is not None:
         rows, lines = fast
@@ -384,10 +391,10 @@ def _read_gzip_fast(data: bytes, file_name: str) -> Table | None:
             or any(bom in head[:16] for bom, _ in _BOMS) or text.isspace():
         return None
     delim = sniff_delimiter(text)
-    head_records = _records_with_lines(text[:200_000], delim, limit=_SAMPLE_RECORDS)
-    if not head_records or _header_index([r for r, _ in head_records]) != 0 or head_records[0][1] != 1:
+    located = _locate_header(text, delim)
+    if located is None or located[1] != 1:   # a preamble: the general path warns about it
         return None
-    header = clean_header(head_records[0][0])
+    header = located[0]
     stream = _GunzipStream(data)
     fast = _arrow_frame(stream, header, delim, 1 << 20, lambda: stream.newlines - stream.trailing)
     if fast is None or stream.irregular:
