@@ -81,8 +81,9 @@ total_mb=$(( $(du -sk "$TARGET" | cut -f1) / 1024 ))
 echo "on disk: ${total_mb} MB (budget ${budget} MB)"
 echo "biggest folders and files:"
 if [ "$OS" = Darwin ]; then inner=$TARGET/Contents/Frameworks; else inner=$TARGET/_internal; fi
-du -sk "$inner"/* "$inner"/PySide6/Qt/lib "$inner"/pyarrow/lib* 2>/dev/null | sort -rn | head -15 \
-    | awk '{ printf "  %7.1f MB  %s\n", $1 / 1024, $2 }'
+# awk reads to the end (no `head`): under pipefail, sort killed by SIGPIPE failed the build (exit 141).
+du -sk "$inner"/* "$inner"/PySide6/Qt/lib "$inner"/pyarrow/lib* 2>/dev/null | sort -rn \
+    | awk 'NR <= 15 { printf "  %7.1f MB  %s\n", $1 / 1024, $2 }'
 size_note=ok
 if [ "$total_mb" -gt "$budget" ]; then
     size_note="OVER BUDGET by $(( total_mb - budget )) MB"
