@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from PySide6.QtCore import Qt
 
 from tests.cli.test_customer_cli import _fill
 from ui.context import AppContext
@@ -26,6 +27,10 @@ def test_segments_table_filter_chart_and_export(qtbot, store, tmp_path):
     widths = tab.bars.opts["width"]
     assert sum(widths) == 40 and tab.overview.rowCount() == 11
     assert "Not enough data" in tab.status.text()          # 40 customers: the stated rule applies
+    # Most valuable customers first, not the keys in reverse order (Qt's default sort); with too
+    # little history for a CLV, by net revenue.
+    net = [tab.proxy.index(r, COLUMNS.index("Net revenue")).data(Qt.ItemDataRole.UserRole) for r in range(40)]
+    assert net == sorted(net, reverse=True) and net[0] > net[-1]
     keys = {tab.model.rows[r]["customer"] for r in range(40)}
     assert "1001" in keys                                   # float-looking ids normalised
     segment = tab.model.rows[0]["rfm_segment"]

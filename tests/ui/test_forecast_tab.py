@@ -101,7 +101,7 @@ def test_a_slow_seller_shows_expected_units_not_the_median_zero(qtbot):
     assert "Expected next week: <b>0.4 units</b>, 4.8 units over 12 weeks" in t.chart_title.text()
     assert "averaged 0.4 units a week" in t.chart_title.text()
     headers, rows = t.csv_rows()
-    assert headers[-1] == "expected" and rows[0][headers.index("mean")] == 0.0 and rows[0][-1] == 0.4
+    assert rows[0][headers.index("mean")] == 0.0 and rows[0][headers.index("expected")] == 0.4
 
 
 def test_an_answer_cached_before_expected_existed_falls_back_to_mean(qtbot):
@@ -111,4 +111,43 @@ def test_an_answer_cached_before_expected_existed_falls_back_to_mean(qtbot):
     t = ForecastTab(AppContext(None, runner=SyncJobRunner()))
     qtbot.addWidget(t)
     t.show_result(answer)
-    assert t.model.data(t.model.index(0, 1)) == "0.0"
+    from ui.tabs.forecast_tab import COLUMNS
+
+    assert t.model.data(t.model.index(0, COLUMNS.index("Expected next"))) == "0.0"
+
+
+def test_skus_show_their_titles_biggest_sellers_first_and_search_matches_titles(qtbot):
+    """Owners know products by name: the SKU table shows titles, the search finds them, and the
+    biggest expected sellers come first (Qt's default sort had put SKUs in reverse A-Z order)."""
+    import copy
+
+    from ui.tabs.forecast_tab import COLUMNS
+
+    answer = _slow_seller_answer()
+    slow = answer["series"][0]
+    fast = copy.deepcopy(slow)
+    fast["key"] = "ALPHA-1"
+    for p in fast["points"]:
+        p["expected"] = 5.0
+    answer["series"] = [slow, fast]
+    answer["history"][("ALPHA-1", "units")] = answer["history"][("SLOW", "units")]
+    answer["titles"] = {"SLOW": "Slow Cooker <Deluxe>", "ALPHA-1": "Alpaca Blend Yarn"}
+    t = ForecastTab(AppContext(None, runner=SyncJobRunner()))
+    qtbot.addWidget(t)
+    t.show_result(answer)
+    first = t.proxy.index(0, COLUMNS.index("Series")).data()
+    assert first == "ALPHA-1"                       # 60 units expected against 4.8
+    assert not t.table.isColumnHidden(COLUMNS.index("Product"))
+    assert t.proxy.index(0, COLUMNS.index("Product")).data() == "Alpaca Blend Yarn"
+    t.search.setText("cooker")
+    assert t.proxy.rowCount() == 1 and t.proxy.index(0, 0).data() == "SLOW"
+    t.search.setText("4.8")                           # figures are not searched
+    assert t.proxy.rowCount() == 0
+    t.search.setText("")
+    t._select(t.proxy.index(1, 0))
+    assert "Slow Cooker &lt;Deluxe&gt;" in t.chart_title.text()
+    headers, rows = t.csv_rows()
+    assert {r[headers.index("title")] for r in rows} == {"Slow Cooker <Deluxe>", "Alpaca Blend Yarn"}
+    answer["titles"] = {}
+    t.show_result(answer)                             # other levels have no titles: no empty column
+    assert t.table.isColumnHidden(COLUMNS.index("Product"))

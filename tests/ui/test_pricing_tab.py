@@ -73,6 +73,8 @@ def test_products_from_the_shop_and_cost_edit_writes_the_store(qtbot, store):
     with qtbot.waitSignal(tab.refreshed, timeout=10_000):
         tab.show()
     qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=10_000)
+    revenue = [tab.proxy.index(r, COLUMNS.index("Revenue")).data(Qt.ItemDataRole.UserRole) for r in range(2)]
+    assert revenue[0] > revenue[1]                                      # biggest sellers first
     rows = {tab.model.items[r]["sku"]: r for r in range(2)}
     mug = tab.model.index(rows["MUG"], COLUMNS.index("Elasticity (95% CI)"))
     assert "[" in tab.model.data(mug)                                   # elasticity with its CI

@@ -179,6 +179,9 @@ class CustomersTab(BaseTab):
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         self.table.setModel(self.proxy)
+        # Most valuable customers first. Without an explicit indicator Qt sorts column 0 descending,
+        # which listed customers by their key, Z to A.
+        self.table.horizontalHeader().setSortIndicator(COLUMNS.index("Predicted CLV"), Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -203,6 +206,11 @@ class CustomersTab(BaseTab):
         self.show_content()
         words = {c["cluster"]: c["description"] for c in doc.get("clusters", [])}
         self.model.set_rows(doc["customers"], words)
+        # Most valuable first: by predicted CLV, or by net revenue while there is too little
+        # history to predict (every CLV empty).
+        has_clv = any(c.get("predicted_clv") is not None for c in doc["customers"])
+        self.table.sortByColumn(COLUMNS.index("Predicted CLV" if has_clv else "Net revenue"),
+                                Qt.SortOrder.DescendingOrder)
         segs = doc.get("segments", [])
         self.overview.setRowCount(len(segs))
         for r, s in enumerate(segs):

@@ -16,6 +16,7 @@ data has not changed since the last fit.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import numpy as np
@@ -40,12 +41,14 @@ from ui.jobs import JobContext
 from ui.tabs.base import NO_DATA_TEXT, NOT_AVAILABLE_TEXT, BaseTab
 from ui.widgets.records_model import RecordsModel
 
-COLUMNS = ["Series", "Expected next", "Expected total", "Trend", "Typical next", "Model", "Backtest MASE",
+COLUMNS = ["Series", "Product", "Expected next", "Expected total", "Trend", "Typical next", "Model", "Backtest MASE",
            "Naive MASE", "Class", "Note"]
+PRODUCT_MAX_WIDTH = 150     # long titles elide (whole in the tooltip and chart title); figures stay in view
 PERIOD_WORD = {"W": "week", "D": "day", "M": "month"}
 HEADER_TIPS = {
     "Expected next": "Expected sales in the next period: the average outcome, the figure to plan stock and "
                      "money with",
+    "Product": "The product's title (SKU level); the search box matches it too",
     "Expected total": "Expected sales summed over the whole horizon",
     "Trend": "Expected average per period ahead compared with the actual average of the same number of "
              "recent periods",
@@ -76,6 +79,11 @@ def compute_forecast(jc: JobContext, level: str, freq: str, horizon: int, refit:
     answer = run_forecast(store, level=level, freq=freq, horizon=horizon,
                           progress=lambda f, m: jc.progress(0.9 * f, m), cancel=jc.cancelled, use_cache=not refit)
     jc.progress(0.92, "Loading history for the chart…")
+    titles: dict[str, str] = {}
+    if level == "sku":   # owners know their products by name, not by SKU code
+        products = queries.products(store)
+        titles = {str(k): str(t) for k, t in zip(products["sku"], products["title"], strict=True)
+                  if isinstance(t, str) and t.strip()}
     sales = queries.sales_lines(store, answer["as_of"])
     history: dict[tuple[str, str], tuple[list, np.ndarray]] = {}
     for measure in {s["measure"] for s in answer["series"]}:
@@ -85,7 +93,7 @@ def compute_forecast(jc: JobContext, level: str, freq: str, horizon: int, refit:
         for i, key in enumerate(panel.keys):
             history[(key, measure)] = (stamps, panel.values[i])
     jc.check()
-    return {**answer, "history": history}
+    return {**answer, "history": history, "titles": titles}
 
 
 # --- table model ---------------------------------------------------------------------------------------
@@ -94,13 +102,18 @@ class SeriesModel(RecordsModel):
 
     def __init__(self) -> None:
         super().__init__([(c, c) for c in COLUMNS])
+        self.titles: dict[str, str] = {}
 
     @property
     def series(self) -> list[dict[str, Any]]:
         return self.records
 
-    def set_series(self, series: list[dict[str, Any]]) -> None:
+    def set_series(self, series: list[dict[str, Any]], titles: dict[str, str] | None = None) -> None:
+        self.titles = dict(titles or {})
         self.set_records(series)
+
+    def title_of(self, s: dict[str, Any]) -> str:
+        return self.titles.get(str(s["key"]), "") if s["level"] == "sku" else ""
 
     def _values(self, s: dict[str, Any]) -> list[Any]:
         label = s["key"] if s.get("measure", "units") == "units" or s["level"] != "shop" else f"{s['key']} (revenue)"
@@ -108,7 +121,7 @@ class SeriesModel(RecordsModel):
         nxt = expected_of(points[0]) if points else None
         total = sum(expected_of(p) for p in points) if points else None
         typical = points[0]["mean"] if points else None
-        return [label, nxt, total, s.get("trend"), typical, s["model"], s.get("backtest_mase"),
+        return [label, self.title_of(s), nxt, total, s.get("trend"), typical, s["model"], s.get("backtest_mase"),
                 s.get("naive_mase"), s.get("demand_class", ""), s.get("reason", "")]
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
@@ -132,13 +145,32 @@ class SeriesModel(RecordsModel):
             return str(value)
         if role == Qt.ItemDataRole.UserRole:  # sort key
             return value if value is not None else float("-inf")
-        if role == Qt.ItemDataRole.ToolTipRole and col == "Note":
+        if role == Qt.ItemDataRole.ToolTipRole and col in ("Note", "Product"):
             return value or None
         if role == Qt.ItemDataRole.ToolTipRole:
             return HEADER_TIPS.get(col)
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, float):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+class SeriesFilter(QSortFilterProxyModel):
+    """The search box matches a series' key or its product title, not the figures beside them."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.needle = ""
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # noqa: N802
+        if not self.needle:
+            return True
+        model = self.sourceModel()
+        return any(self.needle in str(model.index(row, c, parent).data() or "").casefold() for c in (0, 1))
+
+    def set_search(self, text: str) -> None:
+        self.beginFilterChange()
+        self.needle = text.strip().casefold()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
 
 class ForecastTab(BaseTab):
@@ -178,13 +210,13 @@ class ForecastTab(BaseTab):
         self.search.setPlaceholderText("Search series…")
         self.search.setClearButtonEnabled(True)
         self.model = SeriesModel()
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = SeriesFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(0)
         self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
         self.table = QTableView()
         self.table.setModel(self.proxy)
+        # Biggest sellers first (without an indicator Qt sorts column 0 descending: SKUs Z to A).
+        self.table.horizontalHeader().setSortIndicator(COLUMNS.index("Expected total"), Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -230,7 +262,7 @@ class ForecastTab(BaseTab):
         outer.addWidget(split, 1)
         self.set_content(content)
 
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search.textChanged.connect(self.proxy.set_search)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._select(cur))
         self.level.currentIndexChanged.connect(self.refresh)
         self.freq.currentIndexChanged.connect(self.refresh)
@@ -265,8 +297,11 @@ class ForecastTab(BaseTab):
             self.show_empty("No sales yet", NO_DATA_TEXT)
             return
         self.show_content()
-        self.model.set_series(result["series"])
+        self.model.set_series(result["series"], result.get("titles"))
+        self.table.setColumnHidden(COLUMNS.index("Product"), not self.model.titles)
         self.table.resizeColumnsToContents()
+        product = COLUMNS.index("Product")
+        self.table.setColumnWidth(product, min(self.table.columnWidth(product), PRODUCT_MAX_WIDTH))
         parts = []
         for b in result.get("backtest", []):
             if b.get("mean_mase") is None:
@@ -300,7 +335,9 @@ class ForecastTab(BaseTab):
         self.typical_curve.setData(xs, get("mean"))
         self.band95.setCurves(pg.PlotDataItem(xs, get("lower95")), pg.PlotDataItem(xs, get("upper95")))
         self.band80.setCurves(pg.PlotDataItem(xs, get("lower80")), pg.PlotDataItem(xs, get("upper80")))
-        self.chart_title.setText(f"<b>{s['key']}</b> — {s.get('measure', 'units')}, model <b>{s['model']}</b>"
+        title = self.model.title_of(s)
+        named = f"<b>{html.escape(str(s['key']))}</b>" + (f" {html.escape(title)}" if title else "")
+        self.chart_title.setText(f"{named} — {s.get('measure', 'units')}, model <b>{s['model']}</b>"
                                  f"<br>{self.outlook_text(s, values)}")
         if s.get("backtest_mase") is not None and s.get("naive_mase") is not None:
             better = 1 - s["backtest_mase"] / s["naive_mase"] if s["naive_mase"] else 0.0
@@ -330,11 +367,11 @@ class ForecastTab(BaseTab):
 
     def csv_rows(self) -> tuple[list[str], list[list[Any]]]:
         headers = ["level", "key", "measure", "model", "backtest_mase", "naive_mase", "trend", "period_start",
-                   "mean", "lower80", "upper80", "lower95", "upper95", "expected"]
+                   "mean", "lower80", "upper80", "lower95", "upper95", "expected", "title"]
         rows = []
         for s in self.model.series:
             for p in s["points"]:
                 rows.append([s["level"], s["key"], s.get("measure"), s["model"], s.get("backtest_mase"),
                              s.get("naive_mase"), s.get("trend"), p["period_start"], p["mean"], p["lower80"],
-                             p["upper80"], p["lower95"], p["upper95"], expected_of(p)])
+                             p["upper80"], p["lower95"], p["upper95"], expected_of(p), self.model.title_of(s)])
         return headers, rows

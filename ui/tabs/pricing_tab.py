@@ -337,6 +337,8 @@ class PricingTab(BaseTab):
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.table = QTableView()
         self.table.setModel(self.proxy)
+        # Biggest sellers first (Qt's default would be column 0 descending: SKUs Z to A).
+        self.table.horizontalHeader().setSortIndicator(COLUMNS.index("Revenue"), Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
