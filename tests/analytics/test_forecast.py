@@ -120,6 +120,24 @@ def test_stockout_weeks_are_censored_not_zero_demand():
     assert censored.series_frame()["censored_periods"].iloc[0] == 8
 
 
+def test_a_long_stockout_is_not_filled_with_the_peak_just_before_it():
+    """Out of stock for a year right after its Christmas peak: the unseen weeks are filled with
+    the level over the months before the stockout, not with the peak's last four weeks (which
+    made the demo shop forecast 40 a week for a kit that never sold more than 15)."""
+    from merchant_ai.analytics.demand_censoring import impute_censored
+
+    y = np.array([[3, 2, 4, 3, 2, 3, 4, 3, 5, 7, 7, 15, 12] + [0] * 30], dtype=float)
+    censored = np.zeros_like(y, dtype=bool)
+    censored[0, 13:] = True
+    filled = impute_censored(y, np.array([0]), censored)[0]
+    assert filled[13:17] == pytest.approx([10.25] * 4)            # a short gap: the recent level
+    assert filled[-1] == pytest.approx(y[0, :13].mean())          # a long one: 13 weeks before it
+    assert (np.diff(filled[16:]) <= 1e-9).all()                   # widening step by step
+    short = censored.copy()
+    short[0, 17:] = False                                         # four weeks out: as before
+    assert impute_censored(y, np.array([0]), short)[0, 13:17] == pytest.approx([10.25] * 4)
+
+
 def test_restock_ends_censoring():
     values = np.full(30, 10.0)
     values[10:13] = 0
