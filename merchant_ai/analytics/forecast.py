@@ -34,7 +34,7 @@ from merchant_ai.analytics.forecast_panel import NO_CATEGORY, SEASON, Panel, bui
 TOP_DOWN = "top_down_category"
 # Bumped whenever a change alters forecasts or their summary (trend) for the same data: cached
 # answers keyed by data version alone would otherwise outlive an upgrade (see forecast_task).
-MODEL_VERSION = 10
+MODEL_VERSION = 12
 MIN_TREND_UNITS = 5       # units sold in the last `horizon` periods before a trend % is shown
 SHAPE_CANDIDATES = ["naive", "seasonal_naive", "moving_average_4", "moving_average_13", "ses", "damped_trend"]
 

@@ -102,10 +102,11 @@ class PolicyBacktest:
         mon.step(0.05, "policy replay")
         levels = sorted(set(self.service_levels) | {self.service_level})
         covers = sorted(set(self.cover_grid) | {cover})
-        demand, safety, classes = self._our_targets(s, skus, first, reviews, L, R, levels, days, mon)
+        demand, lead, safety, classes = self._our_targets(s, skus, first, reviews, L, R, levels, days, mon)
         rate = self._velocity_rates(s, skus, first, reviews, self.velocity_days)
         floor = rate if self.velocity_days == RECENT_DAYS else self._velocity_rates(s, skus, first, reviews, RECENT_DAYS)
         demand = np.maximum(demand, floor * (L + R))  # never plan below the recent rate (stock_policy doc)
+        lead = np.maximum(lead, floor * L)
         # Safety stock as the live policy sets it: error quantiles of the plan over lead time + review,
         # learnt on the days before each review, times sqrt(planned demand); the forecaster's
         # lead-time error only where there is no such evidence.
@@ -116,7 +117,11 @@ class PolicyBacktest:
             safety[:, j] = np.where(np.isfinite(q), np.clip(q, 0, None) * np.sqrt(demand[j])[None], safety[:, j])
         targets = np.concatenate([demand[None] + safety,
                                   rate[None] * (L[None, None, :] + np.array(covers)[:, None, None])])
-        filled, avg = _simulate(targets, D, L, reviews)
+        # Ours, like the live policy, does not order for lead-time demand its stock cannot serve
+        # (it is lost); the velocity rule orders target minus stock and open orders, as tools do.
+        unserved = np.concatenate([np.broadcast_to(lead[None], (len(levels), *lead.shape)),
+                                   np.zeros((len(covers), *lead.shape))])
+        filled, avg = _simulate(targets, D, L, reviews, unserved)
         points = [self._point(filled[k], avg[k], D, cost, value) for k in range(len(targets))]
         ours = [{"service_level": lv, **p} for lv, p in zip(levels, points[:len(levels)], strict=True)]
         velo = [{"cover_days": c, **p} for c, p in zip(covers, points[len(levels):], strict=True)]
@@ -163,8 +168,9 @@ class PolicyBacktest:
 
     def _our_targets(self, s: pd.DataFrame, skus: list[str], first: pd.Timestamp, reviews: list[int],
                      L: np.ndarray, R: int, levels: list[float], days: int,
-                     mon: Monitor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(reviews, n) forecast demand over lead time + review, (levels, reviews, n) safety stock
+                     mon: Monitor) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(reviews, n) forecast demand over lead time + review, the same over the lead time alone,
+        (levels, reviews, n) safety stock
         from the forecast's lead-time error, (reviews, n) demand classes.
 
         The forecaster is refit every `refit_every` weeks on sales before that day only; between
@@ -173,6 +179,7 @@ class PolicyBacktest:
         n = len(skus)
         horizon_days = days + int(L.max()) + R + 7
         demand = np.zeros((len(reviews), n))
+        lead = np.zeros((len(reviews), n))
         safety = np.zeros((len(levels), len(reviews), n))
         classes = np.empty((len(reviews), n), dtype=object)
         state: dict = {}
@@ -197,9 +204,10 @@ class PolicyBacktest:
             shift = r - state["start"]
             c = np.concatenate([np.zeros((n, 1)), np.cumsum(state["path"], axis=1)], axis=1)
             demand[j] = c[np.arange(n), shift + L + R] - c[:, shift]
+            lead[j] = c[np.arange(n), shift + L] - c[:, shift]
             safety[:, j] = state["sigma"]
             classes[j] = state["classes"]
-        return demand, safety, classes
+        return demand, lead, safety, classes
 
     @staticmethod
     def _point(filled: np.ndarray, avg: np.ndarray, D: np.ndarray, cost: np.ndarray,
@@ -217,11 +225,15 @@ class PolicyBacktest:
                 "median_sku_fill_rate": float(np.median(filled[sold] / dem[sold])) if sold.any() else None}
 
 
-def _simulate(targets: np.ndarray, D: np.ndarray, L: np.ndarray, reviews: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _simulate(targets: np.ndarray, D: np.ndarray, L: np.ndarray, reviews: list[int],
+              unserved: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Replay K order-up-to policies at once: targets (K, reviews, n) -> filled (K, n), avg stock (K, n).
 
     Each policy starts with its first target on the shelf; at every later review it orders the
     target minus stock and open orders, which arrive `L` days later; unmet demand is lost.
+    `unserved` (K, reviews, n), where given, is the planned demand over the lead time: a policy
+    counts its stock and open orders as at least that, so it does not order for sales that will
+    have been lost before the order arrives.
     """
     K, _, n = targets.shape
     days = D.shape[1]
@@ -236,7 +248,8 @@ def _simulate(targets: np.ndarray, D: np.ndarray, L: np.ndarray, reviews: list[i
         stock += pipeline[:, :, d]
         on_order -= pipeline[:, :, d]
         if d in at and d > 0:
-            qty = np.ceil(np.clip(targets[:, at[d]] - stock - on_order, 0, None))
+            position = stock + on_order if unserved is None else np.maximum(stock + on_order, unserved[:, at[d]])
+            qty = np.ceil(np.clip(targets[:, at[d]] - position, 0, None))
             pipeline[:, cols, d + L] += qty
             on_order += qty
         got = np.minimum(stock, D[None, :, d])

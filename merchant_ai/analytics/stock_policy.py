@@ -305,7 +305,12 @@ class StockPolicy:
             rop = float(demand[:Ld].sum()) + safety
             up_to = float(demand[:LRd].sum()) + max(e_lr, 0.0)
             position = stock_now + incoming
-            qty = round_order(up_to - position, item["moq"], item["case_pack"])
+            # Sales lost while the shelf is empty do not come back (a listing without stock stops
+            # selling on every channel), so an order never counts on selling the lead time's demand
+            # beyond the stock there is. Ordering up to lead time + cycle from an empty shelf
+            # bought the whole lead time's demand again on arrival (demo shop, HT-BEHAPA: 144 where
+            # the weeks after the order arrives need 60).
+            qty = round_order(up_to - max(position, float(demand[:Ld].sum())), item["moq"], item["case_pack"])
             below = np.flatnonzero(projected <= safety)
             order_by = (as_of + pd.Timedelta(days=int(below[0]) + 1 - Ld)) if len(below) else None
             last = last_sale.get(sku)

@@ -50,8 +50,14 @@ def test_statuses_and_quantities(fitted):
     assert 3 <= fast["days_of_cover"] <= 7
     assert fast["stockout_date"] == (AS_OF + pd.Timedelta(days=int(fast["days_of_cover"]))).date()
     assert fast["suggested_qty"] >= 100 and fast["suggested_qty"] % 24 == 0
-    # Order-up-to covers lead time + cycle (21 days, ~210 units) plus safety stock, minus stock.
-    assert 150 <= fast["suggested_qty"] <= 400
+    # Order-up-to covers lead time + cycle (21 days, ~210 units) plus safety stock. The 50 on hand
+    # run out long before the order arrives and the rest of the lead time's ~140 units are lost
+    # sales, so the order buys the week after arrival plus safety stock (up-to minus lead-time
+    # demand, ~110 -> 120 in cases of 24), not up-to minus stock (~195 -> 216).
+    lead_demand = fast["reorder_point"] - fast["safety_stock"]
+    assert 120 <= lead_demand <= 160
+    assert fast["suggested_qty"] == round_order(fast["order_up_to"] - lead_demand, 100, 24)
+    assert fast["suggested_qty"] < fast["order_up_to"] - 50 - 24
     assert fast["safety_stock"] > 0 and fast["reorder_point"] > fast["safety_stock"]
     assert items.loc["HEAP", "status"] == "overstock"
     assert items.loc["IDLE", "status"] == "dead_stock"
