@@ -34,7 +34,7 @@ from merchant_ai.analytics.forecast_panel import NO_CATEGORY, SEASON, Panel, bui
 TOP_DOWN = "top_down_category"
 # Bumped whenever a change alters forecasts or their summary (trend) for the same data: cached
 # answers keyed by data version alone would otherwise outlive an upgrade (see forecast_task).
-MODEL_VERSION = 12
+MODEL_VERSION = 13
 MIN_TREND_UNITS = 5       # units sold in the last `horizon` periods before a trend % is shown
 SHAPE_CANDIDATES = ["naive", "seasonal_naive", "moving_average_4", "moving_average_13", "ses", "damped_trend"]
 
@@ -242,6 +242,13 @@ class Forecaster:
         self.model_ = np.where(never, "no_history", self.model_)
         for i in np.flatnonzero(never):
             reasons[i] = "no sales up to as_of"
+        # Out of stock up to as_of: the owner sees zero sales and a forecast above it; say why.
+        word = {"D": "day", "W": "week", "M": "month"}[self.freq]
+        for i in np.flatnonzero(panel.censored[:, -1] & ~never):
+            run = int(np.argmin(panel.censored[i, ::-1])) if not panel.censored[i].all() else panel.T
+            note = (f"out of stock for the last {run} {word}{'s' if run != 1 else ''}: this is what it would "
+                    f"sell if in stock, from sales before the stockout")
+            reasons[i] = f"{reasons[i]}; {note}" if reasons[i] else note
         mean = np.clip(np.nan_to_num(mean), 0, None)
         self.forecast_ = mean
         self.expected_ = np.clip(np.nan_to_num(expected), 0, None)

@@ -118,6 +118,9 @@ def test_stockout_weeks_are_censored_not_zero_demand():
     assert censored.forecast_[0, 0] > 14  # demand is still ~20 a week
     assert plain.forecast_[0, 0] < censored.forecast_[0, 0] - 5
     assert censored.series_frame()["censored_periods"].iloc[0] == 8
+    # Zero sales on the chart and ~20 forecast: the series says why.
+    assert "out of stock for the last 8 weeks" in censored.to_dict()[0]["reason"]
+    assert "out of stock" not in plain.to_dict()[0]["reason"]
 
 
 def test_a_long_stockout_is_not_filled_with_the_peak_just_before_it():
