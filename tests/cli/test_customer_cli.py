@@ -95,7 +95,8 @@ def test_segment_export_is_formula_safe(shop, capsys, tmp_path):
     out = tmp_path / "emails.csv"
     code, doc = _run(capsys, "segments", "--store", str(shop.folder), "--export-csv", str(out), "--json")
     assert code == 0 and doc["export"]["rows"] == 3
-    rows = list(csv.reader(out.open(encoding="utf-8-sig")))
+    with out.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
     assert rows[0] == ["Email", "First Name", "Last Name", "Tags", "Customer ID"]
     cells = [cell for row in rows[1:] for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)

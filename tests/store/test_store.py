@@ -275,6 +275,7 @@ while True:
     time.sleep(0.8)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
+    proc.stdout.close()
     reopened = Store.open(tmp_path / "shop", "correct horse")
     n_ok = reopened.connection().execute("SELECT count(*) FROM customers WHERE key LIKE 'ok%'").fetchone()[0]
     n_batch = reopened.connection().execute("SELECT count(*) FROM customers WHERE key LIKE 'b%'").fetchone()[0]
