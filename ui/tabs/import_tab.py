@@ -121,6 +121,9 @@ class ImportTab(BaseTab):
         self.format_combo.setToolTip("Read the file as another format")
         self.format_combo.activated.connect(self._format_chosen)
         self.format_combo.setEnabled(False)  # until a file is selected (an empty enabled box looked broken)
+        # Wide enough for the longest format name ("amazon-settlement-v2"): it was cut to "shopify-o".
+        self.format_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.format_combo.setMinimumContentsLength(16)
         head.addWidget(self.detail_title, 1)
         head.addWidget(QLabel("Read as"))
         head.addWidget(self.format_combo)
