@@ -162,6 +162,8 @@ class ImportTab(BaseTab):
         history = QGroupBox("Import history")
         hl = QVBoxLayout(history)
         self.history_model = RecordsModel(HISTORY_COLUMNS)
+        for col in ("orders", "lines"):   # 529,759 reads at a glance; 529759 does not
+            self.history_model.formatters[col] = lambda v: "" if v is None else f"{int(v):,}"
         self.history_view = _table(self.history_model)
         self.history_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.history_view.setMinimumHeight(130)

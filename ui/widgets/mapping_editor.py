@@ -5,11 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -47,7 +49,15 @@ class MappingEditor(QWidget):
             self.combos[field] = combo
             grid.addWidget(QLabel(LABELS.get(field, field)), i // 2, (i % 2) * 2)
             grid.addWidget(combo, i // 2, (i % 2) * 2 + 1)
-        root.addLayout(grid)
+        # In a scroll area: with the file summary above it the tab is short, and the rows were
+        # squeezed until the boxes overlapped (UCI file at 1200x780).
+        fields = QWidget()
+        fields.setLayout(grid)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(fields)
+        root.addWidget(scroll, 1)
         row = QHBoxLayout()
         self.profile = QComboBox()
         self.profile.setPlaceholderText("Saved mappings…")
