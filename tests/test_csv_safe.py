@@ -40,4 +40,5 @@ def test_csv_text_and_file_guard_headers_and_cells(tmp_path):
     path = tmp_path / "x.csv"
     assert write_csv(path, ["=h", "n", "empty"], rows) == 1
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert list(csv.reader(path.open(encoding="utf-8-sig")))[1] == ["'=cmd|' /C calc'!A0", "-3", ""]
+    with path.open(encoding="utf-8-sig") as fh:
+        assert list(csv.reader(fh))[1] == ["'=cmd|' /C calc'!A0", "-3", ""]

@@ -68,16 +68,20 @@ def stockout_mask(panel: Panel, inventory_history: pd.DataFrame | None) -> np.nd
 
 
 def flagged_mask(panel: Panel, flags: pd.DataFrame) -> np.ndarray:
-    """Bool (n, T): the periods holding the flagged (`key`, `day`) rows."""
+    """Bool (n, T): the periods holding the flagged (`key`, `day`) rows; a row without a key (a
+    sitewide sale) marks every series."""
     mask = np.zeros((panel.n, panel.T), bool)
     if panel.T == 0 or flags is None or flags.empty:
         return mask
     pos = {k: i for i, k in enumerate(panel.keys)}
     buckets = period_start(pd.to_datetime(flags["day"]), panel.freq, panel.week_start)
     cols = np.searchsorted(panel.periods, buckets)
-    for key, b, c in zip(flags["key"].astype(str), buckets, cols, strict=True):
-        if key in pos and c < panel.T and panel.periods[c] == b:
-            mask[pos[key], c] = True
+    for key, b, c in zip(flags["key"], buckets, cols, strict=True):
+        if c < panel.T and panel.periods[c] == b:
+            if key is None or (isinstance(key, float) and np.isnan(key)):
+                mask[:, c] = True
+            elif str(key) in pos:
+                mask[pos[str(key)], c] = True
     return mask
 
 

@@ -19,7 +19,7 @@ from merchant_ai.analytics.forecast import MODEL_VERSION, Forecaster, Monitor
 from merchant_ai.analytics.kpis import main_currency
 from merchant_ai.analytics.stock_policy import StockPolicy
 from merchant_ai.store import forecast_inputs as fi
-from merchant_ai.store import queries
+from merchant_ai.store import promotions, queries
 from merchant_ai.store.store import Store
 
 Progress = Callable[[float, str], None] | None
@@ -84,6 +84,7 @@ def run_forecast(store: Store, *, level: str = "sku", freq: str = "W", horizon: 
         mon.step(0.0, "loading sales")
         sales = queries.sales_lines(store, day) if sales is None else sales
         inventory = queries.inventory_history(store, day) if level == "sku" else None
+        flags = promotions.flag_days(store, day)   # the owner's promotions (sitewide ones at every level)
         series, summary = [], []
         currency = main_currency(sales)
         for k, ms in enumerate(measures):
@@ -92,7 +93,8 @@ def run_forecast(store: Store, *, level: str = "sku", freq: str = "W", horizon: 
             # Money in different currencies does not add up: revenue is forecast in the main one.
             seen = sales if ms != "revenue" or currency is None else \
                 sales[sales["currency"].fillna(currency) == currency]
-            model.fit(seen, day, inventory_history=inventory, monitor=Monitor(_scaled(progress, lo, hi), cancel))
+            model.fit(seen, day, inventory_history=inventory, promotions=flags,
+                      monitor=Monitor(_scaled(progress, lo, hi), cancel))
             series.extend({**s, "currency": currency} if ms == "revenue" else s for s in model.to_dict())
             summary.append(backtest_summary(model))
         answer = {"as_of": day.isoformat(), "freq": freq, "horizon": horizon, "level": level,
@@ -142,7 +144,8 @@ def fit_stock(store: Store, as_of: dt.date | str | None = None, progress: Progre
     # the service level is met through the error quantiles instead.
     forecaster = Forecaster(level="sku", freq="W", horizon=horizon, calibrate=False,
                             week_start=fi.setting(store, "week_start").lower())
-    forecaster.fit(sales, day, inventory_history=inventory, monitor=Monitor(_scaled(progress, 0.05, 0.9), cancel))
+    forecaster.fit(sales, day, inventory_history=inventory, promotions=promotions.flag_days(store, day),
+                   monitor=Monitor(_scaled(progress, 0.05, 0.9), cancel))
     mon.step(0.92, "stock policy")
     policy = StockPolicy(service_level=fi.float_setting(store, "default_service_level"),
                          default_lead_time_days=lead, default_order_cycle_days=cycle)

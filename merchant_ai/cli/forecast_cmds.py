@@ -1,4 +1,4 @@
-"""`merchant-ai forecast` and `merchant-ai stock` (shapes in ../shared/cli-contract.md)."""
+"""`merchant-ai forecast`, `stock` (shapes in ../shared/cli-contract.md) and `promotions`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from merchant_ai.cli.common import (
     add_store_arg,
     emit_json,
     open_store,
+    parse_date,
     progress,
 )
 
@@ -45,6 +46,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     st.add_argument("--no-cache", action="store_true", help="refit even if a cached result exists")
     add_json_arg(st)
     st.set_defaults(handler=_stock)
+
+    pr = subparsers.add_parser("promotions", help="flag promotions and one-off events so forecasts ignore them",
+                               description="Without options: list the flags. A flagged period is treated "
+                                           "like a one-off spike: forecasts and stock alerts use the usual level.")
+    add_store_arg(pr)
+    action = pr.add_mutually_exclusive_group()
+    action.add_argument("--add", action="store_true", help="flag --from .. --to (for --sku, or the whole shop)")
+    action.add_argument("--remove", type=int, metavar="ID", help="delete the flag with this id")
+    pr.add_argument("--sku", help="the master SKU (leave out for a sitewide sale)")
+    pr.add_argument("--from", dest="start", type=parse_date, metavar="DATE", help="first day (YYYY-MM-DD)")
+    pr.add_argument("--to", dest="end", type=parse_date, metavar="DATE", help="last day, included")
+    pr.add_argument("--note", default="", help="what happened (e.g. 'Black Friday 30%% off')")
+    add_json_arg(pr)
+    pr.set_defaults(handler=_promotions)
 
 
 def _progress_printer(enabled: bool):
@@ -112,4 +127,41 @@ def _stock(args: argparse.Namespace) -> int:
         cover = "-" if it["days_of_cover"] is None else f"{it['days_of_cover']:.0f}d"
         print(f"  {it['status']:<14} {it['sku']:<20} on hand {it['on_hand'] if it['on_hand'] is not None else '-'!s:>8}"
               f"  cover {cover:>6}  order {it['suggested_qty'] or 0:>6.0f} by {it['order_by'] or '-'}")
+    return 0
+
+
+def _promotions(args: argparse.Namespace) -> int:
+    from merchant_ai.store import promotions as promo
+
+    if args.add and (args.start is None or args.end is None):
+        raise CliError("--add needs --from DATE and --to DATE.", EXIT_USAGE)
+    if not args.add and (args.start or args.end or args.sku or args.note):
+        raise CliError("--sku, --from, --to and --note go with --add.", EXIT_USAGE)
+    store = open_store(args)
+    added = removed = None
+    try:
+        if args.add:
+            try:
+                added = promo.add_promotion(store, args.start, args.end, sku=args.sku, note=args.note)
+            except promo.PromotionError as exc:
+                raise CliError(str(exc), EXIT_USAGE) from None
+        elif args.remove is not None:
+            if not promo.remove_promotion(store, args.remove):
+                raise CliError(f"No promotion with id {args.remove}; `merchant-ai promotions` lists them.",
+                               EXIT_USAGE)
+            removed = args.remove
+        flags = promo.list_promotions(store)
+    finally:
+        store.close()
+    if args.json:
+        emit_json({"promotions": flags, "added": added, "removed": removed})
+        return 0
+    if added is not None:
+        progress(f"added promotion {added}")
+    if removed is not None:
+        progress(f"removed promotion {removed}")
+    for f in flags:
+        print(f"  {f['id']:>4}  {f['from']} .. {f['to']}  {f['sku'] or '(whole shop)':<20} {f['note']}")
+    if not flags:
+        print("No promotions flagged.")
     return 0

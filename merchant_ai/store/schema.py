@@ -245,7 +245,24 @@ MIGRATION_4 = """
 DROP INDEX IF EXISTS idx_lines_sku;
 """
 
+# Promotions and one-off events the owner flags (issue 4: "flagged by the user"). The forecast
+# treats their periods like detected spikes: the baseline sees the usual level, and the backtest's
+# recent errors leave them out. `sku` NULL flags the whole shop (a sitewide sale), which every
+# series at every level sees; a SKU's flag applies to that SKU's series.
+MIGRATION_5 = """
+CREATE TABLE IF NOT EXISTS promotions (
+    id INTEGER PRIMARY KEY,
+    sku TEXT,                                 -- master SKU; NULL = the whole shop
+    start_day TEXT NOT NULL,                  -- ISO dates, both included
+    end_day TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    CHECK (start_day <= end_day)
+);
+CREATE INDEX IF NOT EXISTS idx_promotions_sku ON promotions(sku);
+"""
+
 # Each entry upgrades the schema by one version; index 0 brings an empty file to version 1.
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4]
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -39,7 +39,8 @@ def test_segments_table_filter_chart_and_export(qtbot, store, tmp_path):
     assert 0 < shown == sum(1 for r in tab.model.rows if r["rfm_segment"] == segment)
     out = tmp_path / "c.csv"
     assert tab.export_csv(tab.proxy, path=str(out)) == str(out)
-    rows = list(csv.reader(out.open(encoding="utf-8-sig")))
+    with out.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
     assert rows[0] == COLUMNS and len(rows) == shown + 1
     tab.segment.setCurrentText(ALL)
     assert tab.proxy.rowCount() == 40

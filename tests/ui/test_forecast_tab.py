@@ -47,7 +47,8 @@ def test_level_change_refits_in_a_job_and_export(tab, qtbot, tmp_path):
     qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=30_000)
     assert {s["measure"] for s in tab.model.series} == {"units", "revenue"}
     path = tab.export_csv(tab.csv_rows(), path=str(tmp_path / "f.csv"))
-    rows = list(csv.reader(open(path, encoding="utf-8-sig")))
+    with open(path, encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
     assert rows[0][:3] == ["level", "key", "measure"] and len(rows) == 1 + 2 * 12
 
 
@@ -151,3 +152,30 @@ def test_skus_show_their_titles_biggest_sellers_first_and_search_matches_titles(
     answer["titles"] = {}
     t.show_result(answer)                             # other levels have no titles: no empty column
     assert t.table.isColumnHidden(COLUMNS.index("Product"))
+
+
+def test_promotions_button_opens_the_dialog_on_the_sku_shown(tab, qtbot):
+    tab.search.setText("tea")
+    tab.table.selectRow(0)
+    tab.open_promotions()
+    qtbot.addWidget(tab.promotions_dialog)
+    assert tab.promotions_dialog.sku.currentData() == "TEA"
+    tab.promotions_dialog.reject()
+
+
+def test_flagged_promotions_are_shaded_on_the_series_they_apply_to(qtbot):
+    answer = _slow_seller_answer()
+    answer["promotions"] = [
+        {"id": 1, "sku": "SLOW", "from": "2026-10-05", "to": "2026-10-11", "note": "sale", "created_at": ""},
+        {"id": 2, "sku": None, "from": "2026-11-27", "to": "2026-11-27", "note": "Black Friday", "created_at": ""},
+        {"id": 3, "sku": "OTHER", "from": "2026-10-05", "to": "2026-10-11", "note": "", "created_at": ""}]
+    t = ForecastTab(AppContext(None, runner=SyncJobRunner()))
+    qtbot.addWidget(t)
+    t.show_result(answer)
+    assert len(t.flag_regions) == 2                    # its own flag and the sitewide one, not OTHER's
+    assert "Orange: 2 promotions you flagged" in t.accuracy.text()
+    lo, hi = t.flag_regions[0].getRegion()
+    assert hi - lo == 7 * 86400
+    answer["promotions"] = []
+    t.show_result(answer)
+    assert t.flag_regions == []

@@ -58,7 +58,8 @@ def test_inline_edit_writes_the_store_and_recomputes(tab, qtbot, store):
 
 def test_po_export_and_policy_replay(tab, tmp_path):
     path = tab.export_csv(tab.po_rows(), path=str(tmp_path / "po.csv"))
-    rows = list(csv.reader(open(path, encoding="utf-8-sig")))
+    with open(path, encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
     assert rows[0][0] == "supplier" and any(r[0] == "'=Acme Ltd" for r in rows[1:])
     tab.bt_weeks.setValue(6)
     tab.run_policy_backtest()

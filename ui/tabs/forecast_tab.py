@@ -73,7 +73,7 @@ def compute_forecast(jc: JobContext, level: str, freq: str, horizon: int, refit:
     """Forecasts of every series of the level, plus each series' history for the chart."""
     from merchant_ai.analytics.forecast_panel import build_panel
     from merchant_ai.analytics.forecast_task import run_forecast
-    from merchant_ai.store import forecast_inputs, queries
+    from merchant_ai.store import forecast_inputs, promotions, queries
 
     store = jc.store
     answer = run_forecast(store, level=level, freq=freq, horizon=horizon,
@@ -93,7 +93,7 @@ def compute_forecast(jc: JobContext, level: str, freq: str, horizon: int, refit:
         for i, key in enumerate(panel.keys):
             history[(key, measure)] = (stamps, panel.values[i])
     jc.check()
-    return {**answer, "history": history, "titles": titles}
+    return {**answer, "history": history, "titles": titles, "promotions": promotions.list_promotions(store)}
 
 
 # --- table model ---------------------------------------------------------------------------------------
@@ -194,10 +194,14 @@ class ForecastTab(BaseTab):
         self.refit_button = QPushButton("Refit")
         self.refit_button.setToolTip("Fit again even if nothing changed since the last fit")
         self.export_button = QPushButton("Export CSV…")
+        self.promotions_button = QPushButton("Promotions…")
+        self.promotions_button.setToolTip("Flag a sale or one-off event so forecasts and stock alerts plan "
+                                          "with the usual level")
         for label, widget in (("Level", self.level), ("Periods", self.freq), ("Horizon", self.horizon)):
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
         bar.addStretch(1)
+        bar.addWidget(self.promotions_button)
         bar.addWidget(self.refit_button)
         bar.addWidget(self.export_button)
         outer.addLayout(bar)
@@ -243,6 +247,7 @@ class ForecastTab(BaseTab):
         self.band80 = pg.FillBetweenItem(pg.PlotDataItem([], []), pg.PlotDataItem([], []), brush=(70, 130, 180, 80))
         self.plot.addItem(self.band95)
         self.plot.addItem(self.band80)
+        self.flag_regions: list[pg.LinearRegionItem] = []   # the owner's promotions on this series
         self.history_curve = self.plot.plot([], [], pen=pg.mkPen((60, 60, 60), width=1.5), name="actual sales")
         self.forecast_curve = self.plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2.5), name="expected")
         self.typical_curve = self.plot.plot([], [], pen=pg.mkPen((217, 95, 2), width=1.5, style=Qt.PenStyle.DashLine),
@@ -269,6 +274,20 @@ class ForecastTab(BaseTab):
         self.horizon.editingFinished.connect(self.refresh)
         self.refit_button.clicked.connect(lambda: self._submit(refit=True))
         self.export_button.clicked.connect(lambda: self.export_csv(self.csv_rows(), "forecast.csv"))
+        self.promotions_button.clicked.connect(self.open_promotions)
+
+    def open_promotions(self) -> None:
+        """The promotions dialog, on the SKU shown (at SKU level); the tabs refresh if flags changed."""
+        from ui.dialogs.promotions import PromotionsDialog
+
+        if self.ctx.store is None:
+            return
+        sku = None
+        current = self.table.currentIndex()
+        if self.level.currentData() == "sku" and current.isValid():
+            sku = str(self.model.series[self.proxy.mapToSource(current).row()]["key"])
+        self.promotions_dialog = PromotionsDialog(self.ctx, sku=sku, parent=self)
+        self.promotions_dialog.open()
 
     def focus_key(self, key: str) -> None:
         """Show one SKU (a drill-down from the dashboard): SKU level, the table filtered to it."""
@@ -328,6 +347,7 @@ class ForecastTab(BaseTab):
 
         stamps, values = self.result["history"].get((s["key"], s.get("measure", "units")), ([], np.array([])))
         self.history_curve.setData(np.asarray(stamps, float), np.asarray(values, float))
+        self.show_flags(s)
         xs = np.array([dt.datetime.fromisoformat(p["period_start"]).timestamp() for p in s["points"]])
         get = lambda name: np.array([p[name] for p in s["points"]], float)  # noqa: E731
         expected = np.array([expected_of(p) for p in s["points"]], float)
@@ -347,6 +367,31 @@ class ForecastTab(BaseTab):
                                   f"95% of periods fell in, from backtest errors. {s.get('reason', '')}")
         else:
             self.accuracy.setText(s.get("reason") or "Not enough history to backtest.")
+        flags = self.flags_of(s)
+        if flags:
+            self.accuracy.setText(self.accuracy.text() + f" Orange: {len(flags)} promotion"
+                                  f"{'s' if len(flags) != 1 else ''} you flagged, planned at the usual level.")
+
+    def flags_of(self, s: dict[str, Any]) -> list[dict[str, Any]]:
+        """The promotions this series' forecast treats as unusual: its own SKU's and sitewide ones."""
+        own = str(s["key"]) if s["level"] == "sku" else None
+        return [f for f in (self.result or {}).get("promotions", []) if f["sku"] is None or f["sku"] == own]
+
+    def show_flags(self, s: dict[str, Any]) -> None:
+        import datetime as dt
+
+        for region in self.flag_regions:
+            self.plot.removeItem(region)
+        self.flag_regions = []
+        for f in self.flags_of(s):
+            lo = dt.datetime.fromisoformat(f["from"]).timestamp()
+            hi = (dt.datetime.fromisoformat(f["to"]) + dt.timedelta(days=1)).timestamp()
+            region = pg.LinearRegionItem((lo, hi), movable=False, brush=(245, 158, 11, 50),
+                                         pen=pg.mkPen((245, 158, 11, 0)))
+            region.setToolTip(f"Flagged: {f['note'] or 'promotion'} ({f['from']} to {f['to']}); "
+                              "the forecast plans with the usual level")
+            self.plot.addItem(region)
+            self.flag_regions.append(region)
 
     def outlook_text(self, s: dict[str, Any], history: np.ndarray) -> str:
         """One plain sentence: expected next period and over the horizon, against the recent average."""
