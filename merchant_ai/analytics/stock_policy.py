@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -260,8 +261,9 @@ class StockPolicy:
             sale_units = sales["net_quantity"]
         # Each SKU's count as a dict (a row of `counted` per SKU was a Series built each time);
         # repeated SKUs keep the row-by-row lookup.
-        counts = ({sku: {"counted_at": when, "on_hand": qty} for sku, when, qty
-                   in zip(counted.index, counted["counted_at"], counted["on_hand"], strict=True)}
+        inbound = counted["incoming"] if "incoming" in counted else pd.Series(np.nan, index=counted.index)
+        counts = ({sku: {"counted_at": when, "on_hand": qty, "incoming": inc} for sku, when, qty, inc
+                   in zip(counted.index, counted["counted_at"], counted["on_hand"], inbound, strict=True)}
                   if len(counted) and counted.index.is_unique else None)
         items = []
         for j, sku in enumerate(skus):
@@ -293,6 +295,13 @@ class StockPolicy:
                 d = int(np.clip((when.normalize() - as_of).days, 1, H)) - 1
                 arrivals[d] += float(p["quantity"])
                 incoming += float(p["quantity"])
+            inbound_count = _number(count_row.get("incoming") if hasattr(count_row, "get") else None)
+            if sku not in po_by_sku and inbound_count > 0:
+                # Stock already on its way that the count's export reports (Shopify "Incoming",
+                # Amazon FBA inbound) but no purchase order entered here: it arrives within the lead
+                # time, taken as its end. Ignoring it asked owners to order what they had ordered.
+                arrivals[int(np.clip(math.ceil(L), 1, H)) - 1] += inbound_count
+                incoming += inbound_count
             projected = max(stock_now, 0.0) + np.cumsum(arrivals) - np.cumsum(demand)
             out_days = np.flatnonzero(projected <= 0)
             stockout_day = 0 if stock_now <= 0 else (int(out_days[0]) + 1 if len(out_days) else None)
@@ -365,6 +374,15 @@ class StockPolicy:
 
 
 _NO_LINES = np.array([], dtype=np.intp)
+
+
+def _number(value: Any) -> float:
+    """A count's optional figure as a float; missing (None, NaN, pd.NA) is 0."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if math.isnan(out) else out
 
 
 def _product_fields(prod: pd.DataFrame) -> dict[str, dict] | None:

@@ -86,6 +86,22 @@ def test_incoming_purchase_order_moves_stockout(fitted):
     assert with_po.loc["FAST", "incoming"] == 300
 
 
+def test_stock_an_export_reports_as_incoming_counts_unless_purchase_orders_say_otherwise(fitted):
+    """Shopify's "Incoming" and Amazon's FBA inbound arrive with the count; without an open purchase
+    order entered here they were ignored, and the owner was told to order what was on its way."""
+    sales, fc = fitted
+    counts = _on_hand(fast=150.0).assign(incoming=[400.0, np.nan, 0.0, 0.0])
+    plain = StockPolicy().fit(sales, AS_OF, fc, _on_hand(fast=150.0), None, _products()).items_.set_index("sku")
+    inbound = StockPolicy().fit(sales, AS_OF, fc, counts, None, _products()).items_.set_index("sku")
+    assert plain.loc["FAST", "incoming"] == 0 and plain.loc["FAST", "suggested_qty"] > 0
+    assert inbound.loc["FAST", "incoming"] == 400
+    assert inbound.loc["FAST", "suggested_qty"] < plain.loc["FAST", "suggested_qty"]
+    assert inbound.loc["SLOW", "incoming"] == 0                       # NaN incoming: nothing on its way
+    po = pd.DataFrame({"sku": ["FAST"], "quantity": [100.0], "expected_at": [str((AS_OF + pd.Timedelta(days=5)).date())]})
+    both = StockPolicy().fit(sales, AS_OF, fc, counts, po, _products()).items_.set_index("sku")
+    assert both.loc["FAST", "incoming"] == 100                        # the entered order is the truth
+
+
 def test_open_order_arriving_after_the_stockout_asks_to_chase_it_not_to_order_again(fitted):
     sales, fc = fitted
     # 50 on hand (~5 days), 500 arriving in 12 days: runs out first, but the order covers the cycle.
