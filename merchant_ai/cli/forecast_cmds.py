@@ -1,4 +1,4 @@
-"""`merchant-ai forecast`, `stock` (shapes in ../shared/cli-contract.md) and `promotions`."""
+"""`merchant-ai forecast`, `stock` (shapes in ../shared/cli-contract.md), `promotions` and `incoming`."""
 
 from __future__ import annotations
 
@@ -60,6 +60,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pr.add_argument("--note", default="", help="what happened (e.g. 'Black Friday 30%% off')")
     add_json_arg(pr)
     pr.set_defaults(handler=_promotions)
+
+    inc = subparsers.add_parser("incoming", help="open purchase orders: stock on its way, received or cancelled",
+                                description="Without options: list the open orders. Stock alerts count them as "
+                                            "arriving on their expected day (or after the lead time).")
+    add_store_arg(inc)
+    act = inc.add_mutually_exclusive_group()
+    act.add_argument("--add", action="store_true", help="record an order: --sku, --quantity [, --expected]")
+    act.add_argument("--received", type=int, metavar="ID", help="mark an order received (records a stock count)")
+    act.add_argument("--cancel", type=int, metavar="ID", help="cancel an open order")
+    inc.add_argument("--sku")
+    inc.add_argument("--quantity", type=float)
+    inc.add_argument("--expected", type=parse_date, metavar="DATE", help="expected arrival (YYYY-MM-DD)")
+    inc.add_argument("--count", type=float, help="with --received: the stock counted after receiving "
+                                                 "(default: the estimate plus the quantity received)")
+    add_json_arg(inc)
+    inc.set_defaults(handler=_incoming)
 
 
 def _progress_printer(enabled: bool):
@@ -164,4 +180,47 @@ def _promotions(args: argparse.Namespace) -> int:
         print(f"  {f['id']:>4}  {f['from']} .. {f['to']}  {f['sku'] or '(whole shop)':<20} {f['note']}")
     if not flags:
         print("No promotions flagged.")
+    return 0
+
+
+def _incoming(args: argparse.Namespace) -> int:
+    from merchant_ai.store import purchase_orders as po
+
+    if args.add and (not args.sku or args.quantity is None):
+        raise CliError("--add needs --sku SKU and --quantity N.", EXIT_USAGE)
+    if not args.add and (args.sku or args.quantity is not None or args.expected):
+        raise CliError("--sku, --quantity and --expected go with --add.", EXIT_USAGE)
+    if args.count is not None and args.received is None:
+        raise CliError("--count goes with --received ID.", EXIT_USAGE)
+    store = open_store(args)
+    doc: dict = {"added": None, "received": None, "cancelled": None}
+    try:
+        try:
+            if args.add:
+                doc["added"] = po.add_order(store, args.sku, args.quantity, args.expected)
+            elif args.received is not None:
+                doc["received"] = po.receive_order(store, args.received, count=args.count)
+            elif args.cancel is not None:
+                if not po.cancel_order(store, args.cancel):
+                    raise po.PurchaseOrderError(f"id: no open purchase order {args.cancel}.")
+                doc["cancelled"] = args.cancel
+        except po.PurchaseOrderError as exc:
+            raise CliError(f"{exc} (`merchant-ai incoming` lists the open orders)", EXIT_USAGE) from None
+        doc["orders"] = po.list_orders(store)
+    finally:
+        store.close()
+    if args.json:
+        emit_json({"orders": doc["orders"], "added": doc["added"], "received": doc["received"],
+                   "cancelled": doc["cancelled"]})
+        return 0
+    got = doc["received"]
+    if got is not None:
+        progress(f"received order {got['id']}: {got['quantity']:g} x {got['sku']}; "
+                 + (f"stock count now {got['count']:g}" if got["count"] is not None
+                    else "no stock count recorded (none before; count it in the Stock tab)"))
+    for o in doc["orders"]:
+        print(f"  {o['id']:>4}  {o['sku']:<20} {o['quantity']:>8g}  expected {o['expected_at'] or 'unknown':<10}"
+              f"  {o['supplier'] or ''}")
+    if not doc["orders"]:
+        print("No open purchase orders.")
     return 0

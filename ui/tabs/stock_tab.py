@@ -314,7 +314,10 @@ class StockTab(BaseTab):
         self.headline = QLabel()
         self.refit_button = QPushButton("Recompute")
         self.export_alerts_button = QPushButton("Export alerts…")
+        self.incoming_button = QPushButton("Incoming stock…")
+        self.incoming_button.setToolTip("Purchase orders on their way: add, mark received, cancel")
         bar.addWidget(self.headline, 1)
+        bar.addWidget(self.incoming_button)
         bar.addWidget(self.refit_button)
         bar.addWidget(self.export_alerts_button)
         outer.addLayout(bar)
@@ -391,6 +394,7 @@ class StockTab(BaseTab):
         self.export_po_button.clicked.connect(lambda: self.export_csv(self.po_rows(), "purchase-orders.csv"))
         self.export_alerts_button.clicked.connect(lambda: self.export_csv(self.alert_rows(), "stock-alerts.csv"))
         self.bt_button.clicked.connect(self.run_policy_backtest)
+        self.incoming_button.clicked.connect(self.open_incoming)
 
     # --- jobs ---------------------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -436,6 +440,22 @@ class StockTab(BaseTab):
         self.po_table.resizeColumnsToContents()
         title = PO_COLUMNS.index("title")
         self.po_table.setColumnWidth(title, min(self.po_table.columnWidth(title), PO_TITLE_MAX_WIDTH))
+
+    def open_incoming(self) -> None:
+        """The incoming-stock dialog, on the SKU selected in the alert list."""
+        from ui.dialogs.incoming import IncomingDialog
+
+        if self.ctx.store is None:
+            return
+        sku, current = None, self.table.currentIndex()
+        if current.isValid():
+            sku = str(self.model.items[self.proxy.mapToSource(current).row()].get("sku"))
+        suggested = {str(i.get("sku")): i.get("suggested_qty") or 0 for i in self.model.items}
+        self.incoming_dialog = IncomingDialog(self.ctx, sku=sku, lead_time_days=self.ctx.settings.lead_time_days,
+                                              suggested=suggested, parent=self,
+                                              lead_times={str(i.get("sku")): i.get("lead_time_days")
+                                                          for i in self.model.items})
+        self.incoming_dialog.open()
 
     def focus_key(self, key: str) -> None:
         """Select one SKU's alert (a drill-down from the dashboard); waits for the table if it is loading."""
