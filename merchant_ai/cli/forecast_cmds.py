@@ -1,4 +1,4 @@
-"""`merchant-ai forecast`, `stock` (shapes in ../shared/cli-contract.md), `promotions` and `incoming`."""
+"""`merchant-ai forecast`, `stock` (shapes in ../shared/cli-contract.md), `promotions`, `incoming`, `suppliers`."""
 
 from __future__ import annotations
 
@@ -76,6 +76,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                  "(default: the estimate plus the quantity received)")
     add_json_arg(inc)
     inc.set_defaults(handler=_incoming)
+
+    sp = subparsers.add_parser("suppliers", help="suppliers: lead time, order cycle, MOQ, case pack; who supplies what",
+                               description="Without options: list the suppliers. A SKU's own setting (Stock tab) "
+                                           "overrides its supplier's; an empty one falls back to the shop default.")
+    add_store_arg(sp)
+    sact = sp.add_mutually_exclusive_group()
+    sact.add_argument("--set", metavar="NAME", help="create or update the supplier NAME with the settings given")
+    sact.add_argument("--assign", metavar="NAME", help="make NAME the supplier of --sku SKU ... ('' for none)")
+    sact.add_argument("--delete", metavar="NAME", help="delete a supplier (its SKUs keep their own settings)")
+    sact.add_argument("--from-vendors", action="store_true",
+                      help="one supplier per product vendor, for SKUs that have none yet")
+    sp.add_argument("--lead-time", type=float, metavar="DAYS")
+    sp.add_argument("--cycle", type=float, metavar="DAYS", help="order cycle: days between orders")
+    sp.add_argument("--moq", type=float)
+    sp.add_argument("--case-pack", type=float)
+    sp.add_argument("--sku", nargs="+", action="extend", metavar="SKU")
+    add_json_arg(sp)
+    sp.set_defaults(handler=_suppliers)
 
 
 def _progress_printer(enabled: bool):
@@ -223,4 +241,43 @@ def _incoming(args: argparse.Namespace) -> int:
               f"  {o['supplier'] or ''}")
     if not doc["orders"]:
         print("No open purchase orders.")
+    return 0
+
+
+def _suppliers(args: argparse.Namespace) -> int:
+    from merchant_ai.store import suppliers as sup
+
+    settings = {k: v for k, v in (("lead_time_days", args.lead_time), ("order_cycle_days", args.cycle),
+                                  ("moq", args.moq), ("case_pack", args.case_pack)) if v is not None}
+    if settings and args.set is None:
+        raise CliError("--lead-time, --cycle, --moq and --case-pack go with --set NAME.", EXIT_USAGE)
+    if (args.assign is None) != (not args.sku):
+        raise CliError("--assign NAME and --sku SKU ... go together.", EXIT_USAGE)
+    store = open_store(args)
+    doc: dict = {"saved": None, "assigned": None, "deleted": None, "from_vendors": None}
+    try:
+        try:
+            if args.set is not None:
+                doc["saved"] = sup.save_supplier(store, args.set, **settings)
+            elif args.assign is not None:
+                doc["assigned"] = sup.assign(store, args.sku, args.assign or None)
+            elif args.delete is not None:
+                doc["deleted"] = sup.delete_supplier(store, args.delete)
+            elif args.from_vendors:
+                doc["from_vendors"] = sup.from_vendors(store)
+        except sup.SupplierError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+        doc["suppliers"] = sup.list_suppliers(store)
+    finally:
+        store.close()
+    if args.json:
+        emit_json({"suppliers": doc["suppliers"], **{k: doc[k] for k in ("saved", "assigned", "deleted",
+                                                                           "from_vendors")}})
+        return 0
+    fmt = lambda v: "-" if v is None else f"{v:g}"  # noqa: E731
+    for s in doc["suppliers"]:
+        print(f"  {s['name']:<28} lead {fmt(s['lead_time_days']):>4} d  cycle {fmt(s['order_cycle_days']):>4} d  "
+              f"MOQ {fmt(s['moq']):>5}  case {fmt(s['case_pack']):>4}  {s['skus']} SKUs")
+    if not doc["suppliers"]:
+        print("No suppliers yet.")
     return 0

@@ -61,10 +61,11 @@ def cache_put(store: Store, kind: str, params: dict[str, Any], payload: Any) -> 
 
 
 def update_product_stock_settings(store: Store, sku: str, *, lead_time_days: float | None = None,
-                                  moq: float | None = None, case_pack: float | None = None) -> None:
+                                  moq: float | None = None, case_pack: float | None = None,
+                                  order_cycle_days: float | None = None) -> None:
     """Per-SKU overrides edited in the Stock tab (None leaves a value unchanged)."""
-    sets = {k: v for k, v in (("lead_time_days", lead_time_days), ("moq", moq), ("case_pack", case_pack))
-            if v is not None}
+    sets = {k: v for k, v in (("lead_time_days", lead_time_days), ("moq", moq), ("case_pack", case_pack),
+                              ("order_cycle_days", order_cycle_days)) if v is not None}
     if not sets:
         return
     with store.transaction() as conn:

@@ -321,7 +321,8 @@ def products(store: Store) -> pd.DataFrame:
         SELECT p.sku, p.parent_sku, p.title, p.variant, p.vendor, s.name AS supplier, p.category,
                p.unit_cost, p.list_price, p.currency, p.status,
                COALESCE(p.lead_time_days, s.lead_time_days) AS lead_time_days,
-               s.order_cycle_days, COALESCE(p.moq, s.moq) AS moq, COALESCE(p.case_pack, s.case_pack) AS case_pack
+               COALESCE(p.order_cycle_days, s.order_cycle_days) AS order_cycle_days,
+               COALESCE(p.moq, s.moq) AS moq, COALESCE(p.case_pack, s.case_pack) AS case_pack
         FROM products p LEFT JOIN suppliers s ON s.id = p.supplier_id ORDER BY p.sku""")
     for col in ("unit_cost", "list_price"):
         df[col] = pd.to_numeric(df[col], errors="coerce") / SCALE

@@ -262,7 +262,13 @@ CREATE TABLE IF NOT EXISTS promotions (
 CREATE INDEX IF NOT EXISTS idx_promotions_sku ON promotions(sku);
 """
 
+# A SKU's own order cycle (issue 4: "lead time and order cycle per supplier and per SKU"); NULL
+# takes its supplier's, then the shop default, as lead time, MOQ and case pack already did.
+MIGRATION_6 = """
+ALTER TABLE products ADD COLUMN order_cycle_days REAL;
+"""
+
 # Each entry upgrades the schema by one version; index 0 brings an empty file to version 1.
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5]
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6]
 
 SCHEMA_VERSION = len(MIGRATIONS)

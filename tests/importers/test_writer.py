@@ -144,6 +144,8 @@ def test_version_1_store_migrates_to_2(tmp_path) -> None:
     conn.execute("DROP TABLE import_undo")
     conn.execute("ALTER TABLE sku_aliases DROP COLUMN import_id")
     conn.execute("ALTER TABLE imports DROP COLUMN channel")
+    conn.execute("DROP TABLE promotions")                            # and what later migrations add
+    conn.execute("ALTER TABLE products DROP COLUMN order_cycle_days")
     conn.execute("PRAGMA user_version = 1")
     shop.close()
     reopened = Store.open(tmp_path / "old", "pw")

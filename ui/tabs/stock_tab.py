@@ -40,9 +40,10 @@ from ui.widgets.records_model import RecordsModel
 COLUMNS = [("Status", "status"), ("SKU", "sku"), ("Title", "title"), ("On hand", "on_hand"),
            ("On order", "incoming"), ("Days of cover", "days_of_cover"), ("Stockout", "stockout_date"), ("Order by", "order_by"),
            ("Suggested qty", "suggested_qty"), ("Safety stock", "safety_stock"), ("Reorder point", "reorder_point"),
-           ("Lead time (days)", "lead_time_days"), ("MOQ", "moq"), ("Case pack", "case_pack"),
+           ("Lead time (days)", "lead_time_days"), ("Order cycle (days)", "order_cycle_days"), ("MOQ", "moq"),
+           ("Case pack", "case_pack"),
            ("Supplier", "supplier"), ("Cash tied up", "cash_tied_up")]
-EDITABLE = {"on_hand", "lead_time_days", "moq", "case_pack"}
+EDITABLE = {"on_hand", "lead_time_days", "order_cycle_days", "moq", "case_pack"}
 STATUS_TEXT = {"order_now": "Order now", "order_soon": "Order this week", "ok": "OK", "overstock": "Overstock",
                "dead_stock": "Dead stock", "no_stock_data": "No stock data"}
 ACTION_TEXT = {"expedite": "Chase open order", "order_and_expedite": "Order + chase"}
@@ -67,6 +68,8 @@ HEADER_TIPS = {
     "reorder_point": "Forecast demand over the lead time plus the safety stock: order when stock "
                      "plus open orders falls to this",
     "lead_time_days": "Days from ordering to receiving (double-click to change it for this product)",
+    "order_cycle_days": "Days between orders to this product's supplier: an order covers the lead time plus "
+                        "this (double-click to change it for this product)",
     "moq": "Minimum order quantity (double-click to change)",
     "case_pack": "Units per case: orders are rounded up to whole cases (double-click to change)",
     "cash_tied_up": "Dead stock only: its value at unit cost",
@@ -316,7 +319,10 @@ class StockTab(BaseTab):
         self.export_alerts_button = QPushButton("Export alerts…")
         self.incoming_button = QPushButton("Incoming stock…")
         self.incoming_button.setToolTip("Purchase orders on their way: add, mark received, cancel")
+        self.suppliers_button = QPushButton("Suppliers…")
+        self.suppliers_button.setToolTip("Lead time, order cycle, MOQ and case pack per supplier; who supplies what")
         bar.addWidget(self.headline, 1)
+        bar.addWidget(self.suppliers_button)
         bar.addWidget(self.incoming_button)
         bar.addWidget(self.refit_button)
         bar.addWidget(self.export_alerts_button)
@@ -395,6 +401,7 @@ class StockTab(BaseTab):
         self.export_alerts_button.clicked.connect(lambda: self.export_csv(self.alert_rows(), "stock-alerts.csv"))
         self.bt_button.clicked.connect(self.run_policy_backtest)
         self.incoming_button.clicked.connect(self.open_incoming)
+        self.suppliers_button.clicked.connect(self.open_suppliers)
 
     # --- jobs ---------------------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -441,15 +448,26 @@ class StockTab(BaseTab):
         title = PO_COLUMNS.index("title")
         self.po_table.setColumnWidth(title, min(self.po_table.columnWidth(title), PO_TITLE_MAX_WIDTH))
 
+    def selected_sku(self) -> str | None:
+        current = self.table.currentIndex()
+        return str(self.model.items[self.proxy.mapToSource(current).row()].get("sku")) if current.isValid() else None
+
+    def open_suppliers(self) -> None:
+        """The suppliers dialog; the SKU selected in the alert list can be assigned there."""
+        from ui.dialogs.suppliers import SuppliersDialog
+
+        if self.ctx.store is None:
+            return
+        self.suppliers_dialog = SuppliersDialog(self.ctx, sku=self.selected_sku(), parent=self)
+        self.suppliers_dialog.open()
+
     def open_incoming(self) -> None:
         """The incoming-stock dialog, on the SKU selected in the alert list."""
         from ui.dialogs.incoming import IncomingDialog
 
         if self.ctx.store is None:
             return
-        sku, current = None, self.table.currentIndex()
-        if current.isValid():
-            sku = str(self.model.items[self.proxy.mapToSource(current).row()].get("sku"))
+        sku = self.selected_sku()
         suggested = {str(i.get("sku")): i.get("suggested_qty") or 0 for i in self.model.items}
         self.incoming_dialog = IncomingDialog(self.ctx, sku=sku, lead_time_days=self.ctx.settings.lead_time_days,
                                               suggested=suggested, parent=self,
