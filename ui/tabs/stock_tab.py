@@ -315,6 +315,7 @@ class StockTab(BaseTab):
         outer = QVBoxLayout(content)
         bar = QHBoxLayout()
         self.headline = QLabel()
+        self.headline.setWordWrap(True)   # next to four buttons it was cut off at 1200 px
         self.refit_button = QPushButton("Recompute")
         self.export_alerts_button = QPushButton("Export alerts…")
         self.incoming_button = QPushButton("Incoming stock…")
