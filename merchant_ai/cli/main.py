@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "merchant_ai.cli.shop_cmds",      # init, info, demo, backup, restore, recover, passphrase
     "merchant_ai.cli.import_cmds",    # import, formats
     "merchant_ai.cli.forecast_cmds",  # forecast, stock
+    "merchant_ai.cli.stock_input_cmds",  # promotions, incoming, suppliers
     "merchant_ai.cli.customer_cmds",  # segments, recommend, bundles
     "merchant_ai.cli.margin_cmds",    # margin
 ]

@@ -13,6 +13,7 @@ import json
 import zlib
 from typing import Any
 
+from merchant_ai.store.edits import bump
 from merchant_ai.store.store import Store
 
 DEFAULTS = {"week_start": "monday", "default_lead_time_days": "14", "default_service_level": "0.95",
@@ -74,7 +75,7 @@ def update_product_stock_settings(store: Store, sku: str, *, lead_time_days: flo
             conn.execute("INSERT INTO products(sku) VALUES (?)", (sku,))
         conn.execute(f"UPDATE products SET {', '.join(f'{k} = ?' for k in sets)} WHERE sku = ?",
                      (*sets.values(), sku))
-        _bump(conn, store)
+        bump(conn, store)
 
 
 def record_stock_count(store: Store, sku: str, quantity: float, day: dt.date, location: str = "") -> None:
@@ -83,10 +84,4 @@ def record_stock_count(store: Store, sku: str, quantity: float, day: dt.date, lo
         conn.execute("INSERT INTO inventory_levels(sku, location, quantity, as_of) VALUES (?, ?, ?, ?) "
                      "ON CONFLICT(sku, location, as_of) DO UPDATE SET quantity = excluded.quantity",
                      (sku, location, float(quantity), day.isoformat()))
-        _bump(conn, store)
-
-
-def _bump(conn, store: Store) -> None:
-    version = store.data_version() + 1
-    conn.execute("INSERT INTO settings(key, value) VALUES ('data_version', ?) "
-                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(version),))
+        bump(conn, store)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from merchant_ai.store.edits import bump, parse_day
 from merchant_ai.store.store import Store
 
 MAX_DAYS = 366          # a "promotion" longer than a year is a data-entry slip, not an event
@@ -22,21 +23,10 @@ class PromotionError(ValueError):
     """A flag that cannot be stored as given; the message says which field and why."""
 
 
-def _day(value: dt.date | str, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise PromotionError(f"{field}: {value!r} is not a date (use YYYY-MM-DD).") from None
-
-
 def add_promotion(store: Store, start: dt.date | str, end: dt.date | str, sku: str | None = None,
                   note: str = "") -> int:
     """Flag `start`..`end` (both included) for `sku`, or for the whole shop; returns the flag's id."""
-    first, last = _day(start, "from"), _day(end, "to")
+    first, last = parse_day(start, "from", PromotionError), parse_day(end, "to", PromotionError)
     if last < first:
         raise PromotionError(f"to: {last} is before from: {first}.")
     if (last - first).days + 1 > MAX_DAYS:
@@ -54,7 +44,7 @@ def add_promotion(store: Store, start: dt.date | str, end: dt.date | str, sku: s
         cur = tx.execute("INSERT INTO promotions(sku, start_day, end_day, note, created_at) VALUES (?, ?, ?, ?, ?)",
                          (key, first.isoformat(), last.isoformat(), note.strip(), now))
         new_id = int(cur.lastrowid)
-        store.bump_data_version()   # same connection, same transaction
+        bump(tx, store)
     return new_id
 
 
@@ -63,7 +53,7 @@ def remove_promotion(store: Store, promotion_id: int) -> bool:
     with store.transaction() as tx:
         gone = tx.execute("DELETE FROM promotions WHERE id = ?", (int(promotion_id),)).rowcount
         if gone:
-            store.bump_data_version()
+            bump(tx, store)
     return bool(gone)
 
 
@@ -81,7 +71,7 @@ def list_promotions(store: Store, sku: str | None = None) -> list[dict[str, Any]
 def flag_days(store: Store, as_of: dt.date | str | None = None) -> pd.DataFrame:
     """One row (`key`, `day`) per flagged day up to `as_of`; a sitewide flag's rows have key None."""
     rows = store.connection().execute("SELECT sku, start_day, end_day FROM promotions").fetchall()
-    limit = _day(as_of, "as_of") if as_of is not None else None
+    limit = parse_day(as_of, "as_of", PromotionError) if as_of is not None else None
     keys, days = [], []
     for sku, start, end in rows:
         last = dt.date.fromisoformat(end)

@@ -12,25 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from merchant_ai.store.edits import bump, parse_day
 from merchant_ai.store.store import Store
 
 
 class PurchaseOrderError(ValueError):
     """An order that cannot be stored or changed as given; the message names the field."""
-
-
-def _day(value: dt.date | str, field: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise PurchaseOrderError(f"{field}: {value!r} is not a date (use YYYY-MM-DD).") from None
-
-
-def _bump(conn, store: Store) -> None:
-    conn.execute("INSERT INTO settings(key, value) VALUES ('data_version', ?) "
-                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(store.data_version() + 1),))
 
 
 def add_order(store: Store, sku: str, quantity: float, expected_at: dt.date | str | None = None) -> int:
@@ -42,7 +29,7 @@ def add_order(store: Store, sku: str, quantity: float, expected_at: dt.date | st
         raise PurchaseOrderError(f"quantity: {quantity!r} is not a number.") from None
     if not qty > 0:
         raise PurchaseOrderError(f"quantity: {qty:g} is not a positive number of units.")
-    day = _day(expected_at, "expected") if expected_at not in (None, "") else None
+    day = parse_day(expected_at, "expected", PurchaseOrderError) if expected_at not in (None, "") else None
     with store.transaction() as conn:
         row = conn.execute("SELECT supplier_id FROM products WHERE sku = ?", (sku,)).fetchone()
         if row is None and conn.execute("SELECT 1 FROM order_lines WHERE sku = ? LIMIT 1", (sku,)).fetchone() is None:
@@ -50,7 +37,7 @@ def add_order(store: Store, sku: str, quantity: float, expected_at: dt.date | st
         cur = conn.execute("INSERT INTO purchase_orders(sku, quantity, expected_at, supplier_id, status) "
                            "VALUES (?, ?, ?, ?, 'open')",
                            (sku, qty, day.isoformat() if day else None, row[0] if row else None))
-        _bump(conn, store)
+        bump(conn, store)
         return int(cur.lastrowid)
 
 
@@ -102,7 +89,7 @@ def receive_order(store: Store, order_id: int, count: float | None = None,
             tx.execute("INSERT INTO inventory_levels(sku, location, quantity, as_of) VALUES (?, '', ?, ?) "
                        "ON CONFLICT(sku, location, as_of) DO UPDATE SET quantity = excluded.quantity",
                        (sku, float(count), day.isoformat()))
-        _bump(tx, store)
+        bump(tx, store)
     return {"id": int(order_id), "sku": sku, "quantity": float(qty), "count": count, "day": day.isoformat()}
 
 
@@ -112,5 +99,5 @@ def cancel_order(store: Store, order_id: int) -> bool:
         n = conn.execute("UPDATE purchase_orders SET status = 'cancelled' WHERE id = ? AND status = 'open'",
                          (int(order_id),)).rowcount
         if n:
-            _bump(conn, store)
+            bump(conn, store)
     return bool(n)

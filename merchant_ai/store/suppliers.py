@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from merchant_ai.store.edits import bump
 from merchant_ai.store.store import Store
 
 FIELDS = ("lead_time_days", "order_cycle_days", "moq", "case_pack")
@@ -18,11 +19,6 @@ FIELDS = ("lead_time_days", "order_cycle_days", "moq", "case_pack")
 
 class SupplierError(ValueError):
     """A supplier change that cannot be made as given; the message names the field."""
-
-
-def _bump(conn, store: Store) -> None:
-    conn.execute("INSERT INTO settings(key, value) VALUES ('data_version', ?) "
-                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(store.data_version() + 1),))
 
 
 def _value(field: str, value: Any) -> float | None:
@@ -70,7 +66,7 @@ def save_supplier(store: Store, name: str, **settings: Any) -> int:
             if values:
                 conn.execute(f"UPDATE suppliers SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
                              (*values.values(), supplier_id))
-        _bump(conn, store)
+        bump(conn, store)
     return supplier_id
 
 
@@ -83,7 +79,7 @@ def delete_supplier(store: Store, name: str) -> int:
         n = conn.execute("UPDATE products SET supplier_id = NULL WHERE supplier_id = ?", (row[0],)).rowcount
         conn.execute("UPDATE purchase_orders SET supplier_id = NULL WHERE supplier_id = ?", (row[0],))
         conn.execute("DELETE FROM suppliers WHERE id = ?", (row[0],))
-        _bump(conn, store)
+        bump(conn, store)
     return int(n)
 
 
@@ -106,7 +102,7 @@ def assign(store: Store, skus: list[str], name: str | None) -> int:
             raise SupplierError(f"sku: no product {missing[0]!r} in this shop.")
         n = conn.execute(f"UPDATE products SET supplier_id = ? WHERE sku IN ({', '.join('?' * len(skus))})",
                          (supplier_id, *skus)).rowcount
-        _bump(conn, store)
+        bump(conn, store)
     return int(n)
 
 
@@ -127,5 +123,5 @@ def from_vendors(store: Store) -> dict[str, int]:
             out[vendor] = int(tx.execute("UPDATE products SET supplier_id = ? WHERE supplier_id IS NULL "
                                          "AND trim(vendor) = ?", (sid, vendor)).rowcount)
         if out:
-            _bump(tx, store)
+            bump(tx, store)
     return out

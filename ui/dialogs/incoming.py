@@ -1,8 +1,7 @@
 """Incoming stock: the owner enters open purchase orders, marks them received or cancels them.
 
-Reads and writes go through jobs (`ctx.runner`). Receiving records a stock count (the estimate
-plus the quantity, or the figure the owner types), since on-hand here is a count minus later sales.
-A change bumps the data version; closing the dialog then refreshes every tab.
+Receiving records a stock count (the estimate plus the quantity, or the figure the owner types),
+since on-hand here is a count minus later sales.
 """
 
 from __future__ import annotations
@@ -10,28 +9,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
-    QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from ui.context import AppContext
+from ui.dialogs.edit_list import EditListDialog
+from ui.dialogs.promotions import pydate, qdate
 from ui.jobs import JobContext
+from ui.widgets.dialog_parts import fit_text
 
 COLUMNS = ["SKU", "Product", "Quantity", "Expected", "Supplier"]
 
@@ -67,55 +62,34 @@ def cancel_order(jc: JobContext, order_id: int) -> bool:
     return purchase_orders.cancel_order(jc.store, order_id)
 
 
-def _qdate(day: dt.date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-class IncomingDialog(QDialog):
+class IncomingDialog(EditListDialog):
     """List, add, receive and cancel open purchase orders; `sku` preselects the SKU in view."""
+
+    load_job = staticmethod(load_orders)
 
     def __init__(self, ctx: AppContext, sku: str | None = None, lead_time_days: float = 14.0,
                  suggested: dict[str, float] | None = None, lead_times: dict[str, float] | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.changed = False
+        super().__init__(ctx, "Incoming stock",
+                         "Purchase orders on their way. Stock alerts count them as arriving on the expected day, so "
+                         "nothing is ordered twice. Mark an order received when it is on the shelf: that records "
+                         "a new stock count.", COLUMNS, min_width=780, table_height=160, parent=parent)
         self.orders: list[dict[str, Any]] = []
         self._preselect = sku
         self.suggested = {k: float(v) for k, v in (suggested or {}).items() if v}
         self.lead_times = {k: float(v) for k, v in (lead_times or {}).items() if v is not None}
         self.default_lead = lead_time_days
-        self.setWindowTitle("Incoming stock — Merchant AI")
-        self.setMinimumWidth(780)
-        root = QVBoxLayout(self)
-        intro = QLabel("Purchase orders on their way. Stock alerts count them as arriving on the expected day, "
-                       "so nothing is ordered twice. Mark an order received when it is on the shelf: that "
-                       "records a new stock count.")
-        intro.setWordWrap(True)
-        intro.setObjectName("hintText")
-        root.addWidget(intro)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setMinimumHeight(160)
-        root.addWidget(self.table, 1)
         self.receive_button = QPushButton("Mark received…")
         self.cancel_button = QPushButton("Cancel order")
         row = QHBoxLayout()
         row.addStretch(1)
         for button in (self.cancel_button, self.receive_button):
             button.setAutoDefault(False)
-            button.setEnabled(False)
             row.addWidget(button)
-        root.addLayout(row)
+        self.root.addLayout(row)
         self.receive_button.clicked.connect(self._receive)
         self.cancel_button.clicked.connect(self._cancel)
-        self.table.itemSelectionChanged.connect(lambda: self._busy(False))
+        self.table.itemSelectionChanged.connect(lambda: self.set_busy(False))
 
         form = QFormLayout()
         self.sku = QComboBox()
@@ -124,36 +98,21 @@ class IncomingDialog(QDialog):
         self.quantity.setRange(1, 1_000_000)
         self.quantity.setDecimals(0)
         self.quantity.setValue(12)
-        self.expected = QDateEdit(_qdate(dt.date.today() + dt.timedelta(days=round(lead_time_days))))
+        self.expected = QDateEdit(qdate(dt.date.today() + dt.timedelta(days=round(lead_time_days))))
         self.expected.setCalendarPopup(True)
         self.expected.setDisplayFormat("yyyy-MM-dd")
         self.sku.currentIndexChanged.connect(self._suggest)
         form.addRow("SKU", self.sku)
         form.addRow("Quantity", self.quantity)
         form.addRow("Expected", self.expected)
-        root.addLayout(form)
+        self.root.addLayout(form)
         self.add_button = QPushButton("Add order")
         self.add_button.setDefault(True)
-        for button in (self.add_button, self.receive_button, self.cancel_button):   # bold default text fits
-            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 48)
+        fit_text(self.add_button, self.receive_button, self.cancel_button)
         self.add_button.clicked.connect(self._add)
-        self.error = QLabel()
-        self.error.setObjectName("errorText")
-        self.error.setWordWrap(True)
-        row = QHBoxLayout()
-        row.addWidget(self.error, 1)
-        row.addWidget(self.add_button)
-        root.addLayout(row)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        root.addWidget(buttons)
-        self._working = True
-        self._busy(True)
-        self.ctx.runner.submit("IncomingDialog.load", load_orders, on_done=self._loaded, on_error=self._failed)
+        self.finish(self.add_button)
 
-    # --- state ---------------------------------------------------------------------------------------
-    def _busy(self, busy: bool) -> None:
-        self._working = busy
+    def set_busy(self, busy: bool) -> None:
         picked = bool(self.table.selectedItems())
         self.add_button.setEnabled(not busy and self.sku.count() > 0)
         self.receive_button.setEnabled(not busy and picked)
@@ -163,7 +122,7 @@ class IncomingDialog(QDialog):
         items = self.table.selectedItems()
         return self.orders[items[0].row()] if items else None
 
-    def _loaded(self, data: dict[str, Any]) -> None:
+    def loaded(self, data: dict[str, Any]) -> None:
         if self.sku.count() == 0:
             for sku, title in data["skus"]:
                 self.sku.addItem(f"{sku} — {title}" if title else sku, sku)
@@ -182,7 +141,7 @@ class IncomingDialog(QDialog):
                 if c == 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
-        self._busy(False)
+        super().loaded(data)
 
     def _suggest(self) -> None:
         """Start from the Stock tab's figures for the SKU: its suggested order, and arrival after its
@@ -191,16 +150,12 @@ class IncomingDialog(QDialog):
         if self.suggested.get(sku):
             self.quantity.setValue(self.suggested[sku])
         lead = self.lead_times.get(sku, self.default_lead)
-        self.expected.setDate(_qdate(dt.date.today() + dt.timedelta(days=round(lead))))
+        self.expected.setDate(qdate(dt.date.today() + dt.timedelta(days=round(lead))))
 
     # --- actions -------------------------------------------------------------------------------------
     def _add(self) -> None:
-        self.error.clear()
-        self._busy(True)
-        day = self.expected.date()
-        self.ctx.runner.submit("IncomingDialog.add", add_order, self.sku.currentData(), float(self.quantity.value()),
-                               dt.date(day.year(), day.month(), day.day()), on_done=lambda _id: self._saved(),
-                               on_error=self._failed)
+        self.change("add", add_order, self.sku.currentData(), float(self.quantity.value()),
+                    pydate(self.expected.date()))
 
     def receive_count(self, order: dict[str, Any]) -> float | None:
         """Ask for the stock counted after receiving; prefilled with the estimate plus the order."""
@@ -214,32 +169,11 @@ class IncomingDialog(QDialog):
 
     def _receive(self) -> None:
         order = self.selected()
-        if order is None:
-            return
-        count = self.receive_count(order)
-        if count is None:
-            return
-        self._busy(True)
-        self.ctx.runner.submit("IncomingDialog.receive", receive_order, int(order["id"]), count,
-                               on_done=lambda _r: self._saved(), on_error=self._failed)
+        count = self.receive_count(order) if order is not None else None
+        if order is not None and count is not None:
+            self.change("receive", receive_order, int(order["id"]), count)
 
     def _cancel(self) -> None:
         order = self.selected()
-        if order is None:
-            return
-        self._busy(True)
-        self.ctx.runner.submit("IncomingDialog.cancel", cancel_order, int(order["id"]),
-                               on_done=lambda _ok: self._saved(), on_error=self._failed)
-
-    def _saved(self) -> None:
-        self.changed = True
-        self.ctx.runner.submit("IncomingDialog.load", load_orders, on_done=self._loaded, on_error=self._failed)
-
-    def _failed(self, message: str, _trace: str = "") -> None:
-        self.error.setText(message)
-        self._busy(False)
-
-    def done(self, result: int) -> None:
-        if self.changed:
-            self.ctx.notify_data_changed()   # stock alerts, the dashboard and the report recompute
-        super().done(result)
+        if order is not None:
+            self.change("cancel", cancel_order, int(order["id"]))
