@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "merchant_ai.cli.stock_input_cmds",  # promotions, incoming, suppliers
     "merchant_ai.cli.customer_cmds",  # segments, recommend, bundles
     "merchant_ai.cli.margin_cmds",    # margin
+    "merchant_ai.cli.data_cmds",      # customer (export / erase), matches
 ]
 # Commands that need Qt (gui, report, self-test) are plugins: the core names no Qt module, it
 # asks the installed distribution for `merchant_ai.commands` entry points (the Qt layer declares

@@ -49,6 +49,8 @@ class Suggestion:
     reason: str
     title_a: str | None = None
     title_b: str | None = None
+    master_a: str | None = None      # the master SKUs the two channel SKUs map to now
+    master_b: str | None = None
 
 
 def _channel_skus(store: Store) -> list[tuple[str, str, str, str]]:
@@ -80,7 +82,7 @@ def suggest_from(items: list[tuple[str, str, str, str]], min_title_score: float 
             for b in group[i + 1:]:
                 if a[0] != b[0] and a[2] != b[2]:
                     out.append(Suggestion(a[0], a[1], b[0], b[1], 1.0, "same SKU once case and separators are "
-                                          "ignored", a[3], b[3]))
+                                          "ignored", a[3], b[3], a[2], b[2]))
                     seen.add((a[2], b[2]))
     # Titles: bucket by first token to avoid comparing every pair in big catalogues.
     buckets: dict[str, list[tuple[str, str, str, str]]] = {}
@@ -99,7 +101,7 @@ def suggest_from(items: list[tuple[str, str, str, str]], min_title_score: float 
                 if score >= min_title_score:
                     seen.add((a[2], b[2]))
                     out.append(Suggestion(a[0], a[1], b[0], b[1], round(score, 3),
-                                          f"titles {score:.0%} alike", a[3], b[3]))
+                                          f"titles {score:.0%} alike", a[3], b[3], a[2], b[2]))
     out.sort(key=lambda s: -s.score)
     return out[:limit]
 
@@ -118,3 +120,17 @@ def confirm_match(store: Store, channel: str, channel_sku: str, master_sku: str)
                          "(SELECT id FROM orders WHERE channel_id = ?)", (master_sku, channel_sku, cid)).rowcount
         store.bump_data_version()
     return n
+
+
+def accept(store: Store, s: Suggestion) -> int:
+    """The owner says both are one product: B's channel SKU maps onto A's master SKU, and both
+    pairings are confirmed (so neither is proposed again). Returns the order lines re-pointed."""
+    master = s.master_a or s.sku_a
+    return confirm_match(store, s.channel_a, s.sku_a, master) + confirm_match(store, s.channel_b, s.sku_b, master)
+
+
+def reject(store: Store, s: Suggestion) -> None:
+    """The owner says they differ: each keeps its own master SKU, confirmed, so the pair is not
+    proposed again."""
+    confirm_match(store, s.channel_a, s.sku_a, s.master_a or s.sku_a)
+    confirm_match(store, s.channel_b, s.sku_b, s.master_b or s.sku_b)

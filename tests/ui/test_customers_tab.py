@@ -60,3 +60,31 @@ def test_no_shop_shows_empty_state(qtbot):
         tab.show()
     assert tab.is_showing_empty()
     tab.resize(tab.minimumSizeHint())
+
+
+def test_export_and_erase_the_selected_customer(qtbot, store, tmp_path):
+    import json
+
+    from merchant_ai.importers import pipeline, privacy
+    from tests.importers.test_privacy import _file
+
+    store.set_setting(privacy.SETTING_MODE, "0")
+    pipeline.import_bytes(store, "orders.csv", _file("ann@example.com", "Blue mug"), backup=False)
+    ctx = AppContext(store, runner=SyncJobRunner())
+    heard = []
+    ctx.data_changed.connect(lambda: heard.append(True))
+    tab = CustomersTab(ctx)
+    qtbot.addWidget(tab)
+    with qtbot.waitSignal(tab.refreshed, timeout=20_000):
+        tab.show()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=20_000)
+    assert not tab.erase_button.isEnabled()
+    tab.focus_key("ann@example.com")
+    assert tab.selected_customer() == "ann@example.com" and tab.erase_button.isEnabled()
+    out = tmp_path / "ann.json"
+    tab.export_selected(str(out))
+    assert [o["external_id"] for o in json.loads(out.read_text(encoding="utf-8"))["orders"]] == ["A1", "A2"]
+    assert "Wrote 2 orders" in tab.status.text()
+    tab.erase_selected(confirmed=True)
+    assert heard and store.connection().execute(
+        "SELECT count(*) FROM customers WHERE key = 'ann@example.com'").fetchone()[0] == 0

@@ -16,9 +16,11 @@ from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -54,6 +56,24 @@ def load_customers(jc: JobContext, horizon_days: int) -> dict[str, Any]:
     doc, _seg = segments_result(sales, None, horizon_days)
     jc.check()
     return doc
+
+
+def export_customer_file(jc: JobContext, key: str, path: str) -> int:
+    """Write one customer's data as JSON (pool thread); returns the number of orders written."""
+    import json
+
+    from merchant_ai.importers import privacy
+
+    data = privacy.export_customer(jc.store, key)
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
+    return len(data["orders"])
+
+
+def erase_customer_job(jc: JobContext, key: str) -> dict:
+    from merchant_ai.importers import privacy
+
+    return privacy.erase_customer(jc.store, key)
 
 
 class CustomerModel(RecordsModel):
@@ -169,6 +189,16 @@ class CustomersTab(BaseTab):
         bar.addWidget(QLabel("Horizon"))
         bar.addWidget(self.horizon)
         bar.addStretch(1)
+        # One customer's rights (issue 3): a copy of their data, or the identity erased.
+        self.export_one_button = QPushButton("Export customer's data…")
+        self.export_one_button.setToolTip("Everything the shop holds about the selected customer, as a JSON file")
+        self.erase_button = QPushButton("Erase customer…")
+        self.erase_button.setToolTip("Delete the selected customer's identity; their orders stay as guest orders")
+        for button in (self.export_one_button, self.erase_button):
+            button.setEnabled(False)
+            bar.addWidget(button)
+        self.export_one_button.clicked.connect(self.export_selected)
+        self.erase_button.clicked.connect(self.erase_selected)
         bar.addWidget(self.export_button)
         b.addLayout(bar)
         self.status = QLabel()
@@ -185,6 +215,7 @@ class CustomersTab(BaseTab):
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         b.addWidget(self.table, 1)
         split.addWidget(bottom)
         split.setStretchFactor(1, 3)
@@ -231,6 +262,49 @@ class CustomersTab(BaseTab):
         self.status.setText(f"As of {doc['as_of']}: {len(doc['customers']):,} customers. {pred} Clusters — {clusters}.")
         self._filter(self.segment.currentText())
         self._apply_focus()
+
+    # --- one customer: export, erase ----------------------------------------------------------------
+    def selected_customer(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return str(self.model.rows[self.proxy.mapToSource(rows[0]).row()]["customer"]) if rows else None
+
+    def _selection_changed(self, *_args) -> None:
+        one = self.selected_customer() is not None
+        self.export_one_button.setEnabled(one)
+        self.erase_button.setEnabled(one)
+
+    def export_selected(self, path: str | None = None) -> None:
+        """Write the selected customer's data to a JSON file the owner names (only when asked)."""
+        key = self.selected_customer()
+        if key is None:
+            return
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Export customer data", f"customer-{key[:16]}.json",
+                                                  "JSON files (*.json)")
+            if not path:
+                return
+        self.run_job("export_customer", export_customer_file, key, path, message="Exporting customer data…",
+                     on_done=lambda n: self.status.setText(f"Wrote {n} orders of {key} to {path}."))
+
+    def erase_selected(self, confirmed: bool = False) -> None:
+        """Erase the selected customer's identity after the owner confirms."""
+        key = self.selected_customer()
+        if key is None:
+            return
+        if not confirmed:
+            answer = QMessageBox.question(
+                self, "Erase customer",
+                f"Erase customer {key}?\n\nTheir contact details and identity are deleted; their orders stay as "
+                "guest orders, so sales figures do not change. This cannot be undone. Encrypted backups taken "
+                "before still hold the data until they are pruned.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.run_job("erase_customer", erase_customer_job, key, message="Erasing customer…",
+                     on_done=lambda r: self._erased(key, r))
+
+    def _erased(self, key: str, result: dict) -> None:
+        self.status.setText(f"Erased {key}: {result['orders_unlinked']} orders kept as guest orders.")
+        self.ctx.notify_data_changed()
 
     def focus_key(self, key: str) -> None:
         """Drill-down from the dashboard: a segment name filters the list, a customer key selects its row."""

@@ -176,7 +176,12 @@ class ImportTab(BaseTab):
         self.undo_button = QPushButton("Undo import")
         self.undo_button.setEnabled(False)
         self.undo_button.clicked.connect(self.undo_selected)
+        self.matches_button = QPushButton("Product matches…")
+        self.matches_button.setToolTip("The same product under different SKUs on different channels: "
+                                       "confirm or reject suggested matches")
+        self.matches_button.clicked.connect(self.open_matches)
         hb.addWidget(self.history_note, 1)
+        hb.addWidget(self.matches_button)
         hb.addWidget(self.undo_button)
         hl.addLayout(hb)
 
@@ -381,6 +386,15 @@ class ImportTab(BaseTab):
                      on_done=self.mapping_editor.set_profiles, overlay=False)
 
     # --- import ---------------------------------------------------------------------------------
+    def open_matches(self) -> None:
+        """Cross-channel product matches to confirm (issue 3: one master SKU list)."""
+        from ui.dialogs.matches import MatchesDialog
+
+        if self.ctx.store is None:
+            return
+        self.matches_dialog = MatchesDialog(self.ctx, parent=self)
+        self.matches_dialog.open()
+
     def start_import(self, allow_partial: bool = False) -> None:
         wanted = ("rejected",) if allow_partial else ("ready", "failed")
         chosen = [e for e in self.entries if e.status in wanted]
