@@ -33,10 +33,21 @@ def title_tokens(title: str) -> str:
 
 
 def title_similarity(a: str, b: str) -> float:
-    """0..1, word order ignored."""
+    """0..1, word order ignored.
+
+    When each title has a word the other lacks ("... Yarn Slate" against "... Yarn Rust"), those
+    words usually name the attribute that tells two products apart (colour, size), so the score is
+    at most the share of words they have in common: the letter-level ratio alone put every colour
+    of a product at ~0.88 against every other.
+    """
     if not a or not b:
         return 0.0
-    return difflib.SequenceMatcher(None, title_tokens(a), title_tokens(b)).ratio()
+    ta, tb = title_tokens(a), title_tokens(b)
+    ratio = difflib.SequenceMatcher(None, ta, tb).ratio()
+    wa, wb = set(ta.split()), set(tb.split())
+    if wa - wb and wb - wa:
+        ratio = min(ratio, len(wa & wb) / len(wa | wb))
+    return ratio
 
 
 @dataclass
@@ -55,8 +66,12 @@ class Suggestion:
 
 def _channel_skus(store: Store) -> list[tuple[str, str, str, str]]:
     """(channel, channel_sku, master sku, title) for every alias not yet confirmed."""
+    # A variant's title is its product's plus the variant ("Chunky Wool Yarn" + "Rust"): without it
+    # every colour of a product looked like the same product on another channel (demo shop).
     rows = store.connection().execute("""
-        SELECT c.name, a.channel_sku, a.sku, COALESCE(p.title,
+        SELECT c.name, a.channel_sku, a.sku, COALESCE(
+               CASE WHEN p.variant IS NOT NULL AND p.variant != '' AND instr(lower(p.title), lower(p.variant)) = 0
+                    THEN p.title || ' ' || p.variant ELSE p.title END,
                (SELECT l.title FROM order_lines l WHERE l.channel_sku = a.channel_sku AND l.title IS NOT NULL LIMIT 1))
         FROM sku_aliases a JOIN channels c ON c.id = a.channel_id LEFT JOIN products p ON p.sku = a.sku
         WHERE a.confirmed = 0""").fetchall()
@@ -66,7 +81,13 @@ def _channel_skus(store: Store) -> list[tuple[str, str, str, str]]:
 def suggest_matches(store: Store, min_title_score: float = 0.85, limit: int = 200) -> list[Suggestion]:
     """Cross-channel pairs that look like one product, best first (same-channel pairs are never proposed)."""
     items = _channel_skus(store)
-    return suggest_from(items, min_title_score=min_title_score, limit=limit)
+    # Variants of one product (same parent) are different products by definition, however alike.
+    parent = dict(store.connection().execute(
+        "SELECT sku, parent_sku FROM products WHERE parent_sku IS NOT NULL AND parent_sku != ''").fetchall())
+    found = suggest_from(items, min_title_score=min_title_score, limit=limit + len(items))
+    siblings = [s for s in found if s.master_a in parent and parent.get(s.master_a) == parent.get(s.master_b)
+                and s.master_a != s.master_b]
+    return [s for s in found if s not in siblings][:limit]
 
 
 def suggest_from(items: list[tuple[str, str, str, str]], min_title_score: float = 0.85,

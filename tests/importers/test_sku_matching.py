@@ -45,3 +45,20 @@ def test_confirm_repoints_lines(store) -> None:
     assert conn.execute("SELECT sku, confirmed FROM sku_aliases WHERE channel_sku = 'mug_blu_1'").fetchone() == \
         ("MUG-BLU-01", 1)
     assert suggest_matches(store) == []
+
+
+def test_colours_of_one_product_are_not_proposed_as_the_same_product(store) -> None:
+    """Demo shop: every colour of "Chunky Wool Yarn" on Shopify was proposed as the same product as
+    another colour on Etsy, identical titles once the variant was left out."""
+    conn = store.connection()
+    conn.execute("INSERT INTO channels(name, platform) VALUES ('shopify', 'shopify'), ('etsy', 'etsy')")
+    for sku, variant in (("YARN-RUST", "Rust"), ("YARN-SLATE", "Slate"), ("YARN-MOSS", "Moss")):
+        conn.execute("INSERT INTO products(sku, parent_sku, title, variant) VALUES (?, 'yarn', 'Chunky Wool Yarn', ?)",
+                     (sku, variant))
+    conn.execute("INSERT INTO products(sku, title) VALUES ('ETSY-YARN-R', 'Chunky Wool Yarn Rust')")
+    aliases = [("shopify", "YARN-RUST"), ("shopify", "YARN-SLATE"), ("etsy", "YARN-MOSS"), ("etsy", "ETSY-YARN-R")]
+    for channel, sku in aliases:
+        cid = conn.execute("SELECT id FROM channels WHERE name = ?", (channel,)).fetchone()[0]
+        conn.execute("INSERT INTO sku_aliases(channel_id, channel_sku, sku) VALUES (?, ?, ?)", (cid, sku, sku))
+    pairs = {frozenset((s.sku_a, s.sku_b)) for s in suggest_matches(store)}
+    assert pairs == {frozenset(("YARN-RUST", "ETSY-YARN-R"))}     # same colour, other listing: proposed
