@@ -145,3 +145,17 @@ def profiles(ctx: JobContext) -> dict[str, dict[str, str]]:
 def save_profile(ctx: JobContext, name: str, mapping: dict[str, str]) -> dict[str, dict[str, str]]:
     generic.save_profile(ctx.store, name, mapping)
     return generic.list_profiles(ctx.store)
+
+
+def privacy_mode(ctx: JobContext) -> bool:
+    """Whether imports keep only pseudonymous customer keys (the shop's setting)."""
+    from merchant_ai.importers import privacy
+
+    return privacy.pseudonymize_enabled(ctx.store)
+
+
+def set_privacy_mode(ctx: JobContext, on: bool) -> bool:
+    from merchant_ai.importers import privacy
+
+    privacy.set_pseudonymize(ctx.store, on)
+    return on

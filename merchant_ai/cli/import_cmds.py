@@ -32,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     group.add_argument("--map", metavar="FIELD=COLUMN,...", help="map columns by hand (generic files)")
     p.add_argument("--save-mapping", metavar="PROFILE", help="save the mapping used under this name")
     p.add_argument("--allow-partial", action="store_true", help="import the good rows of a file with problems")
+    privacy = p.add_mutually_exclusive_group()
+    privacy.add_argument("--anonymous", action="store_true",
+                         help="from now on keep only a keyed hash of each buyer's e-mail/username (the default)")
+    privacy.add_argument("--keep-identities", action="store_true",
+                         help="from now on also keep buyers' names, e-mails, addresses and phones")
     p.add_argument("--undo", type=int, metavar="IMPORT_ID", help="undo an earlier import")
     p.add_argument("--list", action="store_true", help="list past imports")
     add_json_arg(p)
@@ -82,6 +87,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         except registry.UnknownFormat as exc:
             raise CliError(str(exc), EXIT_USAGE) from None
     store = open_store(args)
+    if args.anonymous or args.keep_identities:
+        from merchant_ai.importers import privacy
+
+        privacy.set_pseudonymize(store, args.anonymous)   # the shop's choice, for this and later imports
     if args.undo is not None:
         try:
             done = writer.undo_import(store, args.undo)
@@ -96,6 +105,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         else:
             for rec in imports:
                 print(f"{rec['id']:>4}  {rec['started_at']}  {rec['status']:<6}  {rec['format']:<22} {rec['file_name']}")
+        return 0
+    if not args.files and (args.anonymous or args.keep_identities):
+        progress("Imports from now on keep " + ("only pseudonymous customer keys." if args.anonymous
+                                               else "customers' identities."))
         return 0
     if not args.files:
         raise CliError("name at least one FILE to import (or use --undo / --list)", EXIT_USAGE)

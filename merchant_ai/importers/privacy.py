@@ -30,6 +30,12 @@ def pseudonymize_enabled(store: Store) -> bool:
     return (store.get_setting(SETTING_MODE, "1") or "1") not in ("0", "false", "no")
 
 
+def set_pseudonymize(store: Store, on: bool) -> None:
+    """Choose for the imports to come: keep only a keyed hash of each customer's e-mail/username
+    (and no names, addresses, phones), or keep identities. Imports already done stay as they are."""
+    store.set_setting(SETTING_MODE, "1" if on else "0")
+
+
 def secret(store: Store) -> bytes:
     """The shop's HMAC key, created on first use (32 random bytes, hex in settings)."""
     value = store.get_setting(SETTING_KEY)

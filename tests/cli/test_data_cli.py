@@ -56,3 +56,17 @@ def test_matches_accept_and_reject(shop, capsys):
         assert code == 0 and len(doc["suggestions"]) == n - 1
     code, _doc, err = _run(capsys, "matches", "--store", s, "--accept", "9")
     assert code == 2 and "No suggestion 9" in err
+
+
+def test_import_can_switch_the_shops_privacy_mode(store, capsys, monkeypatch, tmp_path):
+    from merchant_ai.importers import privacy
+
+    monkeypatch.setenv("MERCHANT_AI_PASSPHRASE", "test-pass")
+    assert privacy.pseudonymize_enabled(store)                 # on for a new shop
+    f = tmp_path / "orders.csv"
+    f.write_bytes(_file("ann@example.com", "Blue mug"))
+    code, _doc, _err = _run(capsys, "import", "--store", str(store.folder), str(f), "--keep-identities", "--json")
+    assert code == 0 and not privacy.pseudonymize_enabled(store)
+    assert store.connection().execute("SELECT count(*) FROM customers WHERE key = 'ann@example.com'").fetchone()[0] == 1
+    code, _doc, err = _run(capsys, "import", "--store", str(store.folder), "--anonymous")
+    assert code == 0 and "only pseudonymous" in err and privacy.pseudonymize_enabled(store)

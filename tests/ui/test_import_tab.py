@@ -174,3 +174,18 @@ def test_file_entry_summaries():
     entry.status = "rejected"
     entry.problems = [{}, {}]
     assert entry.summary() == "2 problem(s): nothing imported yet"
+
+
+def test_privacy_checkbox_shows_and_sets_the_shops_mode(qtbot, store):
+    from merchant_ai.importers import privacy
+    from ui.context import AppContext
+    from ui.jobs import SyncJobRunner
+    from ui.tabs.import_tab import ImportTab
+
+    tab = ImportTab(AppContext(store, runner=SyncJobRunner()))
+    qtbot.addWidget(tab)
+    tab.show()
+    qtbot.waitUntil(lambda: tab.pseudonymize.isEnabled(), timeout=10_000)
+    assert tab.pseudonymize.isChecked()                         # on for a new shop
+    tab.pseudonymize.setChecked(False)
+    assert not privacy.pseudonymize_enabled(store) and tab.pseudonymize.isEnabled()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QGroupBox,
@@ -106,6 +107,13 @@ class ImportTab(BaseTab):
                                        "Problems are left out.")
         self.partial_button.clicked.connect(lambda: self.start_import(allow_partial=True))
         self.partial_button.hide()
+        # Issue 3's privacy option: on for new shops; the choice applies to the imports that follow.
+        self.pseudonymize = QCheckBox("Keep customers anonymous")
+        self.pseudonymize.setToolTip("Store only a keyed hash of each buyer's e-mail or username, and no names, "
+                                     "addresses or phones. Applies to the imports that follow.")
+        self.pseudonymize.setEnabled(False)
+        self.pseudonymize.toggled.connect(self._privacy_toggled)
+        ql.addWidget(self.pseudonymize)
         qbuttons.addWidget(self.remove_button)
         qbuttons.addStretch(1)
         qbuttons.addWidget(self.partial_button)
@@ -204,6 +212,17 @@ class ImportTab(BaseTab):
         self.show_content()
         self.run_job("history", import_tasks.history, on_done=self._show_history, overlay=False)
         self.run_job("profiles", import_tasks.profiles, on_done=self.mapping_editor.set_profiles, overlay=False)
+        self.run_job("privacy", import_tasks.privacy_mode, on_done=self._show_privacy, overlay=False)
+
+    def _show_privacy(self, on: bool) -> None:
+        self.pseudonymize.blockSignals(True)
+        self.pseudonymize.setChecked(bool(on))
+        self.pseudonymize.blockSignals(False)
+        self.pseudonymize.setEnabled(True)
+
+    def _privacy_toggled(self, on: bool) -> None:
+        self.pseudonymize.setEnabled(False)
+        self.run_job("set_privacy", import_tasks.set_privacy_mode, on, on_done=self._show_privacy, overlay=False)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
         if local_files(event):
