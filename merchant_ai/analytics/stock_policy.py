@@ -318,7 +318,7 @@ class StockPolicy:
             # selling on every channel), so an order never counts on selling the lead time's demand
             # beyond the stock there is. Ordering up to lead time + cycle from an empty shelf
             # bought the whole lead time's demand again on arrival (demo shop, HT-BEHAPA: 144 where
-            # the weeks after the order arrives need 60).
+            # the weeks after the order arrives need 63).
             qty = round_order(up_to - max(position, float(demand[:Ld].sum())), item["moq"], item["case_pack"])
             below = np.flatnonzero(projected <= safety)
             order_by = (as_of + pd.Timedelta(days=int(below[0]) + 1 - Ld)) if len(below) else None

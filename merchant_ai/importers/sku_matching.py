@@ -84,14 +84,13 @@ def suggest_matches(store: Store, min_title_score: float = 0.85, limit: int = 20
     # Variants of one product (same parent) are different products by definition, however alike.
     parent = dict(store.connection().execute(
         "SELECT sku, parent_sku FROM products WHERE parent_sku IS NOT NULL AND parent_sku != ''").fetchall())
-    found = suggest_from(items, min_title_score=min_title_score, limit=limit + len(items))
-    siblings = [s for s in found if s.master_a in parent and parent.get(s.master_a) == parent.get(s.master_b)
-                and s.master_a != s.master_b]
-    return [s for s in found if s not in siblings][:limit]
+    found = suggest_from(items, min_title_score=min_title_score, limit=None)
+    return [s for s in found if not (s.master_a != s.master_b and parent.get(s.master_a) is not None
+                                     and parent.get(s.master_a) == parent.get(s.master_b))][:limit]
 
 
 def suggest_from(items: list[tuple[str, str, str, str]], min_title_score: float = 0.85,
-                 limit: int = 200) -> list[Suggestion]:
+                 limit: int | None = 200) -> list[Suggestion]:
     """The matching itself, on (channel, channel_sku, master_sku, title) tuples."""
     out: list[Suggestion] = []
     by_norm: dict[str, list[tuple[str, str, str, str]]] = {}

@@ -23,6 +23,19 @@ def parse_day(value: dt.date | str, field: str, error: type[ValueError] = ValueE
         raise error(f"{field}: {value!r} is not a date (use YYYY-MM-DD).") from None
 
 
+def known_sku(conn, sku: str) -> bool:
+    """A SKU the shop has as a product or has sold (edits refuse typos instead of storing them)."""
+    return conn.execute("SELECT 1 FROM products WHERE sku = ? UNION ALL "
+                        "SELECT 1 FROM order_lines WHERE sku = ? LIMIT 1", (sku, sku)).fetchone() is not None
+
+
+def write_stock_count(conn, sku: str, quantity: float, day: dt.date, location: str = "") -> None:
+    """A stock count (replaces one of the same SKU, location and day), inside the caller's transaction."""
+    conn.execute("INSERT INTO inventory_levels(sku, location, quantity, as_of) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT(sku, location, as_of) DO UPDATE SET quantity = excluded.quantity",
+                 (sku, location, float(quantity), day.isoformat()))
+
+
 def bump(conn, store: Store) -> None:
     """Bump the data version on `conn`, inside the caller's transaction."""
     conn.execute("INSERT INTO settings(key, value) VALUES ('data_version', ?) "

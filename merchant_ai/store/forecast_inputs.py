@@ -13,7 +13,7 @@ import json
 import zlib
 from typing import Any
 
-from merchant_ai.store.edits import bump
+from merchant_ai.store.edits import bump, write_stock_count
 from merchant_ai.store.store import Store
 
 DEFAULTS = {"week_start": "monday", "default_lead_time_days": "14", "default_service_level": "0.95",
@@ -81,7 +81,5 @@ def update_product_stock_settings(store: Store, sku: str, *, lead_time_days: flo
 def record_stock_count(store: Store, sku: str, quantity: float, day: dt.date, location: str = "") -> None:
     """A manual stock count (replaces a count of the same SKU, location and day)."""
     with store.transaction() as conn:
-        conn.execute("INSERT INTO inventory_levels(sku, location, quantity, as_of) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT(sku, location, as_of) DO UPDATE SET quantity = excluded.quantity",
-                     (sku, location, float(quantity), day.isoformat()))
+        write_stock_count(conn, sku, quantity, day, location)
         bump(conn, store)

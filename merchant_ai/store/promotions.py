@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from merchant_ai.store.edits import bump, parse_day
+from merchant_ai.store.edits import bump, known_sku, parse_day
 from merchant_ai.store.store import Store
 
 MAX_DAYS = 366          # a "promotion" longer than a year is a data-entry slip, not an event
@@ -33,12 +33,8 @@ def add_promotion(store: Store, start: dt.date | str, end: dt.date | str, sku: s
         raise PromotionError(f"from {first} to {last} is longer than {MAX_DAYS} days: flag the promotion's "
                              "own days, not a whole season.")
     key = (sku or "").strip() or None
-    conn = store.connection()
-    if key is not None:
-        known = conn.execute("SELECT 1 FROM products WHERE sku = ? UNION ALL "
-                             "SELECT 1 FROM order_lines WHERE sku = ? LIMIT 1", (key, key)).fetchone()
-        if known is None:
-            raise PromotionError(f"sku: no product or sale with SKU {key!r} in this shop.")
+    if key is not None and not known_sku(store.connection(), key):
+        raise PromotionError(f"sku: no product or sale with SKU {key!r} in this shop.")
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with store.transaction() as tx:
         cur = tx.execute("INSERT INTO promotions(sku, start_day, end_day, note, created_at) VALUES (?, ?, ?, ?, ?)",

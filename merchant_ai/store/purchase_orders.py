@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from merchant_ai.store.edits import bump, parse_day
+from merchant_ai.store.edits import bump, known_sku, parse_day, write_stock_count
 from merchant_ai.store.store import Store
 
 
@@ -31,9 +31,9 @@ def add_order(store: Store, sku: str, quantity: float, expected_at: dt.date | st
         raise PurchaseOrderError(f"quantity: {qty:g} is not a positive number of units.")
     day = parse_day(expected_at, "expected", PurchaseOrderError) if expected_at not in (None, "") else None
     with store.transaction() as conn:
-        row = conn.execute("SELECT supplier_id FROM products WHERE sku = ?", (sku,)).fetchone()
-        if row is None and conn.execute("SELECT 1 FROM order_lines WHERE sku = ? LIMIT 1", (sku,)).fetchone() is None:
+        if not known_sku(conn, sku):
             raise PurchaseOrderError(f"sku: no product or sale with SKU {sku!r} in this shop.")
+        row = conn.execute("SELECT supplier_id FROM products WHERE sku = ?", (sku,)).fetchone()
         cur = conn.execute("INSERT INTO purchase_orders(sku, quantity, expected_at, supplier_id, status) "
                            "VALUES (?, ?, ?, ?, 'open')",
                            (sku, qty, day.isoformat() if day else None, row[0] if row else None))
@@ -52,20 +52,33 @@ def list_orders(store: Store, status: str = "open") -> list[dict[str, Any]]:
 
 
 def estimated_on_hand(store: Store, sku: str, day: dt.date) -> float | None:
-    """The SKU's latest count on or before `day` (as the stock policy reads it) minus the units sold
-    after it; None without a count."""
+    """One SKU's `estimates_on_hand`."""
+    return estimates_on_hand(store, [sku], day)[sku]
+
+
+def estimates_on_hand(store: Store, skus: list[str], day: dt.date) -> dict[str, float | None]:
+    """Each SKU's latest count on or before `day` (as the stock policy reads it) minus the units
+    sold after it; None without a count. One read of the counts and one pass over the lines."""
     from merchant_ai.store import queries
 
     counts = queries.inventory_on_hand(store, day)
-    mine = counts[counts["sku"].astype(str) == sku]
-    if mine.empty:
-        return None
-    counted = str(mine["counted_at"].iloc[0])[:10]
-    (sold,) = store.connection().execute(
-        "SELECT coalesce(sum(max(l.quantity - l.refunded_qty, 0)), 0) FROM order_lines l "
-        "JOIN orders o ON o.id = l.order_id WHERE l.sku = ? AND o.status != 'cancelled' "
-        "AND o.order_date > ? AND o.order_date <= ?", (sku, counted, day.isoformat())).fetchone()
-    return float(mine["on_hand"].iloc[0]) - float(sold or 0.0)
+    counts = counts[counts["sku"].astype(str).isin(set(skus))]
+    out: dict[str, float | None] = dict.fromkeys(skus)
+    if counts.empty:
+        return out
+    counted = {str(k): str(c)[:10] for k, c in zip(counts["sku"], counts["counted_at"], strict=True)}
+    marks = ", ".join("?" * len(counted))
+    sold: dict[str, float] = {}
+    for sku, when, qty in store.connection().execute(
+            f"SELECT l.sku, o.order_date, max(l.quantity - l.refunded_qty, 0) FROM order_lines l "
+            f"JOIN orders o ON o.id = l.order_id WHERE l.sku IN ({marks}) AND o.status != 'cancelled' "
+            f"AND o.order_date > ? AND o.order_date <= ?",
+            (*counted, min(counted.values()), day.isoformat())):
+        if when > counted[sku]:
+            sold[sku] = sold.get(sku, 0.0) + float(qty or 0.0)
+    for sku, on_hand in zip(counts["sku"].astype(str), counts["on_hand"], strict=True):
+        out[sku] = float(on_hand) - sold.get(sku, 0.0)
+    return out
 
 
 def receive_order(store: Store, order_id: int, count: float | None = None,
@@ -86,9 +99,7 @@ def receive_order(store: Store, order_id: int, count: float | None = None,
     with store.transaction() as tx:
         tx.execute("UPDATE purchase_orders SET status = 'received' WHERE id = ?", (int(order_id),))
         if count is not None:
-            tx.execute("INSERT INTO inventory_levels(sku, location, quantity, as_of) VALUES (?, '', ?, ?) "
-                       "ON CONFLICT(sku, location, as_of) DO UPDATE SET quantity = excluded.quantity",
-                       (sku, float(count), day.isoformat()))
+            write_stock_count(tx, sku, count, day)
         bump(tx, store)
     return {"id": int(order_id), "sku": sku, "quantity": float(qty), "count": count, "day": day.isoformat()}
 

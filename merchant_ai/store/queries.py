@@ -329,6 +329,12 @@ def products(store: Store) -> pd.DataFrame:
     return df
 
 
+def product_titles(store: Store) -> dict[str, str]:
+    """SKU -> title ("" where the product has none), for showing products by name."""
+    rows = store.connection().execute("SELECT sku, title FROM products ORDER BY sku").fetchall()
+    return {str(sku): title.strip() if isinstance(title, str) else "" for sku, title in rows}
+
+
 def _one_count_per_sku(df: pd.DataFrame, when: str) -> pd.DataFrame:
     """Rows that make up each SKU's stock: a products export gives a location-less total, an
     inventory export the same units per location. Summing both would count the stock twice, so

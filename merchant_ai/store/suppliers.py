@@ -15,6 +15,7 @@ from merchant_ai.store.edits import bump
 from merchant_ai.store.store import Store
 
 FIELDS = ("lead_time_days", "order_cycle_days", "moq", "case_pack")
+DAY_FIELDS = ("lead_time_days", "order_cycle_days")     # 0 days is a setting; 0 units is not
 
 
 class SupplierError(ValueError):
@@ -28,10 +29,9 @@ def _value(field: str, value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         raise SupplierError(f"{field}: {value!r} is not a number.") from None
-    if math.isnan(number) or number < 0 or (field != "lead_time_days" and field != "order_cycle_days"
-                                            and number == 0):
+    if math.isnan(number) or number < 0 or (number == 0 and field not in DAY_FIELDS):
         raise SupplierError(f"{field}: {number:g} is not allowed (leave it empty for the default).")
-    if field in ("lead_time_days", "order_cycle_days") and number > 365:
+    if field in DAY_FIELDS and number > 365:
         raise SupplierError(f"{field}: {number:g} days is over a year.")
     return number
 

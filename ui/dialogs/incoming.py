@@ -37,11 +37,9 @@ def load_orders(jc: JobContext) -> dict[str, Any]:
 
     today = dt.date.today()
     orders = purchase_orders.list_orders(jc.store)
-    estimate = {sku: purchase_orders.estimated_on_hand(jc.store, sku, today) for sku in {o["sku"] for o in orders}}
-    products = queries.products(jc.store)
-    skus = sorted((str(k), t if isinstance(t, str) else "") for k, t in zip(products["sku"], products["title"],
-                                                                           strict=True))
-    return {"orders": [{**o, "on_hand_now": estimate.get(o["sku"])} for o in orders], "skus": skus}
+    estimate = purchase_orders.estimates_on_hand(jc.store, sorted({o["sku"] for o in orders}), today)
+    return {"orders": [{**o, "on_hand_now": estimate.get(o["sku"])} for o in orders],
+            "skus": list(queries.product_titles(jc.store).items())}
 
 
 def add_order(jc: JobContext, sku: str, quantity: float, expected: dt.date) -> int:

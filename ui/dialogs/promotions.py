@@ -30,9 +30,7 @@ def load_flags(jc: JobContext) -> dict[str, Any]:
     """Existing flags and the SKUs (with titles) to choose from (pool thread)."""
     from merchant_ai.store import promotions, queries
 
-    products = queries.products(jc.store)
-    titles = {str(k): (t if isinstance(t, str) else "") for k, t in zip(products["sku"], products["title"], strict=True)}
-    return {"flags": promotions.list_promotions(jc.store), "skus": sorted(titles.items())}
+    return {"flags": promotions.list_promotions(jc.store), "skus": list(queries.product_titles(jc.store).items())}
 
 
 def add_flag(jc: JobContext, start: dt.date, end: dt.date, sku: str | None, note: str) -> int:

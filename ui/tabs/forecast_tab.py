@@ -79,11 +79,8 @@ def compute_forecast(jc: JobContext, level: str, freq: str, horizon: int, refit:
     answer = run_forecast(store, level=level, freq=freq, horizon=horizon,
                           progress=lambda f, m: jc.progress(0.9 * f, m), cancel=jc.cancelled, use_cache=not refit)
     jc.progress(0.92, "Loading history for the chart…")
-    titles: dict[str, str] = {}
-    if level == "sku":   # owners know their products by name, not by SKU code
-        products = queries.products(store)
-        titles = {str(k): str(t) for k, t in zip(products["sku"], products["title"], strict=True)
-                  if isinstance(t, str) and t.strip()}
+    # Owners know their products by name, not by SKU code.
+    titles = {k: t for k, t in queries.product_titles(store).items() if t} if level == "sku" else {}
     sales = queries.sales_lines(store, answer["as_of"])
     history: dict[tuple[str, str], tuple[list, np.ndarray]] = {}
     for measure in {s["measure"] for s in answer["series"]}:
