@@ -268,7 +268,16 @@ MIGRATION_6 = """
 ALTER TABLE products ADD COLUMN order_cycle_days REAL;
 """
 
+# Order lines lose `idx_lines_order`: the unique (order_id, line_key) index finds an order's lines
+# as well, and the sales read now puts each order's lines in id order itself (a stable sort of
+# nearly sorted integers, ~0.02 s on UCI) instead of asking SQLite for `ORDER BY ..., l.id`. A bulk
+# import then builds one index instead of two: ~0.1 s of a ~1.5 s UCI import, and the index's
+# pages in every commit and backup.
+MIGRATION_7 = """
+DROP INDEX IF EXISTS idx_lines_order;
+"""
+
 # Each entry upgrades the schema by one version; index 0 brings an empty file to version 1.
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6]
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,9 +1,10 @@
-"""Migrations 3 and 4: order lines' UNIQUE (order_id, line_key) becomes a named, droppable unique
-index (3), and the SKU index no query used goes (4).
+"""Migrations 3, 4 and 7: order lines' UNIQUE (order_id, line_key) becomes a named, droppable unique
+index (3), the SKU index no query used goes (4), and so does `idx_lines_order` (7): the unique index
+finds an order's lines, and the sales read sorts each order's lines by id itself.
 
-The rows must come through unchanged (ids, values, types), uniqueness must still hold, and the
-queries that read lines by order must keep their plans (`idx_lines_order` stays for the sales
-read's `ORDER BY ..., l.id`).
+The rows must come through unchanged (ids, values, types), uniqueness must still hold, the
+queries that read lines by order must find them through an index without sorting on disk, and
+the sales read must still give each order's lines in id order.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def test_migration_3_keeps_lines_and_makes_the_unique_index_droppable(tmp_path):
     assert [r[1:3] for r in conn.execute("PRAGMA table_info(order_lines)")] == columns
     indexes = {r[0]: r[1] for r in conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'order_lines'")}
-    assert set(indexes) == {"idx_lines_order_key", "idx_lines_order"}      # migration 4 dropped idx_lines_sku
+    assert set(indexes) == {"idx_lines_order_key"}      # migration 4 dropped idx_lines_sku, 7 idx_lines_order
     assert all(sql is not None for sql in indexes.values())   # no constraint index: each one can be dropped
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     # Uniqueness still holds, and the cascade from orders still reaches the lines.
@@ -84,19 +85,52 @@ def test_migration_3_keeps_lines_and_makes_the_unique_index_droppable(tmp_path):
 def test_lookups_by_order_keep_their_plans(tmp_path):
     store, _ = Store.create(tmp_path / "new", "pw")
     conn = store.connection()
-    # The sales read: lines per order in id order, straight from idx_lines_order (no sort of each order).
+    # The sales read: each order's lines through the unique index, no sort on SQLite's side.
     sales = _plan(conn, "SELECT l.sku FROM order_lines l JOIN orders o ON o.id = l.order_id "
                         "JOIN channels c ON c.id = o.channel_id WHERE o.order_date <= ? "
-                        "ORDER BY o.order_date, o.id, l.id", ("2099",))
-    assert "idx_lines_order " in sales + " " and "TEMP B-TREE" not in sales
-    assert "COVERING INDEX idx_lines_order" in _plan(
+                        "ORDER BY o.order_date, o.id", ("2099",))
+    assert "INDEX idx_lines_order_key (order_id=?)" in sales and "TEMP B-TREE" not in sales
+    assert "COVERING INDEX idx_lines_order_key" in _plan(
         conn, "SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id)")
-    assert "INDEX idx_lines_order" in _plan(conn, "SELECT * FROM order_lines WHERE order_id = ? ORDER BY id", (1,))
-    assert "INDEX idx_lines_order" in _plan(conn, "DELETE FROM order_lines WHERE order_id IN (?, ?)", (1, 2))
+    assert "INDEX idx_lines_order_key" in _plan(conn, "SELECT * FROM order_lines WHERE order_id = ? ORDER BY id", (1,))
+    assert "INDEX idx_lines_order_key" in _plan(conn, "DELETE FROM order_lines WHERE order_id IN (?, ?)", (1, 2))
     # No index by SKU (migration 4): the Data view's sort by SKU sorts in memory, never on disk.
     assert "USE TEMP B-TREE FOR ORDER BY" in _plan(conn, "SELECT l.id FROM order_lines l ORDER BY l.sku, l.id")
     assert "INDEX idx_lines_order_key" in _plan(
         conn, "SELECT id FROM order_lines WHERE order_id = ? AND line_key = ?", (1, "1"))
+    store.close()
+
+
+def test_migration_7_drops_the_order_index_and_sales_keep_each_orders_lines_in_id_order(tmp_path):
+    from merchant_ai.store import queries
+
+    store = _v2_shop(tmp_path)
+    store._apply_migrations_until(6)
+    conn = store.connection()
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'idx_lines_order'").fetchone()[0] == 1
+    # Order 1 gets lines keyed "3".."12" after its "1" and "2": by key "10" < "2" < "3", by id not.
+    with store.transaction() as c:
+        c.executemany("INSERT INTO order_lines(id, order_id, line_key, sku, quantity, unit_price) "
+                      "VALUES (?, 1, ?, ?, 1, 100)", [(20 + k, str(k), f"S{k}") for k in range(3, 13)])
+    before = _lines(store)
+    store.close()
+    store = Store.open(tmp_path / "v2", "pw")
+    conn = store.connection()
+    assert store.schema_version() == SCHEMA_VERSION >= 7
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'idx_lines_order'").fetchone()[0] == 0
+    assert _lines(store) == before
+    for packed in (True, False):        # the packed read and the row-by-row one
+        if not packed:
+            queries._TEXT, saved = None, queries._TEXT
+        try:
+            sales = queries.sales_lines(store, include_cancelled=True)
+        finally:
+            if not packed:
+                queries._TEXT = saved
+        assert sales["order_id"].tolist() == [1] * 12 + [2, 2]
+        assert sales["sku"].tolist()[2:12] == [f"S{k}" for k in range(3, 13)]
+        # Ids 1, 2, 21..30, then order 2's id 5 (key "L-9") before id 9 (key "10").
+        assert sales["quantity"].tolist() == [2.0, 1.5] + [1.0] * 10 + [-1.0, 0.0]
     store.close()
 
 
