@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,7 +170,7 @@ def check_batch(name: str, batch: ImportBatch, allow_partial: bool) -> None:
 
 
 def write_parsed(store: Store, name: str, data: bytes, batch: ImportBatch, *, progress: Progress | None = None,
-                 cancel: Cancel | None = None, backup: bool = True) -> ImportResult:
+                 cancel: Cancel | None = None, backup: bool = True, backup_made: Path | None = None) -> ImportResult:
     """Write a batch that passed `check_batch` (one transaction) and describe what happened."""
     step = progress or (lambda f, m: None)
     _fill_currency(store, batch)
@@ -178,7 +179,8 @@ def write_parsed(store: Store, name: str, data: bytes, batch: ImportBatch, *, pr
         if batch.problems else []
     try:
         written = write_batch(store, batch, file_name=name, sha256=hashlib.sha256(data).hexdigest(),
-                              progress=step, cancel=cancel, backup=backup, extra_warnings=extra)
+                              progress=step, cancel=cancel, backup=backup, extra_warnings=extra,
+                              backup_made=backup_made)
     except sqlcipher3.IntegrityError as exc:   # rolled back already: the rows break a store rule
         raise ImportRejected(name, [RowProblem(1, None, None, f"the parsed rows break a store rule ({exc})")]) from None
     result.import_id = written.import_id
@@ -200,14 +202,62 @@ def import_bytes(store: Store, name: str, data: bytes, *, format: str | None = N
         step(fraction, message)
 
     check(0.0, f"reading {name}")
-    with gc_paused():   # millions of short-lived objects, no cycles: see writer.gc_paused
-        _table, batch = parse_bytes(data, name, format=format, mapping=mapping,
-                                    progress=lambda f, m: check(f * 0.5, m))
-        del _table   # the text cells are no longer needed: free them before the write
-        check_batch(name, batch, allow_partial)
-        check(0.5, "writing")
-        return write_parsed(store, name, data, batch, progress=lambda f, m: step(0.5 + f * 0.5, m),
-                            cancel=cancel, backup=backup)
+    beside = _BackupBeside(store) if backup else None
+    try:
+        with gc_paused():   # millions of short-lived objects, no cycles: see writer.gc_paused
+            _table, batch = parse_bytes(data, name, format=format, mapping=mapping,
+                                        progress=lambda f, m: check(f * 0.5, m))
+            del _table   # the text cells are no longer needed: free them before the write
+            check_batch(name, batch, allow_partial)
+            check(0.5, "writing")
+            made = None
+            if beside is not None:
+                step(0.5, "backing up the shop")
+                made, beside = beside.made(), None
+            return write_parsed(store, name, data, batch, progress=lambda f, m: step(0.5 + f * 0.5, m),
+                                cancel=cancel, backup=backup, backup_made=made)
+    finally:
+        if beside is not None:      # the import never reached its write
+            beside.discard()
+
+
+class _BackupBeside:
+    """The before-import backup, made on a helper thread while the file is read and parsed.
+
+    Why: a backup is SQLite copying and encrypting pages, which runs without the GIL, and the
+    parse is mostly Python and pandas, so on two cores the owner waits for the longer of the two
+    instead of both in a row (a shop holding the UCI file: a ~60 MB copy before every import).
+    The import's write starts only once the backup is done; an edit the owner saves while the
+    file is still being parsed is in the store but may miss this backup. A backup whose import
+    never starts (a rejected file, a cancel) is deleted, and it pruned nothing: failed attempts
+    cannot rotate good backups out."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._path: Path | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="before-import backup", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._path = self._store.backup("before-import", prune=False)
+        except BaseException as exc:  # noqa: BLE001 - raised again on the import's thread
+            self._error = exc
+        finally:
+            self._store.release_connection()
+
+    def made(self) -> Path:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._path is not None
+        return self._path
+
+    def discard(self) -> None:
+        self._thread.join()
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
 
 
 def import_files(store: Store, paths: Iterable[str | os.PathLike], **kwargs) -> list[ImportResult]:

@@ -36,6 +36,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -169,15 +170,18 @@ class _Undo:
 
 def write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: str,
                 progress: Progress | None = None, cancel: Cancel | None = None,
-                backup: bool = True, extra_warnings: list[str] | None = None) -> WriteResult:
-    """Store `batch` in one transaction after an encrypted backup; returns what changed."""
+                backup: bool = True, extra_warnings: list[str] | None = None,
+                backup_made: Path | None = None) -> WriteResult:
+    """Store `batch` in one transaction after an encrypted backup; returns what changed.
+    `backup_made`: the caller already made that backup (unpruned), so it is not made again."""
     with gc_paused():
         return _write_batch(store, batch, file_name=file_name, sha256=sha256, progress=progress, cancel=cancel,
-                            backup=backup, extra_warnings=extra_warnings)
+                            backup=backup, extra_warnings=extra_warnings, backup_made=backup_made)
 
 
 def _write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: str, progress: Progress | None,
-                 cancel: Cancel | None, backup: bool, extra_warnings: list[str] | None) -> WriteResult:
+                 cancel: Cancel | None, backup: bool, extra_warnings: list[str] | None,
+                 backup_made: Path | None) -> WriteResult:
     batch.conform()
     step = progress or (lambda f, m: None)
 
@@ -187,7 +191,10 @@ def _write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: st
         step(fraction, message)
 
     backup_path = None
-    if backup:
+    if backup_made is not None:
+        backup_path = str(backup_made)
+        store.prune_backups()       # the import goes ahead: now the new backup may replace an old one
+    elif backup:
         check(0.0, "backing up the shop")
         backup_path = str(store.backup("before-import"))
     key = privacy.secret(store) if privacy.pseudonymize_enabled(store) else None

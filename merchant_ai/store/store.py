@@ -244,8 +244,9 @@ class Store:
         return version
 
     # --- backups -----------------------------------------------------------------------------
-    def backup(self, reason: str = "manual", keep: int = KEEP_BACKUPS) -> Path:
-        """A consistent encrypted copy (SQLite backup API, same key), pruning all but the last `keep`."""
+    def backup(self, reason: str = "manual", keep: int = KEEP_BACKUPS, *, prune: bool = True) -> Path:
+        """A consistent encrypted copy (SQLite backup API, same key), pruning all but the last `keep`
+        unless `prune` is False (a backup that may yet be discarded must not push an old one out)."""
         self.backup_dir.mkdir(exist_ok=True)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         safe_reason = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in reason)[:40]
@@ -259,10 +260,26 @@ class Store:
         finally:
             dest.close()
         os.replace(partial, target)
+        if prune:
+            self.prune_backups(keep)
+        return target
+
+    def prune_backups(self, keep: int = KEEP_BACKUPS) -> None:
         for old in self.list_backups()[keep:]:
             with contextlib.suppress(OSError):
                 old.unlink()
-        return target
+
+    def release_connection(self) -> None:
+        """Close this thread's connection: for a helper thread that is done with the store, so
+        its connection does not stay open until the shop closes."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        with self._lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        conn.close()
 
     def list_backups(self) -> list[Path]:
         """Newest first."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from merchant_ai.importers import pipeline
@@ -120,3 +122,36 @@ def test_registry_survives_a_broken_detector(monkeypatch) -> None:
     scores = {spec.name: score for score, spec in registry.detect(table)}
     assert scores["broken"] == 0.0
     assert registry.best_format(table).name == "generic"
+
+
+def test_the_before_import_backup_is_made_beside_the_parse_and_kept_only_for_an_import(store: Store) -> None:
+    """The backup runs on a helper thread while the file is parsed. An import that goes ahead keeps
+    it (and prunes to the last 10); a rejected or cancelled file leaves the backups as they were,
+    so failed attempts never rotate good backups out. The helper's connection is closed."""
+    from merchant_ai.store.store import KEEP_BACKUPS
+
+    for i in range(KEEP_BACKUPS):
+        store.backup(f"old-{i}")
+    before = store.list_backups()
+    connections = len(store._all)
+    with pytest.raises(pipeline.ImportRejected):
+        pipeline.import_bytes(store, "orders.csv", BAD)
+    with pytest.raises(pipeline.ImportCancelled):
+        pipeline.import_bytes(store, "orders.csv", GOOD, cancel=lambda: True)
+    with pytest.raises(pipeline.ImportCancelled):     # cancelled while parsing, after the backup started
+        pipeline.import_bytes(store, "orders.csv", GOOD,
+                              progress=lambda f, m: None, cancel=iter([False, False, True, True, True]).__next__)
+    assert store.list_backups() == before and _orders(store) == 0
+    res = pipeline.import_bytes(store, "orders.csv", GOOD)
+    after = store.list_backups()
+    assert len(after) == KEEP_BACKUPS and after[0] not in before and after[1:] == before[:-1]
+    assert "before-import" in after[0].name and res.counts["orders_new"] == 2
+    assert len(store._all) == connections       # the helper thread's connection did not stay open
+    # The backup is the shop as it was before this import: it opens, and holds none of its orders.
+    folder = store.folder.parent / "restored"
+    (folder / "backups").mkdir(parents=True)
+    shutil.copy(store.key_path, folder / store.key_path.name)
+    shutil.copy(after[0], folder / store.db_path.name)
+    copy = Store(folder, store._key)
+    assert copy.connection().execute("SELECT count(*) FROM orders").fetchone()[0] == 0
+    copy.close()
