@@ -66,9 +66,10 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
              Column("o.refunded", "Refunded", money=True, text=False)),
             default_sort=2),                      # by date, newest first (indexed)
     Dataset("lines", "Order lines", "l.id", "order_lines l",
-            (("o", "JOIN orders o ON o.id = l.order_id"), ("c", "JOIN channels c ON c.id = o.channel_id")),
+            (("o", "JOIN orders o ON o.id = l.order_id"), ("c", "JOIN channels c ON c.id = o.channel_id"),
+             ("p", "LEFT JOIN products p ON p.sku = l.sku")),    # a line without its own title shows its product's
             (Column("o.external_id", "Order"), Column("o.order_date", "Date"), Column("c.name", "Channel"),
-             Column("l.sku", "SKU"), Column("l.title", "Title"),
+             Column("l.sku", "SKU"), Column("COALESCE(l.title, p.title)", "Title"),
              Column("l.quantity", "Qty", text=False),
              Column("l.unit_price", "Unit price", money=True, text=False),
              Column("l.discount", "Discount", money=True, text=False),

@@ -109,8 +109,9 @@ def export_customer(store: Store, key: str) -> dict:
                   "o.refunded, o.status FROM orders o JOIN channels c ON c.id = o.channel_id "
                   "WHERE o.customer_id = ? ORDER BY o.created_utc", (cid,))
     for order in orders:
-        order["lines"] = rows("SELECT sku, title, quantity, unit_price, line_total, refunded_qty "
-                              "FROM order_lines WHERE order_id = ? ORDER BY id", (order.pop("id"),))
+        order["lines"] = rows("SELECT l.sku, COALESCE(l.title, p.title) AS title, l.quantity, l.unit_price, "
+                              "l.line_total, l.refunded_qty FROM order_lines l LEFT JOIN products p ON p.sku = l.sku "
+                              "WHERE l.order_id = ? ORDER BY l.id", (order.pop("id"),))
     if contact and contact[0].get("address"):
         try:
             contact[0]["address"] = json.loads(contact[0]["address"])

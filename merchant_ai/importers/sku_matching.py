@@ -136,7 +136,10 @@ def confirm_match(store: Store, channel: str, channel_sku: str, master_sku: str)
         conn.execute("INSERT INTO sku_aliases(channel_id, channel_sku, sku, confirmed) VALUES (?, ?, ?, 1) "
                      "ON CONFLICT(channel_id, channel_sku) DO UPDATE SET sku = excluded.sku, confirmed = 1, "
                      "import_id = NULL", (cid, channel_sku, master_sku))
-        n = conn.execute("UPDATE order_lines SET sku = ? WHERE channel_sku = ? AND order_id IN "
+        # A line storing no title of its own shows its product's (see writer._line_titles): it
+        # keeps the title it was sold under, not the new master's.
+        n = conn.execute("UPDATE order_lines SET title = COALESCE(title, (SELECT p.title FROM products p "
+                         "WHERE p.sku = order_lines.sku)), sku = ? WHERE channel_sku = ? AND order_id IN "
                          "(SELECT id FROM orders WHERE channel_id = ?)", (master_sku, channel_sku, cid)).rowcount
         store.bump_data_version()
     return n

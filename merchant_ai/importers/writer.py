@@ -593,8 +593,7 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
         line_key[dup] = [f"{k}#{n}" for k, n in zip(line_key[dup], nth[dup], strict=True)]
     else:
         line_key = key_of[key_codes]
-    title_codes, title_uniques = pd.factorize(lines["title"], sort=False)
-    title = np.array([str(u) for u in _objects(title_uniques)] + [None], dtype=object)[title_codes]
+    title = _line_titles(conn, lines["title"], sku_codes, master_of)
     # One array per stored column, in the form executemany binds (object arrays hold None for NA).
     new = {
         "order_id": order_id, "line_key": line_key, "sku": sku, "channel_sku": channel_sku, "title": title,
@@ -636,6 +635,31 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
         bulk.insert_columns(conn, f"INSERT INTO order_lines({', '.join(_LINE_COLS)}, import_id)",
                             [*row, str(int(import_id))], [new[c].tolist() for c in cols], n_new, between=between)
     res.lines = n_new
+
+
+def _line_titles(conn, titles: pd.Series, sku_codes: np.ndarray, master_of: np.ndarray) -> np.ndarray:
+    """Each line's title to store: NULL where it is its product's title, which the readers take
+    from the product instead (`COALESCE(l.title, p.title)`).
+
+    Why: on UCI nearly every line repeats its product's description; storing it once per product
+    instead of on 530,000 lines makes the lines table ~40% smaller, so the import's insert, commit
+    and every backup and sales read have less to move. A line sold under another title (a renamed
+    listing, a variant name) keeps its own. Compared per distinct SKU and title, not per line.
+    `master_of[sku_codes]` is each line's master SKU (code -1: none); the products are written."""
+    title_codes, title_uniques = pd.factorize(titles, sort=False)
+    distinct = [str(u) for u in _objects(title_uniques)]
+    title = np.array(distinct + [None], dtype=object)[title_codes]
+    skus = sorted({str(m) for m in master_of if m is not None})
+    product_title = dict(_select_in(conn, "SELECT sku, title FROM products WHERE sku IN ({marks}) "
+                                          "AND title IS NOT NULL", skus)) if skus else {}
+    code_of = {t: i for i, t in enumerate(distinct)}
+    # Per distinct SKU (the last slot: no SKU) the code of its product's title; -2 matches no line.
+    product_code = np.array([code_of.get(product_title.get(m, None), -2) if m is not None else -2
+                             for m in master_of] + [-2], dtype=np.int64)
+    same = (title_codes >= 0) & (title_codes == product_code[sku_codes])
+    if same.any():
+        title[same] = None
+    return title
 
 
 def _objects(uniques) -> np.ndarray:

@@ -47,6 +47,22 @@ def test_confirm_repoints_lines(store) -> None:
     assert suggest_matches(store) == []
 
 
+def test_a_confirmed_match_keeps_the_title_each_line_was_sold_under(store) -> None:
+    """Lines store no title where it is their product's (writer._line_titles). Re-pointed at
+    another master SKU, they keep the title they were sold under, not the master's."""
+    from merchant_ai.store import queries
+
+    pipeline.import_bytes(store, "a.csv", b"Order,Date,SKU,Title,Qty,Price\nA1,2021-03-01,MUG-1,Blue mug,1,5\n",
+                          backup=False)
+    pipeline.import_bytes(store, "b.csv", b"Order,Date,SKU,Title,Qty,Price\nB1,2021-03-02,mug_1,Mug - blue,1,5\n",
+                          backup=False)
+    conn = store.connection()
+    assert conn.execute("SELECT count(*) FROM order_lines WHERE title IS NULL").fetchone()[0] == 2
+    assert confirm_match(store, "generic", "mug_1", "MUG-1") == 1
+    sales = queries.sales_lines(store)
+    assert sales[["sku", "title"]].values.tolist() == [["MUG-1", "Blue mug"], ["MUG-1", "Mug - blue"]]
+
+
 def test_colours_of_one_product_are_not_proposed_as_the_same_product(store) -> None:
     """Demo shop: every colour of "Chunky Wool Yarn" on Shopify was proposed as the same product as
     another colour on Etsy, identical titles once the variant was left out."""

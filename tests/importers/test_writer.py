@@ -251,12 +251,43 @@ def test_lines_with_aliases_discounts_and_missing_or_repeated_keys(store: Store)
         "discount": pd.array([500, 0, 0, None], dtype="Int64"),
         "line_total": pd.array([99500, 50000, 0, 100000], dtype="Int64")})
     _write(store, b.conform())
-    rows = conn.execute("SELECT o.external_id, l.line_key, l.sku, l.channel_sku, l.title, l.unit_price, l.discount "
-                        "FROM order_lines l JOIN orders o ON o.id = l.order_id ORDER BY o.external_id, l.id").fetchall()
+    rows = conn.execute("SELECT o.external_id, l.line_key, l.sku, l.channel_sku, COALESCE(l.title, p.title), "
+                        "l.unit_price, l.discount FROM order_lines l JOIN orders o ON o.id = l.order_id "
+                        "LEFT JOIN products p ON p.sku = l.sku ORDER BY o.external_id, l.id").fetchall()
     assert rows == [("#1", "1", "MUG-MASTER", "MUG-1", "Mug", 100000, 500),
-                    ("#1", "a", "CAP-1", "CAP-1", None, 50000, 0),
+                    ("#1", "a", "CAP-1", "CAP-1", "Cap", 50000, 0),     # no title: its product's
                     ("#1", "a#2", None, None, "Gift", None, 0),
                     ("#2", "1", "MUG-MASTER", "MUG-1", "Mug", 100000, 0)]
+    # Stored: no copy of the product's title on its lines; a line without a product keeps its own.
+    assert [r[0] for r in conn.execute("SELECT title FROM order_lines ORDER BY id")][-4:] == [None, None, "Gift", None]
+
+
+def test_a_line_stores_its_title_only_where_it_differs_from_its_products(store: Store) -> None:
+    """Readers see every line's title (its own, else its product's); only titles that differ are
+    stored, and a product renamed later shows its new name on the lines that carried the old one."""
+    from merchant_ai.store import queries
+
+    b = _batch()
+    b.products = pd.DataFrame({"sku": ["MUG-1"], "title": ["Blue mug"]})
+    b.lines = pd.DataFrame({
+        "order_external_id": ["#1", "#1", "#2"], "line_key": ["1", "2", "1"],
+        "channel_sku": ["MUG-1", "CAP-1", "MUG-1"], "title": ["Blue mug", "Cap", "Blue mug (sale)"],
+        "quantity": [1.0, 1.0, 1.0], "unit_price": pd.array([100000, 50000, 80000], dtype="Int64"),
+        "line_total": pd.array([100000, 50000, 80000], dtype="Int64")})
+    _write(store, b.conform())
+    conn = store.connection()
+    assert [r[0] for r in conn.execute("SELECT title FROM order_lines ORDER BY id")] == [None, None, "Blue mug (sale)"]
+    sales = queries.sales_lines(store, include_cancelled=True)
+    assert sales.sort_values("unit_price")["title"].tolist() == ["Cap", "Blue mug (sale)", "Blue mug"]
+    conn.execute("UPDATE products SET title = 'Blue mug, 300 ml' WHERE sku = 'MUG-1'")
+    store.bump_data_version()
+    sales = queries.sales_lines(store, include_cancelled=True)
+    assert sales.sort_values("unit_price")["title"].tolist() == ["Cap", "Blue mug (sale)", "Blue mug, 300 ml"]
+    # Re-importing the same lines finds them unchanged (the comparison sees the stored form).
+    b2 = _batch()
+    b2.products, b2.lines = b.products.copy(), b.lines.copy()
+    res = _write(store, b2.conform())
+    assert res.lines == 0 and res.lines_unchanged == 3
 
 
 @pytest.mark.parametrize("n", [0, 1, 110, 111, 112, 1_000, 2_345])
