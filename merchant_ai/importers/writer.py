@@ -96,6 +96,7 @@ class WriteResult:
     import_id: int
     orders_new: int = 0
     orders_updated: int = 0
+    orders_unchanged: int = 0
     lines: int = 0
     lines_unchanged: int = 0
     products_new: int = 0
@@ -120,6 +121,8 @@ def column_values(series: pd.Series) -> list:
         arr = series.to_numpy(dtype=float, na_value=np.nan)
         return [None if v != v else v for v in arr.tolist()]
     if series.dtype.kind in "iub":
+        if series.hasnans:    # nullable ints: to_numpy() would give floats and NaN
+            return series.to_numpy(dtype=object, na_value=None).tolist()
         return series.to_numpy().tolist()
     if isinstance(series.dtype, pd.StringDtype) or series.dtype == object:
         arr = series.to_numpy(dtype=object, na_value=None)
@@ -223,6 +226,7 @@ def _write_batch(store: Store, batch: ImportBatch, *, file_name: str, sha256: st
         _write_fees(conn, batch, channel_id, import_id, undo, res)
         check(0.95, "recording the import")
         res.counts = {"orders_new": res.orders_new, "orders_updated": res.orders_updated,
+                      "orders_unchanged": res.orders_unchanged,
                       "order_lines": res.lines, "order_lines_unchanged": res.lines_unchanged,
                       "products_new": res.products_new,
                       "products_updated": res.products_updated, "customers_new": res.customers_new,
@@ -375,11 +379,15 @@ def _write_products(conn, batch: ImportBatch, channel_id: int, import_id: int, u
                 _tuples(new, ["sku", *_PRODUCT_FIELDS[:-1]]), column_values(status), strict=True)])
         res.products_new = len(new)
         if len(old):
-            undo.capture("products", ["sku"], "sku IN ({marks})", [str(s) for s in old["sku"]])
-            sets = ", ".join(f"{c} = COALESCE(?, {c})" for c in _PRODUCT_FIELDS)
-            conn.executemany(f"UPDATE products SET {sets} WHERE sku = ?",
-                             _tuples(old, [*_PRODUCT_FIELDS, "sku"]))
-            res.products_updated = len(old)
+            old_skus = [str(s) for s in old["sku"]]
+            stored = dict((r[0], r[1:]) for r in _select_in(
+                conn, f"SELECT sku, {', '.join(_PRODUCT_FIELDS)} FROM products WHERE sku IN ({{marks}})", old_skus))
+            changed = [row for row in _tuples(old, [*_PRODUCT_FIELDS, "sku"]) if _changes(row[:-1], stored[row[-1]])]
+            if changed:
+                undo.capture("products", ["sku"], "sku IN ({marks})", [row[-1] for row in changed])
+                sets = ", ".join(f"{c} = COALESCE(?, {c})" for c in _PRODUCT_FIELDS)
+                conn.executemany(f"UPDATE products SET {sets} WHERE sku = ?", changed)
+            res.products_updated = len(changed)
     # Every channel SKU maps to itself until the owner confirms a cross-channel match.
     channel_skus |= set(batch.products["sku"].dropna().astype(str))
     fresh = [s for s in channel_skus if s and s not in alias]
@@ -424,23 +432,43 @@ def _write_orders(conn, batch: ImportBatch, channel_id: int, customer_ids: dict[
     res.orders_new = len(new)
     if len(old):
         old_ids = [existing[str(e)] for e in old["external_id"]]
-        undo.capture("orders", ["id"], "id IN ({marks})", old_ids)
-        stored = pd.DataFrame(_select_in(conn, "SELECT id, status, refunded FROM orders WHERE id IN ({marks})",
-                                         old_ids), columns=["id", "status", "refunded"]).set_index("id")
+        fields = [c for c in _ORDER_FIELDS if not (batch.dates_are_postings and c in _DATE_FIELDS)]
+        cols = ["customer_id", *fields]
+        stored = pd.DataFrame(_select_in(conn, f"SELECT id, {', '.join(cols)} FROM orders WHERE id IN ({{marks}})",
+                                         old_ids), columns=["id", *cols]).set_index("id")
         stored = stored.reindex(old_ids)
         old = old.assign(**_merged_statuses(old, stored, newer=_is_newer(batch.orders["created_utc"], through)))
-        fields = [c for c in _ORDER_FIELDS if not (batch.dates_are_postings and c in _DATE_FIELDS)]
-        sets = ", ".join(f"{c} = COALESCE(?, {c})" for c in ["customer_id", *fields])
-        conn.executemany(f"UPDATE orders SET {sets}, import_id = ? WHERE id = ?",
-                         [(*t, import_id, i) for t, i in zip(
-                             _tuples(old, ["customer_id", *fields]), old_ids, strict=True)])
-        res.orders_updated = len(old)
+        # Only orders the file changes are written (and kept for undo): a re-imported or
+        # overlapping export leaves its unchanged orders, and the import that stored them, alone.
+        rows = _tuples(old, cols)
+        changed = [(row, i) for row, before, i in zip(rows, stored.itertuples(index=False, name=None), old_ids,
+                                                      strict=True) if _changes(row, before)]
+        if changed:
+            ids = [i for _row, i in changed]
+            undo.capture("orders", ["id"], "id IN ({marks})", ids)
+            sets = ", ".join(f"{c} = COALESCE(?, {c})" for c in cols)
+            conn.executemany(f"UPDATE orders SET {sets}, import_id = ? WHERE id = ?",
+                             [(*row, import_id, i) for row, i in changed])
+        res.orders_updated = len(changed)
+        res.orders_unchanged = len(old) - len(changed)
     if first_import:
         ids = dict(conn.execute("SELECT external_id, id FROM orders WHERE channel_id = ?", (channel_id,)))
     else:
         ids = dict(_select_in(conn, "SELECT external_id, id FROM orders WHERE channel_id = ? "
                                     "AND external_id IN ({marks})", ext, prefix=(channel_id,)))
     return ids, set(existing.values())
+
+
+def _changes(incoming: tuple, stored: tuple) -> bool:
+    """Whether `UPDATE ... SET c = COALESCE(?, c)` with `incoming` would change the `stored` row
+    (None keeps the stored value; 12500 and 12500.0 are the same amount)."""
+    for new, old in zip(incoming, stored, strict=True):
+        if new is None or new == old:
+            continue
+        if isinstance(new, float) and new != new:      # NaN binds as NULL: keeps the stored value
+            continue
+        return True
+    return False
 
 
 _LISTED_UNMATCHED = 20   # refunds of unknown orders named one by one in the warnings

@@ -57,9 +57,23 @@ def test_write_is_idempotent(store: Store) -> None:
     assert first.orders_new == 2 and first.products_new == 2       # CAP-1 comes from the lines
     second = _write(store, _batch())
     assert _counts(store) == counts
-    assert second.orders_new == 0 and second.orders_updated == 2
+    # Nothing changed: no order is rewritten or kept for undo, and they stay the first import's.
+    assert second.orders_new == 0 and second.orders_updated == 0 and second.orders_unchanged == 2
+    assert second.products_updated == 0 and second.lines == 0
     assert store.data_version() == 2
     assert [r["status"] for r in list_imports(store)] == ["done", "done"]
+    conn = store.connection()
+    assert conn.execute("SELECT DISTINCT import_id FROM orders").fetchall() == [(first.import_id,)]
+    assert conn.execute("SELECT count(*) FROM import_undo WHERE import_id = ? AND table_name = 'orders'",
+                        (second.import_id,)).fetchone() == (0,)
+    # A later export that changes one order rewrites that one only; undo puts it back.
+    third = _write(store, _batch(status="refunded", refunded=250000))
+    assert (third.orders_updated, third.orders_unchanged) == (1, 1)
+    assert conn.execute("SELECT external_id, status, import_id FROM orders ORDER BY id").fetchall() == \
+        [("#1", "refunded", third.import_id), ("#2", "paid", first.import_id)]
+    undo_import(store, third.import_id, backup=False)
+    assert conn.execute("SELECT external_id, status, refunded, import_id FROM orders ORDER BY id").fetchall() == \
+        [("#1", "paid", 0, first.import_id), ("#2", "paid", 0, first.import_id)]
 
 
 def test_later_export_updates_status_refunds_and_lines(store: Store) -> None:
