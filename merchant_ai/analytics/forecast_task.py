@@ -144,12 +144,13 @@ def fit_stock(store: Store, as_of: dt.date | str | None = None, progress: Progre
     # the service level is met through the error quantiles instead.
     forecaster = Forecaster(level="sku", freq="W", horizon=horizon, calibrate=False,
                             week_start=fi.setting(store, "week_start").lower())
-    forecaster.fit(sales, day, inventory_history=inventory, promotions=promotions.flag_days(store, day),
+    flags = promotions.flag_days(store, day)
+    forecaster.fit(sales, day, inventory_history=inventory, promotions=flags,
                    monitor=Monitor(_scaled(progress, 0.05, 0.9), cancel))
     mon.step(0.92, "stock policy")
     policy = StockPolicy(service_level=fi.float_setting(store, "default_service_level"),
                          default_lead_time_days=lead, default_order_cycle_days=cycle)
-    policy.fit(sales, day, forecaster, on_hand, pos, products)
+    policy.fit(sales, day, forecaster, on_hand, pos, products, promotions=flags)
     return policy, forecaster
 
 

@@ -63,8 +63,13 @@ class PolicyBacktest:
         self.cover_grid = cover_grid
 
     def fit(self, sales: pd.DataFrame, as_of: dt.date | str, products: pd.DataFrame | None = None,
-            monitor: Monitor | None = None) -> PolicyBacktest:
+            monitor: Monitor | None = None, *, inventory_history: pd.DataFrame | None = None,
+            promotions: pd.DataFrame | None = None) -> PolicyBacktest:
+        """`inventory_history` and `promotions` are what the live forecast gets (stock counts for
+        stockout censoring, the owner's flagged days); each replayed forecast sees those up to its
+        own cutoff only, as it sees sales."""
         mon = monitor or Monitor()
+        self._inventory, self._promotions = inventory_history, promotions
         end = pd.Timestamp(as_of).normalize()
         days = self.weeks * 7
         first = end - pd.Timedelta(days=days - 1)
@@ -104,7 +109,11 @@ class PolicyBacktest:
         covers = sorted(set(self.cover_grid) | {cover})
         demand, lead, safety, classes = self._our_targets(s, skus, first, reviews, L, R, levels, days, mon)
         rate = self._velocity_rates(s, skus, first, reviews, self.velocity_days)
-        floor = rate if self.velocity_days == RECENT_DAYS else self._velocity_rates(s, skus, first, reviews, RECENT_DAYS)
+        # Our floor leaves the owner's flagged days out, as the live policy's does (recent_rate);
+        # the velocity rule, like the tools it stands for, knows nothing of them.
+        flagged = self._promotions is not None and len(self._promotions) > 0
+        floor = rate if self.velocity_days == RECENT_DAYS and not flagged else \
+            self._velocity_rates(s, skus, first, reviews, RECENT_DAYS, self._promotions)
         demand = np.maximum(demand, floor * (L + R))  # never plan below the recent rate (stock_policy doc)
         lead = np.maximum(lead, floor * L)
         # Safety stock as the live policy sets it: error quantiles of the plan over lead time + review,
@@ -149,8 +158,9 @@ class PolicyBacktest:
     # --- the two policies' order-up-to targets at each review day -----------------------------------
     @staticmethod
     def _velocity_rates(s: pd.DataFrame, skus: list[str], first: pd.Timestamp, reviews: list[int],
-                        days: int) -> np.ndarray:
-        """(reviews, n) units/day over the `days` days before each review day."""
+                        days: int, promotions: pd.DataFrame | None = None) -> np.ndarray:
+        """(reviews, n) units/day over the `days` days before each review day; with `promotions`
+        (`key`, `day`; key None: every SKU) their days are left out of the sales and the count."""
         pos = {k: i for i, k in enumerate(skus)}
         lo = first - pd.Timedelta(days=days)
         part = s[(s["day"] >= lo) & s["sku"].isin(pos)]
@@ -159,11 +169,23 @@ class PolicyBacktest:
         g = part.groupby(["sku", "day"])["net_quantity"].sum().reset_index()
         g = g[(g["day"] - lo).dt.days < span]
         M[g["sku"].map(pos).to_numpy(), (g["day"] - lo).dt.days.to_numpy()] = g["net_quantity"].to_numpy()
+        open_days = np.ones_like(M)
+        if promotions is not None and len(promotions):
+            col = (pd.to_datetime(promotions["day"]).dt.normalize() - lo).dt.days.to_numpy()
+            inside = (col >= 0) & (col < span)
+            for key, c in zip(promotions["key"][inside], col[inside], strict=True):
+                if key is None or (isinstance(key, float) and np.isnan(key)):
+                    open_days[:, c] = 0
+                elif str(key) in pos:
+                    open_days[pos[str(key)], c] = 0
+            M = M * open_days
         c = np.concatenate([np.zeros((len(skus), 1)), np.cumsum(M, axis=1)], axis=1)
+        n_open = np.concatenate([np.zeros((len(skus), 1)), np.cumsum(open_days, axis=1)], axis=1)
         out = np.zeros((len(reviews), len(skus)))
         for j, r in enumerate(reviews):
             at = days + r  # index of the review day in M; sum the days before it
-            out[j] = (c[:, at] - c[:, at - days]) / days
+            count = n_open[:, at] - n_open[:, at - days]
+            out[j] = np.divide(c[:, at] - c[:, at - days], count, out=np.zeros(len(skus)), where=count > 0)
         return np.clip(out, 0, None)
 
     def _our_targets(self, s: pd.DataFrame, skus: list[str], first: pd.Timestamp, reviews: list[int],
@@ -192,7 +214,9 @@ class PolicyBacktest:
                 model = Forecaster(level="sku", freq="W", horizon=max(4, math.ceil(horizon_days / 7)),
                                    week_start=self.week_start, use_global=False, use_statsmodels=False,
                                    n_origins=2, calibrate=False)
-                model.fit(s[s["day"] <= cutoff], cutoff, keys=skus)
+                model.fit(s[s["day"] <= cutoff], cutoff, keys=skus,
+                          inventory_history=_until(self._inventory, cutoff),
+                          promotions=_until(self._promotions, cutoff))
                 kpos = {k: i for i, k in enumerate(model.panel_.keys)}
                 rows = np.array([kpos[k] for k in skus])
                 path = daily_path(model, cutoff, horizon_days)[rows]
@@ -223,6 +247,13 @@ class PolicyBacktest:
                 "fill_rate_value": float((filled * value).sum() / dv) if dv > 0 else None,
                 "avg_stock_valued": float((avg * value).sum()),
                 "median_sku_fill_rate": float(np.median(filled[sold] / dem[sold])) if sold.any() else None}
+
+
+def _until(frame: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
+    """The rows of a frame with a `day` column up to `day` (None stays None)."""
+    if frame is None or frame.empty:
+        return frame
+    return frame[pd.to_datetime(frame["day"]) <= day]
 
 
 def _simulate(targets: np.ndarray, D: np.ndarray, L: np.ndarray, reviews: list[int],
@@ -332,12 +363,13 @@ def run_policy_backtest(store, as_of: dt.date | str | None = None, weeks: int = 
     """Task-level wrapper: loads frames from the store, replays, returns the two policies' numbers."""
     from merchant_ai.analytics.forecast_task import resolve_as_of
     from merchant_ai.store import forecast_inputs as fi
-    from merchant_ai.store import queries
+    from merchant_ai.store import promotions, queries
 
     day = resolve_as_of(store, as_of)
     sales = queries.sales_lines(store, day)
     bt = PolicyBacktest(weeks=weeks, service_level=fi.float_setting(store, "default_service_level"),
                         default_lead_time_days=fi.float_setting(store, "default_lead_time_days"),
                         week_start=fi.setting(store, "week_start").lower())
-    bt.fit(sales, day, queries.products(store), Monitor(progress, cancel))
+    bt.fit(sales, day, queries.products(store), Monitor(progress, cancel),
+           inventory_history=queries.inventory_history(store, day), promotions=promotions.flag_days(store, day))
     return bt.result_

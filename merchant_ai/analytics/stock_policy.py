@@ -65,14 +65,38 @@ def daily_path(forecaster: Forecaster, as_of: pd.Timestamp, days: int) -> np.nda
 RECENT_DAYS = 30
 
 
-def recent_rate(sales: pd.DataFrame, as_of: pd.Timestamp, keys: list[str], days: int = RECENT_DAYS) -> np.ndarray:
-    """Units per day per key over the `days` days ending on `as_of` (the velocity rule's rate)."""
+def recent_rate(sales: pd.DataFrame, as_of: pd.Timestamp, keys: list[str], days: int = RECENT_DAYS,
+                promotions: pd.DataFrame | None = None) -> np.ndarray:
+    """Units per day per key over the `days` days ending on `as_of` (the velocity rule's rate).
+
+    Days the owner flagged (`promotions`: `key`, `day`; key None for the whole shop) are left out
+    of a key's sales and of its day count: a flagged sale is what the forecast ignores, so the
+    floor under it must not plan it back in. A key whose every recent day is flagged gets 0."""
     if not len(sales) or not keys:
         return np.zeros(len(keys))
     day = pd.to_datetime(sales["order_date"]).dt.normalize()
-    recent = sales[(day > as_of - pd.Timedelta(days=days)) & (day <= as_of)]
+    start = as_of - pd.Timedelta(days=days)
+    inside = (day > start) & (day <= as_of)
+    recent, rday = sales[inside], day[inside]
+    count = np.full(len(keys), float(days))
+    if promotions is not None and len(promotions):
+        fday = pd.to_datetime(promotions["day"]).dt.normalize()
+        within = ((fday > start) & (fday <= as_of)).to_numpy()
+        shop = promotions["key"].isna().to_numpy()
+        shop_days = set(fday[within & shop])
+        per_key: dict[str, set] = {}
+        for k, d in zip(promotions["key"][within & ~shop].astype(str), fday[within & ~shop], strict=True):
+            per_key.setdefault(k, set()).add(d)
+        if shop_days or per_key:
+            sku = recent["sku"].astype(str)
+            off = rday.isin(shop_days).to_numpy().copy()
+            for k, ds in per_key.items():
+                off |= ((sku == k) & rday.isin(ds)).to_numpy()
+            recent = recent[~off]
+            count = np.array([days - len(shop_days | per_key.get(k, set())) for k in keys], dtype=float)
     per = recent.groupby(recent["sku"].astype(str))["net_quantity"].sum()
-    return np.clip(per.reindex(keys).fillna(0.0).to_numpy(dtype=float) / days, 0, None)
+    total = per.reindex(keys).fillna(0.0).to_numpy(dtype=float)
+    return np.clip(np.divide(total, count, out=np.zeros(len(keys)), where=count > 0), 0, None)
 
 
 def floor_to_rate(path: np.ndarray, rate: np.ndarray, days: np.ndarray) -> np.ndarray:
@@ -178,8 +202,11 @@ class StockPolicy:
         self.projection_days = projection_days
 
     def fit(self, sales: pd.DataFrame, as_of: dt.date | str, forecaster: Forecaster, on_hand: pd.DataFrame,
-            purchase_orders: pd.DataFrame | None = None, products: pd.DataFrame | None = None) -> StockPolicy:
-        """`forecaster` is fitted at SKU level with the same `as_of`; frames as in store.queries."""
+            purchase_orders: pd.DataFrame | None = None, products: pd.DataFrame | None = None, *,
+            promotions: pd.DataFrame | None = None) -> StockPolicy:
+        """`forecaster` is fitted at SKU level with the same `as_of` (and the same `promotions`,
+        the owner's flagged days, which the recent-rate floor leaves out too); frames as in
+        store.queries."""
         if not 0.5 <= self.service_level < 1:
             raise ValueError("service_level must be in [0.5, 1)")
         as_of = pd.Timestamp(as_of).normalize()
@@ -224,7 +251,8 @@ class StockPolicy:
             all_days = np.zeros(forecaster.panel_.n)
             have = rows >= 0
             all_days[rows[have]] = lead[have] + cycle[have]
-            path = floor_to_rate(path, recent_rate(sales, as_of, keys), np.maximum(all_days, 1.0))
+            path = floor_to_rate(path, recent_rate(sales, as_of, keys, promotions=promotions),
+                                 np.maximum(all_days, 1.0))
         sig_l = np.full(len(skus), np.nan)
         sig_lr = np.full(len(skus), np.nan)
         if forecaster.panel_.n:

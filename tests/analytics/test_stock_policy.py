@@ -282,3 +282,53 @@ def test_units_sold_since_each_count_do_not_depend_on_line_order_or_index(fitted
     for sku, start, counted in zip(old["sku"], old["on_hand"], old["counted_at"], strict=True):
         sold = sales[(sales["sku"] == sku) & (sales["order_date"] > pd.Timestamp(counted))]["net_quantity"].sum()
         assert items.loc[sku, "on_hand"] == pytest.approx(start - sold)
+
+
+def test_policy_replay_gives_its_forecasts_the_owners_promotions_up_to_each_cutoff(monkeypatch):
+    """The replay plans with what the live forecast sees: a flagged four-week sale at six times the
+    usual rate, just before the replayed weeks, must not be planned for again; and no forecast is
+    shown a flag (or stock count) after its own cutoff."""
+    import merchant_ai.analytics.stock_backtest as sb
+
+    rng = np.random.default_rng(21)
+    weeks = 40
+    daily = rng.poisson(10, weeks * 7).astype(float)
+    end = MONDAY + pd.Timedelta(days=weeks * 7 - 1)
+    first = end - pd.Timedelta(days=8 * 7 - 1)
+    promo = pd.date_range(first - pd.Timedelta(days=5 * 7), first - pd.Timedelta(days=7 + 1), freq="D")
+    days = MONDAY + pd.to_timedelta(np.arange(weeks * 7), unit="D")
+    daily[np.isin(days, promo)] *= 6
+    sales = _daily_sales({"MUG": daily.astype(int)})
+    flags = pd.DataFrame({"key": ["MUG"] * len(promo) + [None], "day": list(promo) + [end]})
+    seen: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    real_fit = sb.Forecaster.fit
+
+    def spy(self, sales, as_of, **kwargs):
+        if kwargs.get("promotions") is not None and len(kwargs["promotions"]):
+            seen.append((pd.Timestamp(as_of), kwargs["promotions"]["day"].max()))
+        return real_fit(self, sales, as_of, **kwargs)
+
+    monkeypatch.setattr(sb.Forecaster, "fit", spy)
+    plain = PolicyBacktest(weeks=8).fit(sales, end).result_
+    flagged = PolicyBacktest(weeks=8).fit(sales, end, promotions=flags).result_
+    assert seen and all(last <= cutoff for cutoff, last in seen)     # the flag on `end` never shown
+    assert flagged["ours"]["avg_stock_units"] < 0.8 * plain["ours"]["avg_stock_units"]
+    assert flagged["ours"]["fill_rate"] > 0.85
+
+
+def test_the_recent_rate_floor_leaves_out_flagged_days():
+    """The live policy's floor (units/day over the last 30 days) skips the owner's flagged days, for
+    that SKU or, with no SKU, for every one; a SKU flagged on every recent day has no floor."""
+    from merchant_ai.analytics.stock_policy import recent_rate
+
+    days = pd.date_range("2024-01-01", periods=30)
+    sales = _daily_sales({"A": np.r_[np.full(20, 10), np.full(10, 60)].astype(int), "B": np.ones(30, dtype=int)})
+    sales["order_date"] = sales["order_date"] - MONDAY + days[0]
+    as_of = days[-1]
+    assert recent_rate(sales, as_of, ["A", "B"]).tolist() == pytest.approx([800 / 30, 1.0])
+    sale = pd.DataFrame({"key": ["A"] * 10, "day": days[20:]})
+    assert recent_rate(sales, as_of, ["A", "B"], promotions=sale).tolist() == pytest.approx([10.0, 1.0])
+    sitewide = pd.DataFrame({"key": [None] * 10, "day": days[20:]})
+    assert recent_rate(sales, as_of, ["A", "B"], promotions=sitewide).tolist() == pytest.approx([10.0, 1.0])
+    always = pd.DataFrame({"key": ["B"] * 30, "day": days})
+    assert recent_rate(sales, as_of, ["A", "B"], promotions=always).tolist() == pytest.approx([800 / 30, 0.0])
