@@ -179,3 +179,14 @@ def test_flagged_promotions_are_shaded_on_the_series_they_apply_to(qtbot):
     answer["promotions"] = []
     t.show_result(answer)
     assert t.flag_regions == []
+
+
+def test_a_series_note_reads_as_a_sentence_of_the_accuracy_line(qtbot):
+    """The core's note ("out of stock for ...") follows the backtest sentence: capitalised, with a stop."""
+    answer = _slow_seller_answer()
+    answer["series"][0]["reason"] = "out of stock for the last 48 weeks: this is what it would sell if in stock"
+    t = ForecastTab(AppContext(None, runner=SyncJobRunner()))
+    qtbot.addWidget(t)
+    t.show_result(answer)
+    assert "from backtest errors. Out of stock for the last 48 weeks: this is what it would sell if in stock." \
+        in t.accuracy.text()

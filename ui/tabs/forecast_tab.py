@@ -361,9 +361,9 @@ class ForecastTab(BaseTab):
             verdict = f"{better:.0%} better than naive" if better > 0 else "no better than naive"
             self.accuracy.setText(f"Backtest MASE {s['backtest_mase']:.2f} vs naive {s['naive_mase']:.2f} "
                                   f"({verdict}), scored on the typical (median) line. Shaded: the ranges 80% and "
-                                  f"95% of periods fell in, from backtest errors. {s.get('reason', '')}")
+                                  f"95% of periods fell in, from backtest errors. {_sentence(s.get('reason'))}")
         else:
-            self.accuracy.setText(s.get("reason") or "Not enough history to backtest.")
+            self.accuracy.setText(_sentence(s.get("reason")) or "Not enough history to backtest.")
         flags = self.flags_of(s)
         if flags:
             self.accuracy.setText(self.accuracy.text() + f" Orange: {len(flags)} promotion"
@@ -417,3 +417,12 @@ class ForecastTab(BaseTab):
                              s.get("naive_mase"), s.get("trend"), p["period_start"], p["mean"], p["lower80"],
                              p["upper80"], p["lower95"], p["upper95"], expected_of(p), self.model.title_of(s)])
         return headers, rows
+
+
+def _sentence(text: str | None) -> str:
+    """A model's note ("out of stock for the last 48 weeks: ...") as a sentence of the accuracy line."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
