@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlcipher3
 
@@ -93,7 +94,10 @@ def summarise(batch: ImportBatch, file_name: str) -> ImportResult:
             fallback = pd.to_numeric(lines["quantity"], errors="coerce") * pd.to_numeric(
                 lines["unit_price"], errors="coerce")
             lt = lt.where(lt.notna(), fallback).fillna(0)
-            line_gross = lt.groupby(lines["order_external_id"].astype(str)).sum()
+            codes, uniques = pd.factorize(lines["order_external_id"])
+            known = codes >= 0
+            line_gross = pd.Series(np.bincount(codes[known], weights=lt.to_numpy(dtype=float)[known],
+                                               minlength=len(uniques)), index=np.asarray(uniques, dtype=object).astype(str))
         gross = pd.to_numeric(o["subtotal"], errors="coerce")
         if line_gross is not None:
             gross = o["external_id"].astype(str).map(line_gross).where(lambda s: s.notna(), gross)

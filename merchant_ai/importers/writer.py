@@ -580,7 +580,7 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
     if batch.orders_only or lines.empty:
         return
     # Order ids looked up once per distinct order (a dict lookup per line is ~10x slower on UCI).
-    codes, uniques = pd.factorize(lines["order_external_id"].astype(str))
+    codes, uniques = pd.factorize(lines["order_external_id"])    # NA: code -1, no order
     id_of = np.array([order_ids.get(u, -1) for u in _objects(uniques)] + [-1], dtype=np.int64)[codes]
     keep = id_of >= 0
     if not keep.all():
