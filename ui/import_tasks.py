@@ -53,7 +53,9 @@ class FileEntry:
             return "Cannot be imported: " + (p.get("problems") or [self.message or "unreadable"])[0]
         if self.status == "imported":
             r = self.result
-            return f"Imported: {r.get('orders', 0):,} orders, {r.get('order_lines', 0):,} lines"
+            changed = pipeline.change_summary(r.get("written") or {})
+            return (f"Imported: {r.get('orders', 0):,} orders, {r.get('order_lines', 0):,} lines"
+                    + (f" — {changed}" if changed else ""))
         if self.status == "rejected":
             return f"{len(self.problems):,} problem(s): nothing imported yet"
         if self.status == "failed":

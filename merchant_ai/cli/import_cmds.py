@@ -151,6 +151,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                   f"{r['units']:,.10g} units, {r['products']:,} products, {r['customers']:,} customers; "
                   f"revenue {money}"
                   + (f"; {r['skipped_total']} rows skipped" if r["skipped_total"] else ""))
+            changed = pipeline.change_summary(r["written"])
+            if changed:
+                print(f"  in the shop: {changed}")
             for w in r["warnings"]:
                 print(f"  note: {w}")
     return 0

@@ -82,6 +82,23 @@ class ImportResult:
                 "problems": [str(p) for p in self.problems[:MAX_LISTED]]}
 
 
+def change_summary(written: dict) -> str:
+    """What an import changed in the shop, in words, from the "written" counts of
+    `ImportResult.to_json` ("20,863 new orders; 529,759 lines written", and on a re-import "0 new,
+    20,863 unchanged orders; 0 lines written"): the file's totals say what it holds, this what was
+    new. Empty when the counts say nothing about orders or lines."""
+    new, updated, same = (int(written.get(k) or 0) for k in ("orders_new", "orders_updated", "orders_unchanged"))
+    lines = int(written.get("order_lines") or 0)
+    parts = []
+    if new or updated or same:
+        kinds = [f"{new:,} new"] + ([f"{updated:,} updated"] if updated else []) + \
+            ([f"{same:,} unchanged"] if same else [])
+        parts.append(", ".join(kinds) + " orders")
+    if parts or lines:
+        parts.append(f"{lines:,} lines written")
+    return "; ".join(parts)
+
+
 def summarise(batch: ImportBatch, file_name: str) -> ImportResult:
     """Counts and money of a parsed batch (what the file holds, before it meets the store)."""
     orders, lines = batch.orders, batch.lines

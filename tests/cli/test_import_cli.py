@@ -81,3 +81,13 @@ def test_map_mapping_profiles_and_usage_errors(shop, tmp_path, capsys) -> None:
     assert main(["import", "--store", str(shop)]) == 2
     missing = tmp_path / "missing.csv"
     assert main(["import", "--store", str(shop), str(missing)]) == 5
+
+
+def test_the_text_output_says_what_a_reimport_changed(shop, tmp_path, capsys) -> None:
+    f = tmp_path / "orders.csv"
+    f.write_bytes(GOOD)
+    assert main(["import", "--store", str(shop), str(f)]) == 0
+    assert "in the shop: 2 new orders; 2 lines written" in capsys.readouterr().out
+    assert main(["import", "--store", str(shop), str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "-> 2 orders, 2 lines" in out and "in the shop: 0 new, 2 unchanged orders; 0 lines written" in out

@@ -155,3 +155,16 @@ def test_the_before_import_backup_is_made_beside_the_parse_and_kept_only_for_an_
     copy = Store(folder, store._key)
     assert copy.connection().execute("SELECT count(*) FROM orders").fetchone()[0] == 0
     copy.close()
+
+
+def test_the_result_says_what_the_import_changed_in_the_shop(store: Store) -> None:
+    first = pipeline.import_bytes(store, "orders.csv", GOOD, backup=False).to_json()
+    assert pipeline.change_summary(first["written"]) == "2 new orders; 3 lines written"
+    again = pipeline.import_bytes(store, "orders.csv", GOOD, backup=False).to_json()
+    assert again["orders"] == 2     # what the file holds
+    assert pipeline.change_summary(again["written"]) == "0 new, 2 unchanged orders; 0 lines written"
+    more = GOOD.replace(b"A2,2021-03-05 12:00:00,MUG-1,Mug,1", b"A2,2021-03-05 12:00:00,MUG-1,Mug,3") + \
+        b"A3,2021-03-07 09:00:00,CAP-1,Cap,1,3.50,EUR,\n"
+    changed = pipeline.import_bytes(store, "orders-2.csv", more, backup=False).to_json()
+    assert pipeline.change_summary(changed["written"]) == "1 new, 1 updated, 1 unchanged orders; 2 lines written"
+    assert pipeline.change_summary({}) == ""

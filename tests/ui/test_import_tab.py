@@ -174,6 +174,11 @@ def test_file_entry_summaries():
     entry.status = "rejected"
     entry.problems = [{}, {}]
     assert entry.summary() == "2 problem(s): nothing imported yet"
+    entry.status = "imported"
+    entry.result = {"orders": 1200, "order_lines": 3400,
+                    "written": {"orders_new": 0, "orders_updated": 3, "orders_unchanged": 1197, "order_lines": 8}}
+    assert entry.summary() == "Imported: 1,200 orders, 3,400 lines — 0 new, 3 updated, 1,197 unchanged orders; " \
+                              "8 lines written"
 
 
 def test_privacy_checkbox_shows_and_sets_the_shops_mode(qtbot, store):
