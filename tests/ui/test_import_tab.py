@@ -69,6 +69,8 @@ def test_import_rejects_bad_file_then_imports_the_good_rows(qtbot, tab, tmp_path
     qtbot.waitUntil(lambda: tab.entries[1].status == "rejected", timeout=5000)
     assert tab.entries[0].status == "imported"
     assert _orders(tab.ctx.store) == 3                       # the bad file wrote nothing
+    tab.file_list.setCurrentRow(0)
+    assert "In the shop: 3 new orders;" in tab.detail_summary.text()
     problems = tab.entries[1].problems
     assert {(p["line"], p["column"], p["value"]) for p in problems} == {
         (3, "Order Date", "not a date"), (3, "Unit Price", "xx")}

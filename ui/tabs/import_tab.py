@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from merchant_ai.importers import pipeline
 from merchant_ai.money import to_float
 from ui import import_tasks
 from ui.import_tasks import MONEY_COLUMNS, FileEntry
@@ -360,8 +361,10 @@ class ImportTab(BaseTab):
             return "<span style='color:#b91c1c'>This file cannot be imported.</span> See Problems."
         if entry.status == "imported":
             r = entry.result
+            changed = pipeline.change_summary(r.get("written") or {})
             return (f"<b>Imported</b> as {r.get('format')} ({r.get('channel')}): {r.get('orders', 0):,} orders, "
-                    f"{r.get('order_lines', 0):,} lines, {r.get('products', 0):,} products.")
+                    f"{r.get('order_lines', 0):,} lines, {r.get('products', 0):,} products."
+                    + (f"<br>In the shop: {changed}." if changed else ""))
         rows = [f"<b>{p.get('format', '?')}</b> · channel {p.get('channel', '?')} · "
                 f"{p.get('encoding', '')} · delimiter {repr(p.get('delimiter', ''))}",
                 f"{p.get('orders', 0):,} orders · {p.get('order_lines', 0):,} lines · "
