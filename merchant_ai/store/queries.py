@@ -74,9 +74,12 @@ def _columns(store: Store, sql: str, params: tuple, names: str) -> dict[str, np.
     return {name: cells[:, i] for i, name in enumerate(names.split())}
 
 
-class _NotPacked(Exception):
+class NotPacked(Exception):
     """The packed read cannot serve this query (a separator inside a value, text in a number
     column, an SQLite without the needed support, a result too long): read row by row instead."""
+
+
+_NotPacked = NotPacked
 
 
 _SEP = "\x1f"      # ASCII unit separator: never in real SKUs or titles; a value holding one is detected
@@ -84,6 +87,11 @@ _SEP = "\x1f"      # ASCII unit separator: never in real SKUs or titles; a value
 
 def _packed_columns(store: Store, columns: list[tuple[str, str, bool]], tail: str,
                     params: tuple) -> dict[str, Any] | None:
+    return packed_columns(store.connection(), columns, tail, params)
+
+
+def packed_columns(conn, columns: list[tuple[str, str, bool]], tail: str,
+                   params: tuple) -> dict[str, Any] | None:
     """The columns `(name, SQL expression, is_text)` of `SELECT ... {tail}` (rows in the order
     `tail` sorts them) -- text as pyarrow large_string arrays (NULL -> null), numbers as float
     numpy arrays (NULL -> NaN) -- or None when no rows. Raises `_NotPacked` when it cannot.
@@ -101,7 +109,7 @@ def _packed_columns(store: Store, columns: list[tuple[str, str, bool]], tail: st
     sql = (f"SELECT count(*), group_concat(r, char(31)) FROM (SELECT {' || char(31) || '.join(fields)} AS r "
            f"{tail})")
     try:
-        n, packed = store.connection().execute(sql, params).fetchone()
+        n, packed = conn.execute(sql, params).fetchone()
     except Exception as exc:  # noqa: BLE001 - e.g. "string or blob too big" on a very large shop
         raise _NotPacked(str(exc)) from exc
     if not n:

@@ -370,3 +370,38 @@ def test_import_leaves_its_checkpoint_for_later_and_restores_the_setting(store: 
     assert store.db_path.stat().st_size > wal.stat().st_size / 2
     busy, log, _done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert busy == 0 and log < setting               # the WAL holds the small import only
+
+
+def test_stored_lines_read_packed_or_row_by_row_compare_the_same(store: Store, monkeypatch) -> None:
+    """A big re-import reads the stored lines packed (arrow text, float numbers); both reads must
+    find every order unchanged, whatever the text holds (quotes, accents, empty or no title, the
+    packing's own separator, which sends the read back to rows)."""
+    from merchant_ai.importers import writer
+
+    b = _batch()
+    b.lines = pd.DataFrame({
+        "order_external_id": ["#1", "#1", "#1", "#2"], "line_key": ["1", "2", "3", "1"],
+        "channel_sku": ["MUG-1", "O'NEIL", "", "MUG-1"], "title": ["Mug", "Café \u00e9 'x'", "", None],
+        "quantity": [1.5, 1.0, 2.0, 1.0], "unit_price": pd.array([100000, None, 5, 100000], dtype="Int64"),
+        "line_total": pd.array([150000, None, 10, 100000], dtype="Int64")})
+    _write(store, b.conform())
+    conn = store.connection()
+    ids = [r[0] for r in conn.execute("SELECT id FROM orders ORDER BY id")]
+    rows = writer._stored_lines(conn, ids)
+    monkeypatch.setattr(writer, "_PACKED_FROM", 1)
+    served: list[int] = []
+    real = writer.packed_columns
+
+    def spy(*args):
+        out = real(*args)
+        served.append(len(out["order_id"]))
+        return out
+
+    monkeypatch.setattr(writer, "packed_columns", spy)
+    packed = writer._stored_lines(conn, ids)
+    assert served == [4]                  # read packed, not row by row
+    assert packed["title"].dtype == "str" and len(packed) == len(rows) == 4
+    assert writer._unchanged_orders(rows, packed) == writer._unchanged_orders(packed, rows) == set(ids)
+    conn.execute("UPDATE order_lines SET title = 'a' || char(31) || 'b' WHERE line_key = '3'")
+    fallback = writer._stored_lines(conn, ids)
+    assert "\x1f" in set(fallback["title"].dropna()).pop() and writer._unchanged_orders(rows, fallback) == {ids[1]}
