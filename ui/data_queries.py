@@ -23,6 +23,7 @@ class Column:
     money: bool = False
     text: bool = True    # searched by the filter box
     stamp: bool = False  # a timestamp as the export wrote it: shown to the minute, 'T' and offset dropped
+    match: str | None = None   # SQL the filter uses instead of `expr LIKE ?` (each ? gets the pattern)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ class Dataset:
         return " ".join([self.base, *(j for _a, j in self.joins[:upto])])
 
 
+# A line's title is its own or, when it stores none, its product's. The filter matches the products
+# once (a list SQLite builds for the query) instead of joining every line to its product:
+# filtering UCI's 530,000 lines took 0.26 s with the join, ~0.1 s without one.
+_LINE_TITLE_MATCH = ("(l.title LIKE ? ESCAPE '\\' OR (l.title IS NULL AND l.sku IN "
+                     "(SELECT sku FROM products WHERE title LIKE ? ESCAPE '\\')))")
+
+
 DATASETS: dict[str, Dataset] = {d.name: d for d in (
     Dataset("orders", "Orders", "o.id", "orders o",
             (("c", "JOIN channels c ON c.id = o.channel_id"),
@@ -69,7 +77,7 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
             (("o", "JOIN orders o ON o.id = l.order_id"), ("c", "JOIN channels c ON c.id = o.channel_id"),
              ("p", "LEFT JOIN products p ON p.sku = l.sku")),    # a line without its own title shows its product's
             (Column("o.external_id", "Order"), Column("o.order_date", "Date"), Column("c.name", "Channel"),
-             Column("l.sku", "SKU"), Column("COALESCE(l.title, p.title)", "Title"),
+             Column("l.sku", "SKU"), Column("COALESCE(l.title, p.title)", "Title", match=_LINE_TITLE_MATCH),
              Column("l.quantity", "Qty", text=False),
              Column("l.unit_price", "Unit price", money=True, text=False),
              Column("l.discount", "Discount", money=True, text=False),
@@ -105,11 +113,12 @@ def where_clause(dataset: Dataset, filter_text: str) -> tuple[str, list[str]]:
     words = filter_text.split()
     if not words:
         return "", []
-    text_cols = [c.expr for c in dataset.columns if c.text]
+    tests = [c.match or f"{c.expr} LIKE ? ESCAPE '\\'" for c in dataset.columns if c.text]
+    marks = sum(t.count("?") for t in tests)
     parts, params = [], []
     for word in words:
-        parts.append("(" + " OR ".join(f"{col} LIKE ? ESCAPE '\\'" for col in text_cols) + ")")
-        params.extend([_like(word)] * len(text_cols))
+        parts.append("(" + " OR ".join(tests) + ")")
+        params.extend([_like(word)] * marks)
     return "WHERE " + " AND ".join(parts), params
 
 

@@ -198,3 +198,18 @@ def test_created_at_is_shown_to_the_minute(qtbot, runner):
     col = [c.header for c in DATASETS["orders"].columns].index("Created at")
     _, text = _cell(qtbot, model, 0, col)
     assert len(text) == 16 and text[10] == " " and text.endswith("10:00")
+
+
+def test_a_line_without_its_own_title_shows_sorts_and_filters_by_its_products(shop):
+    """Lines store no title where it is their product's (importers/writer._line_titles); a line
+    that stores its own is shown and found by that one."""
+    conn = shop.connection()
+    conn.execute("INSERT INTO products(sku, title) VALUES ('SKU-05', 'Zinc planter'), ('SKU-06', 'Zinc bucket')")
+    conn.execute("UPDATE order_lines SET title = NULL WHERE sku = 'SKU-05'")     # SKU-06 keeps 'Item 6'
+    ctx = _Ctx(shop)
+    title = [c.header for c in DATASETS["lines"].columns].index("Title")
+    found = data_queries.row_ids(ctx, "lines", None, True, "zinc")
+    assert len(found) == conn.execute("SELECT count(*) FROM order_lines WHERE sku = 'SKU-05'").fetchone()[0] > 0
+    assert {r[title] for r in data_queries.fetch_rows(ctx, "lines", found.tolist())} == {"Zinc planter"}
+    by_title = data_queries.row_ids(ctx, "lines", title, True, "")       # descending: 'Zinc planter' first
+    assert data_queries.fetch_rows(ctx, "lines", by_title[:1].tolist())[0][title] == "Zinc planter"
