@@ -129,8 +129,9 @@ def summarise(batch: ImportBatch, file_name: str) -> ImportResult:
                             "refunded": round(float(grp["refunded"].sum()) / SCALE, 4)})
     refs = pd.concat([orders["customer_ref"], batch.customers["customer_ref"]]).dropna()
     refs = refs[refs.astype(str).str.strip() != ""]
-    skus = set(pd.unique(batch.products["sku"].dropna().astype(str))) | set(
-        pd.unique(lines["channel_sku"].dropna().astype(str)))
+    # Distinct values first, then text: the lines' SKUs may be a categorical of 530,000 rows.
+    skus = {str(s) for s in pd.unique(batch.products["sku"].dropna())} | {
+        str(s) for s in pd.unique(lines["channel_sku"].dropna())}
     days = orders["order_date"].dropna().astype(str)
     return ImportResult(
         file=file_name, format=batch.format, channel=batch.channel, orders=int(orders["external_id"].nunique()),

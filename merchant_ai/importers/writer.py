@@ -412,7 +412,7 @@ def _write_orders(conn, batch: ImportBatch, channel_id: int, customer_ids: dict[
     okeys, _ = _keys(orders["customer_ref"], key)
     orders["customer_id"] = okeys.map(customer_ids).astype(object)
     orders["customer_id"] = orders["customer_id"].where(orders["customer_id"].notna(), None)
-    ext = [str(e) for e in orders["external_id"]]
+    ext = [str(e) for e in orders["external_id"].to_numpy(dtype=object)]   # not an arrow scalar per order
     # A channel's first import: none of its orders is stored, and afterwards all of them are this
     # file's, so one read of the channel replaces lookups by id (20,000 ids in chunks on UCI).
     first_import = conn.execute("SELECT 1 FROM orders WHERE channel_id = ? LIMIT 1", (channel_id,)).fetchone() is None
