@@ -249,6 +249,7 @@ class _BackupBeside:
     Why: a backup is SQLite copying and encrypting pages, which runs without the GIL, and the
     parse is mostly Python and pandas, so on two cores the owner waits for the longer of the two
     instead of both in a row (a shop holding the UCI file: a ~60 MB copy before every import).
+    The helper first writes back what the previous import left in the WAL, for the same reason.
     The import's write starts only once the backup is done; an edit the owner saves while the
     file is still being parsed is in the store but may miss this backup. A backup whose import
     never starts (a rejected file, a cancel) is deleted, and it pruned nothing: failed attempts
@@ -263,6 +264,9 @@ class _BackupBeside:
 
     def _run(self) -> None:
         try:
+            # First write back what the previous import left in the WAL (bulk.checkpoint_later),
+            # which this import's write would otherwise do before it starts.
+            self._store.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
             self._path = self._store.backup("before-import", prune=False)
         except BaseException as exc:  # noqa: BLE001 - raised again on the import's thread
             self._error = exc
