@@ -649,16 +649,20 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
         res.lines_unchanged = int(old["order_id"].isin(same).sum())
     n_new = len(new["order_id"])
     # Each bound value costs time: a column equal to another (the master SKU is the channel SKU
-    # unless an alias says otherwise) is bound once and used twice, a discount of 0 on every line
-    # and the import id are written into the statement.
+    # unless an alias says otherwise) is bound once and used twice; a discount of 0 or no title of
+    # its own on every line, and the import id, are written into the statement.
     cols = list(_LINE_COLS)
     if same_sku:
         cols.remove("sku")
+    literal: dict[str, int | str] = {}
     if not new["discount"].any():
         cols.remove("discount")
-    row: list[int | str] = [cols.index(c) if c in cols else "0" for c in _LINE_COLS]
-    if "sku" not in cols:
-        row[_LINE_COLS.index("sku")] = cols.index("channel_sku")
+        literal["discount"] = "0"
+    if all(t is None for t in pd.unique(new["title"])):     # every line shows its product's title
+        cols.remove("title")
+        literal["title"] = "NULL"
+    literal["sku"] = cols.index("channel_sku")           # used only when the master SKU is the channel's
+    row: list[int | str] = [cols.index(c) if c in cols else literal[c] for c in _LINE_COLS]
     with _bulk_indexes(conn, "order_lines", n_new):
         bulk.insert_columns(conn, f"INSERT INTO order_lines({', '.join(_LINE_COLS)}, import_id)",
                             [*row, str(int(import_id))], [new[c].tolist() for c in cols], n_new, between=between)
