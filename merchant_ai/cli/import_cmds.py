@@ -114,18 +114,25 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CliError("name at least one FILE to import (or use --undo / --list)", EXIT_USAGE)
     mapping = _mapping(args, store)
     parsed = []
-    for path in args.files:
-        data = path.read_bytes()
-        progress(f"Reading {path.name} ...")
-        try:
-            _table, batch = pipeline.parse_bytes(data, path.name, format=args.format, mapping=mapping)
-            pipeline.check_batch(path.name, batch, args.allow_partial)
-        except pipeline.ImportRejected as exc:
-            raise CliError(str(exc), EXIT_INPUT) from None
-        parsed.append((path, data, batch))
+    beside = pipeline.BackupBeside(store)      # the first file's backup, made while the files are read
+    try:
+        for path in args.files:
+            data = path.read_bytes()
+            progress(f"Reading {path.name} ...")
+            try:
+                _table, batch = pipeline.parse_bytes(data, path.name, format=args.format, mapping=mapping)
+                pipeline.check_batch(path.name, batch, args.allow_partial)
+            except pipeline.ImportRejected as exc:
+                raise CliError(str(exc), EXIT_INPUT) from None
+            parsed.append((path, data, batch))
+        made, beside = beside.made(), None
+    finally:
+        if beside is not None:      # a file was rejected: nothing is written, the backup goes
+            beside.discard()
     results = []
     for path, data, batch in parsed:
-        result = pipeline.write_parsed(store, path.name, data, batch)
+        result = pipeline.write_parsed(store, path.name, data, batch, backup_made=made)
+        made = None                 # each later file is backed up before its own write
         results.append(result.to_json())
         progress(f"{path.name}: {result.format}, {result.orders} orders, {result.order_lines} lines "
                  f"(import {result.import_id})")

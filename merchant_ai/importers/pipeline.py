@@ -224,7 +224,7 @@ def import_bytes(store: Store, name: str, data: bytes, *, format: str | None = N
         step(fraction, message)
 
     check(0.0, f"reading {name}")
-    beside = _BackupBeside(store) if backup else None
+    beside = BackupBeside(store) if backup else None
     try:
         with gc_paused():   # millions of short-lived objects, no cycles: see writer.gc_paused
             _table, batch = parse_bytes(data, name, format=format, mapping=mapping,
@@ -243,7 +243,7 @@ def import_bytes(store: Store, name: str, data: bytes, *, format: str | None = N
             beside.discard()
 
 
-class _BackupBeside:
+class BackupBeside:
     """The before-import backup, made on a helper thread while the file is read and parsed.
 
     Why: a backup is SQLite copying and encrypting pages, which runs without the GIL, and the

@@ -91,3 +91,21 @@ def test_the_text_output_says_what_a_reimport_changed(shop, tmp_path, capsys) ->
     assert main(["import", "--store", str(shop), str(f)]) == 0
     out = capsys.readouterr().out
     assert "-> 2 orders, 2 lines" in out and "in the shop: 0 new, 2 unchanged orders; 0 lines written" in out
+
+
+def test_each_imported_file_is_backed_up_first_and_a_rejected_run_leaves_no_backup(shop, tmp_path, capsys) -> None:
+    """The first file's backup is made while the files are read (pipeline.BackupBeside); a run
+    that rejects a file writes nothing, not even a backup."""
+    good, more, bad = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "bad.csv"
+    good.write_bytes(GOOD)
+    more.write_bytes(GOOD.replace(b"A1,", b"B1,").replace(b"A2,", b"B2,"))
+    bad.write_bytes(GOOD + b"A3,not a date,MUG-1,Mug,1,5.00,EUR,\n")
+
+    def backups() -> list[str]:
+        return sorted(p.name for p in (shop / "backups").glob("*.db")) if (shop / "backups").exists() else []
+
+    assert main(["import", "--store", str(shop), str(good), str(bad)]) == 5
+    assert backups() == []
+    assert main(["import", "--store", str(shop), str(good), str(more), "--json"]) == 0
+    assert [i["written"]["orders_new"] for i in _json(capsys)["imports"]] == [2, 2]
+    assert len(backups()) == 2 and all("before-import" in b for b in backups())
