@@ -14,6 +14,7 @@ from merchant_ai.importers import generic, pipeline
 from merchant_ai.importers.pipeline import ImportRejected
 from merchant_ai.importers.writer import ImportCancelled, UndoError, list_imports, undo_import
 from ui.jobs import JobCancelled, JobContext
+from ui.parsed_files import PARSED
 
 MONEY_COLUMNS = {"subtotal", "shipping", "tax", "discount", "total", "refunded", "unit_price", "line_total",
                  "unit_cost", "list_price", "amount"}
@@ -84,7 +85,9 @@ def read_preview(ctx: JobContext, path: str, format: str | None = None,
     except OSError as exc:
         return {"file": Path(path).name, "ok": False, "problems": [f"cannot read the file: {exc.strerror or exc}"]}
     ctx.check()
-    result = pipeline.preview(data, Path(path).name, format=format, mapping=mapping or None)
+    result, batch = pipeline.parse_preview(data, Path(path).name, format=format, mapping=mapping or None)
+    if batch is not None:
+        PARSED.keep(path, data, mapping or None, batch)     # for the import of these same bytes
     if result.get("format") == "generic" and result.get("columns") is not None:
         result["mapping_problems"] = generic.mapping_problems(result.get("mapping") or {}, result["columns"])
     return result
@@ -114,8 +117,10 @@ def import_entries(ctx: JobContext, entries: list[tuple[str, str | None, dict | 
         ctx.progress(base, f"{name}: reading")
         try:
             data = Path(path).read_bytes()
+            parsed = PARSED.take(path, data, format, mapping or None)
             result = pipeline.import_bytes(ctx.store, name, data, format=format, mapping=mapping or None,
-                                           allow_partial=allow_partial, progress=step, cancel=ctx.cancelled)
+                                           allow_partial=allow_partial, progress=step, cancel=ctx.cancelled,
+                                           parsed=parsed)
         except ImportCancelled:
             raise JobCancelled from None
         except ImportRejected as exc:

@@ -214,8 +214,11 @@ def write_parsed(store: Store, name: str, data: bytes, batch: ImportBatch, *, pr
 def import_bytes(store: Store, name: str, data: bytes, *, format: str | None = None,
                  mapping: dict[str, str] | None = None, allow_partial: bool = False,
                  progress: Progress | None = None, cancel: Cancel | None = None,
-                 backup: bool = True) -> ImportResult:
-    """Import one file's bytes into the store in one transaction (see module doc)."""
+                 backup: bool = True, parsed: ImportBatch | None = None) -> ImportResult:
+    """Import one file's bytes into the store in one transaction (see module doc).
+
+    `parsed`: the batch `parse_preview` made of these same bytes with the same format and mapping
+    (the Import tab keeps it from the preview), so the file is not read and parsed again."""
     step = progress or (lambda f, m: None)
 
     def check(fraction: float, message: str) -> None:
@@ -227,9 +230,12 @@ def import_bytes(store: Store, name: str, data: bytes, *, format: str | None = N
     beside = BackupBeside(store) if backup else None
     try:
         with gc_paused():   # millions of short-lived objects, no cycles: see writer.gc_paused
-            _table, batch = parse_bytes(data, name, format=format, mapping=mapping,
-                                        progress=lambda f, m: check(f * 0.5, m))
-            del _table   # the text cells are no longer needed: free them before the write
+            if parsed is None:
+                _table, batch = parse_bytes(data, name, format=format, mapping=mapping,
+                                            progress=lambda f, m: check(f * 0.5, m))
+                del _table   # the text cells are no longer needed: free them before the write
+            else:
+                batch = parsed
             check_batch(name, batch, allow_partial)
             check(0.5, "writing")
             made = None
@@ -298,10 +304,16 @@ def import_files(store: Store, paths: Iterable[str | os.PathLike], **kwargs) -> 
 def preview(data: bytes, name: str, format: str | None = None, mapping: dict[str, str] | None = None,
             rows: int = 20) -> dict:
     """What importing would do, without a store: format, counts, span, warnings, first rows."""
+    return parse_preview(data, name, format=format, mapping=mapping, rows=rows)[0]
+
+
+def parse_preview(data: bytes, name: str, format: str | None = None, mapping: dict[str, str] | None = None,
+                  rows: int = 20) -> tuple[dict, ImportBatch | None]:
+    """`preview`, and the parsed batch (None when the file was rejected) for `import_bytes(parsed=...)`."""
     try:
         table, batch = parse_bytes(data, name, format=format, mapping=mapping)
     except ImportRejected as exc:
-        return {"file": name, "ok": False, "problems": [str(p) for p in exc.problems[:MAX_LISTED]]}
+        return {"file": name, "ok": False, "problems": [str(p) for p in exc.problems[:MAX_LISTED]]}, None
     summary = summarise(batch, name).to_json()
     candidates = [{"format": s.name, "score": round(score, 3)} for score, s in registry.detect(table)][:5]
     mapping_used = None
@@ -314,7 +326,7 @@ def preview(data: bytes, name: str, format: str | None = None, mapping: dict[str
             "orders_preview": batch.orders.head(rows).astype(object).where(batch.orders.head(rows).notna(), None)
             .to_dict("records"),
             "lines_preview": batch.lines.head(rows).astype(object).where(batch.lines.head(rows).notna(), None)
-            .to_dict("records")}
+            .to_dict("records")}, batch
 
 
 def load_uci(path: str | os.PathLike, store: Store) -> ImportResult:

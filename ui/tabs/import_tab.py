@@ -34,6 +34,7 @@ from merchant_ai.money import to_float
 from ui import import_tasks
 from ui.import_tasks import MONEY_COLUMNS, FileEntry
 from ui.local_time import local_time
+from ui.parsed_files import PARSED
 from ui.tabs.base import BaseTab
 from ui.widgets.drop_zone import DropZone, local_files
 from ui.widgets.mapping_editor import MappingEditor
@@ -284,6 +285,7 @@ class ImportTab(BaseTab):
         if 0 <= row < len(self.entries):
             entry = self.entries.pop(row)
             self.ctx.runner.cancel(f"{type(self).__name__}.preview:{entry.path}")
+            PARSED.forget(entry.path)
             self.file_list.takeItem(row)
             self._refresh_list()
 
