@@ -59,6 +59,10 @@ class ParsedFiles:
         with self._lock:
             self._kept.pop(path, None)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._kept)

@@ -27,6 +27,14 @@ class _Ctx:
         return False
 
 
+@pytest.fixture(autouse=True)
+def nothing_kept():
+    """Other tests' previews may have left batches in the app-wide PARSED."""
+    PARSED.clear()
+    yield
+    PARSED.clear()
+
+
 @pytest.fixture
 def parses(monkeypatch):
     """Counts the parses pipeline makes."""
