@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.ui.bare_context import BareJobContext
 from ui import data_queries
 from ui.context import AppContext
 from ui.data_queries import DATASETS, where_clause
@@ -127,9 +128,9 @@ def test_customers_and_orders_columns(qtbot, runner):
 
 def test_export_writes_every_row_formula_safe(qtbot, shop, tmp_path):
     ctx = AppContext(shop, runner=SyncJobRunner(shop))
-    ids = data_queries.row_ids(_Ctx(shop), "lines", 3, False, "")
+    ids = data_queries.row_ids(BareJobContext(shop), "lines", 3, False, "")
     path = tmp_path / "lines.csv"
-    n = data_queries.export_rows(_Ctx(shop), "lines", ids, str(path))
+    n = data_queries.export_rows(BareJobContext(shop), "lines", ids, str(path))
     assert n == 2 * N_ORDERS
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -155,24 +156,8 @@ def test_data_tab_shows_counts_and_switches(qtbot, shop):
     ctx.shutdown()
 
 
-class _Ctx:
-    """A bare JobContext for calling job functions directly."""
-
-    def __init__(self, store):
-        self.store = store
-
-    def progress(self, *_a):
-        pass
-
-    def check(self):
-        pass
-
-    def cancelled(self):
-        return False
-
-
 def test_row_ids_is_a_compact_array(shop):
-    ids = data_queries.row_ids(_Ctx(shop), "orders", None, True, "")
+    ids = data_queries.row_ids(BareJobContext(shop), "orders", None, True, "")
     assert ids.dtype == np.int64 and ids[0] == N_ORDERS and len(ids) == N_ORDERS
 
 
@@ -206,7 +191,7 @@ def test_a_line_without_its_own_title_shows_sorts_and_filters_by_its_products(sh
     conn = shop.connection()
     conn.execute("INSERT INTO products(sku, title) VALUES ('SKU-05', 'Zinc planter'), ('SKU-06', 'Zinc bucket')")
     conn.execute("UPDATE order_lines SET title = NULL WHERE sku = 'SKU-05'")     # SKU-06 keeps 'Item 6'
-    ctx = _Ctx(shop)
+    ctx = BareJobContext(shop)
     title = [c.header for c in DATASETS["lines"].columns].index("Title")
     found = data_queries.row_ids(ctx, "lines", None, True, "zinc")
     assert len(found) == conn.execute("SELECT count(*) FROM order_lines WHERE sku = 'SKU-05'").fetchone()[0] > 0

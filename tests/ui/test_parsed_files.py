@@ -5,26 +5,13 @@ from __future__ import annotations
 import pytest
 
 from merchant_ai.importers import pipeline
+from tests.ui.bare_context import BareJobContext
 from ui import import_tasks
 from ui.parsed_files import PARSED, ParsedFiles
 
 GOOD = ("Order Date,Order Number,SKU,Product,Qty,Unit Price,Customer\n"
         "2024-03-01,1001,MUG-1,Mug,2,12.50,ann@example.com\n"
         "2024-03-02,1002,CAP-1,Cap,1,8.00,bob@example.com\n")
-
-
-class _Ctx:
-    def __init__(self, store=None):
-        self.store = store
-
-    def progress(self, *_a):
-        pass
-
-    def check(self):
-        pass
-
-    def cancelled(self):
-        return False
 
 
 @pytest.fixture(autouse=True)
@@ -56,9 +43,9 @@ def _orders(store) -> list[tuple]:
 def test_an_import_after_its_preview_uses_the_previews_batch(store, tmp_path, parses):
     path = tmp_path / "sales.csv"
     path.write_text(GOOD, encoding="utf-8")
-    preview = import_tasks.read_preview(_Ctx(), str(path))
+    preview = import_tasks.read_preview(BareJobContext(), str(path))
     assert preview["orders"] == 2 and parses == ["sales.csv"]
-    [out] = import_tasks.import_entries(_Ctx(store), [(str(path), None, None)])
+    [out] = import_tasks.import_entries(BareJobContext(store), [(str(path), None, None)])
     assert out["status"] == "imported" and parses == ["sales.csv"]          # not parsed again
     assert _orders(store) == [("1001", 250000), ("1002", 80000)]
     assert out["result"]["written"]["orders_new"] == 2 and len(PARSED) == 0   # used once, then gone
@@ -67,9 +54,9 @@ def test_an_import_after_its_preview_uses_the_previews_batch(store, tmp_path, pa
 def test_a_file_changed_after_its_preview_is_parsed_again(store, tmp_path, parses):
     path = tmp_path / "sales.csv"
     path.write_text(GOOD, encoding="utf-8")
-    import_tasks.read_preview(_Ctx(), str(path))
+    import_tasks.read_preview(BareJobContext(), str(path))
     path.write_text(GOOD.replace("12.50", "13.00"), encoding="utf-8")     # re-exported in between
-    [out] = import_tasks.import_entries(_Ctx(store), [(str(path), None, None)])
+    [out] = import_tasks.import_entries(BareJobContext(store), [(str(path), None, None)])
     assert out["status"] == "imported" and parses == ["sales.csv", "sales.csv"]
     assert _orders(store)[0] == ("1001", 260000)
 
