@@ -73,16 +73,33 @@ def flagged_mask(panel: Panel, flags: pd.DataFrame) -> np.ndarray:
     mask = np.zeros((panel.n, panel.T), bool)
     if panel.T == 0 or flags is None or flags.empty:
         return mask
-    pos = {k: i for i, k in enumerate(panel.keys)}
     buckets = period_start(pd.to_datetime(flags["day"]), panel.freq, panel.week_start)
     cols = np.searchsorted(panel.periods, buckets)
-    for key, b, c in zip(flags["key"], buckets, cols, strict=True):
-        if c < panel.T and panel.periods[c] == b:
-            if key is None or (isinstance(key, float) and np.isnan(key)):
-                mask[:, c] = True
-            elif str(key) in pos:
-                mask[pos[str(key)], c] = True
+    inside = cols < panel.T
+    inside[inside] = panel.periods[cols[inside]] == buckets[inside]
+    _mark(mask, flags["key"].to_numpy()[inside], cols[inside], panel.keys)
     return mask
+
+
+def flagged_days(flags: pd.DataFrame | None, keys: list[str], first: pd.Timestamp, days: int) -> np.ndarray:
+    """Bool (len(keys), days): the days from `first` that the flagged (`key`, `day`) rows mark,
+    the same way `flagged_mask` marks periods (a row without a key marks every key)."""
+    mask = np.zeros((len(keys), days), bool)
+    if flags is None or flags.empty or days <= 0:
+        return mask
+    cols = (pd.to_datetime(flags["day"]).dt.normalize() - pd.Timestamp(first).normalize()).dt.days.to_numpy()
+    inside = (cols >= 0) & (cols < days)
+    _mark(mask, flags["key"].to_numpy()[inside], cols[inside], keys)
+    return mask
+
+
+def _mark(mask: np.ndarray, flag_keys: np.ndarray, cols: np.ndarray, keys) -> None:
+    pos = {k: i for i, k in enumerate(keys)}
+    for key, c in zip(flag_keys, cols, strict=True):
+        if key is None or (isinstance(key, float) and np.isnan(key)):
+            mask[:, c] = True
+        elif str(key) in pos:
+            mask[pos[str(key)], c] = True
 
 
 def _quiet_nanmean(a: np.ndarray, axis: int) -> np.ndarray:

@@ -24,6 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from merchant_ai.analytics.demand_censoring import flagged_days
 from merchant_ai.analytics.forecast import Forecaster, Monitor
 from merchant_ai.analytics.stock_policy import (
     ERROR_WINDOW_DAYS,
@@ -169,16 +170,8 @@ class PolicyBacktest:
         g = part.groupby(["sku", "day"])["net_quantity"].sum().reset_index()
         g = g[(g["day"] - lo).dt.days < span]
         M[g["sku"].map(pos).to_numpy(), (g["day"] - lo).dt.days.to_numpy()] = g["net_quantity"].to_numpy()
-        open_days = np.ones_like(M)
-        if promotions is not None and len(promotions):
-            col = (pd.to_datetime(promotions["day"]).dt.normalize() - lo).dt.days.to_numpy()
-            inside = (col >= 0) & (col < span)
-            for key, c in zip(promotions["key"][inside], col[inside], strict=True):
-                if key is None or (isinstance(key, float) and np.isnan(key)):
-                    open_days[:, c] = 0
-                elif str(key) in pos:
-                    open_days[pos[str(key)], c] = 0
-            M = M * open_days
+        open_days = (~flagged_days(promotions, skus, lo, span)).astype(float)
+        M = M * open_days
         c = np.concatenate([np.zeros((len(skus), 1)), np.cumsum(M, axis=1)], axis=1)
         n_open = np.concatenate([np.zeros((len(skus), 1)), np.cumsum(open_days, axis=1)], axis=1)
         out = np.zeros((len(reviews), len(skus)))

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from merchant_ai.analytics.demand_censoring import flagged_days
 from merchant_ai.analytics.forecast import Forecaster
 from merchant_ai.csv_safe import csv_text
 
@@ -75,27 +76,17 @@ def recent_rate(sales: pd.DataFrame, as_of: pd.Timestamp, keys: list[str], days:
     if not len(sales) or not keys:
         return np.zeros(len(keys))
     day = pd.to_datetime(sales["order_date"]).dt.normalize()
-    start = as_of - pd.Timedelta(days=days)
-    inside = (day > start) & (day <= as_of)
-    recent, rday = sales[inside], day[inside]
-    count = np.full(len(keys), float(days))
-    if promotions is not None and len(promotions):
-        fday = pd.to_datetime(promotions["day"]).dt.normalize()
-        within = ((fday > start) & (fday <= as_of)).to_numpy()
-        shop = promotions["key"].isna().to_numpy()
-        shop_days = set(fday[within & shop])
-        per_key: dict[str, set] = {}
-        for k, d in zip(promotions["key"][within & ~shop].astype(str), fday[within & ~shop], strict=True):
-            per_key.setdefault(k, set()).add(d)
-        if shop_days or per_key:
-            sku = recent["sku"].astype(str)
-            off = rday.isin(shop_days).to_numpy().copy()
-            for k, ds in per_key.items():
-                off |= ((sku == k) & rday.isin(ds)).to_numpy()
-            recent = recent[~off]
-            count = np.array([days - len(shop_days | per_key.get(k, set())) for k in keys], dtype=float)
+    first = as_of - pd.Timedelta(days=days - 1)
+    inside = (day >= first) & (day <= as_of)
+    recent = sales[inside]
+    flagged = flagged_days(promotions, keys, first, days)
+    if flagged.any():
+        at = pd.Index(keys).get_indexer(recent["sku"].astype(str))
+        offset = (day[inside] - first).dt.days.to_numpy()
+        recent = recent[~((at >= 0) & flagged[np.maximum(at, 0), offset])]
     per = recent.groupby(recent["sku"].astype(str))["net_quantity"].sum()
     total = per.reindex(keys).fillna(0.0).to_numpy(dtype=float)
+    count = days - flagged.sum(axis=1)
     return np.clip(np.divide(total, count, out=np.zeros(len(keys)), where=count > 0), 0, None)
 
 
