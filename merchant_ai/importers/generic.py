@@ -466,7 +466,8 @@ def _build(frame: pd.DataFrame, rows: np.ndarray | None, batch: ImportBatch, dat
     order_ids = texts["order_id"][order_codes]
     n_orders = len(order_ids)
     kind = col("kind")
-    amount = np.nan_to_num(col("line_total").astype(float))
+    line_total = col("line_total").astype(float)
+    amount = np.nan_to_num(line_total)
     is_goods = kind == _GOODS
 
     def per_order(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -535,7 +536,7 @@ def _build(frame: pd.DataFrame, rows: np.ndarray | None, batch: ImportBatch, dat
         "quantity": goods("quantity").astype(float),
         "unit_price": money_to_store(pd.Series(unit_price[in_goods])).to_numpy(),
         "discount": pd.array(np.zeros(len(in_goods), dtype=np.int64), dtype="Int64"),
-        "line_total": money_to_store(pd.Series(col("line_total").astype(float)[in_goods])).to_numpy(),
+        "line_total": money_to_store(pd.Series(line_total[in_goods])).to_numpy(),
         "refunded_qty": goods("refunded_qty").astype(float),
     }, copy=False)
     (no_sku, no_category) = (texts["sku"] == "", texts["category"] == "")

@@ -79,8 +79,6 @@ class NotPacked(Exception):
     column, an SQLite without the needed support, a result too long): read row by row instead."""
 
 
-_NotPacked = NotPacked
-
 
 _SEP = "\x1f"      # ASCII unit separator: never in real SKUs or titles; a value holding one is detected
 
@@ -94,7 +92,7 @@ def packed_columns(conn, columns: list[tuple[str, str, bool]], tail: str,
                    params: tuple) -> dict[str, Any] | None:
     """The columns `(name, SQL expression, is_text)` of `SELECT ... {tail}` (rows in the order
     `tail` sorts them) -- text as pyarrow large_string arrays (NULL -> null), numbers as float
-    numpy arrays (NULL -> NaN) -- or None when no rows. Raises `_NotPacked` when it cannot.
+    numpy arrays (NULL -> NaN) -- or None when no rows. Raises `NotPacked` when it cannot.
 
     Why: the SQLite module builds a Python object per cell (~0.4 µs each), 1.7-2 s for half a million
     order lines. Here SQLite joins every cell into one text (numbers in their round-trip text form,
@@ -111,16 +109,16 @@ def packed_columns(conn, columns: list[tuple[str, str, bool]], tail: str,
     try:
         n, packed = conn.execute(sql, params).fetchone()
     except Exception as exc:  # noqa: BLE001 - e.g. "string or blob too big" on a very large shop
-        raise _NotPacked(str(exc)) from exc
+        raise NotPacked(str(exc)) from exc
     if not n:
         return None
     k = len(columns)
     if not isinstance(packed, str):
-        raise _NotPacked("not text")
+        raise NotPacked("not text")
     cells = pc.split_pattern(pa.array([packed], pa.large_string()), _SEP).values
     del packed
     if len(cells) != n * k:
-        raise _NotPacked("a value holds the separator")
+        raise NotPacked("a value holds the separator")
     out: dict[str, np.ndarray] = {}
     for j, (name, _, text) in enumerate(columns):
         col = cells.take(pa.array(np.arange(j, n * k, k)))
@@ -130,7 +128,7 @@ def packed_columns(conn, columns: list[tuple[str, str, bool]], tail: str,
             try:
                 numbers = pc.cast(pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col), pa.float64())
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise _NotPacked(f"{name}: not a number") from exc
+                raise NotPacked(f"{name}: not a number") from exc
             out[name] = numbers.to_numpy(zero_copy_only=False)
     return out
 
@@ -250,7 +248,7 @@ def _read_sales_parts(store: Store, as_of: str, include_cancelled: bool) -> pd.D
                                        for col in ("sku", "title", "category") for v in product[col])
     try:
         line = _packed_columns(store, LINE_FIELDS, tail, day) if packed else None
-    except _NotPacked:
+    except NotPacked:
         packed = False
     if not packed:
         line = _columns(store, f"SELECT {', '.join(expr for _, expr, _ in LINE_FIELDS)} {tail}", day,

@@ -178,7 +178,7 @@ def _spy_packed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     def spy(*args):
         try:
             out = real(*args)
-        except queries._NotPacked:
+        except queries.NotPacked:
             seen.append("rows")
             raise
         seen.append("packed")
