@@ -665,7 +665,7 @@ def _write_lines(conn, batch: ImportBatch, channel_id: int, order_ids: dict[str,
     row: list[int | str] = [cols.index(c) if c in cols else literal[c] for c in _LINE_COLS]
     with _bulk_indexes(conn, "order_lines", n_new):
         bulk.insert_columns(conn, f"INSERT INTO order_lines({', '.join(_LINE_COLS)}, import_id)",
-                            [*row, str(int(import_id))], [new[c].tolist() for c in cols], n_new, between=between)
+                            [*row, str(int(import_id))], [new[c] for c in cols], n_new, between=between)
     res.lines = n_new
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -304,25 +305,32 @@ def test_a_line_stores_its_title_only_where_it_differs_from_its_products(store: 
     assert res.lines == 0 and res.lines_unchanged == 3
 
 
+@pytest.mark.parametrize("arrays", [False, True])
 @pytest.mark.parametrize("n", [0, 1, 110, 111, 112, 1_000, 2_345])
-def test_multi_row_insert_stores_what_row_by_row_inserts_store(store: Store, n: int) -> None:
+def test_multi_row_insert_stores_what_row_by_row_inserts_store(store: Store, n: int, arrays: bool) -> None:
     """bulk.insert_columns (many rows per statement) gives the same rows, ids and storage types as
-    one executemany row per statement, whatever is left over after whole statements and chunks."""
+    one executemany row per statement, whatever is left over after whole statements and chunks,
+    from lists or from numpy arrays (converted a chunk at a time)."""
     from merchant_ai.importers import bulk
 
     conn = store.connection()
-    conn.execute("CREATE TEMP TABLE a (id INTEGER PRIMARY KEY, k TEXT, s TEXT, s2 TEXT, q REAL, p INTEGER, c INTEGER)")
-    conn.execute("CREATE TEMP TABLE b (id INTEGER PRIMARY KEY, k TEXT, s TEXT, s2 TEXT, q REAL, p INTEGER, c INTEGER)")
+    for table in "ab":
+        conn.execute(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY, k TEXT, s TEXT, s2 TEXT, q REAL, "
+                     "p INTEGER, o INTEGER, c INTEGER)")
     keys = [str(i % 7 + 1) for i in range(n)]
     skus = [None if i % 5 == 0 else f"SKU-{i % 13}" for i in range(n)]
     qty = [i / 4 for i in range(n)]
     price = [None if i % 9 == 0 else i * 100 for i in range(n)]
-    conn.executemany("INSERT INTO a(k, s, s2, q, p, c) VALUES (?1, ?2, ?2, ?3, ?4, 7)",
-                     zip(keys, skus, qty, price, strict=True))
+    order = [i // 3 for i in range(n)]
+    conn.executemany("INSERT INTO a(k, s, s2, q, p, o, c) VALUES (?1, ?2, ?2, ?3, ?4, ?5, 7)",
+                     zip(keys, skus, qty, price, order, strict=True))
     fractions: list[float] = []
-    bulk.insert_columns(conn, "INSERT INTO b(k, s, s2, q, p, c)", [0, 1, 1, 2, 3, "7"], [keys, skus, qty, price], n,
+    columns = ([np.array(keys, dtype=object), np.array(skus, dtype=object), np.array(qty, dtype=float),
+                np.array(price, dtype=object), np.array(order, dtype=np.int64)] if arrays
+               else [keys, skus, qty, price, order])
+    bulk.insert_columns(conn, "INSERT INTO b(k, s, s2, q, p, o, c)", [0, 1, 1, 2, 3, 4, "7"], columns, n,
                         chunk=500, between=fractions.append)
-    dump = "SELECT id, k, s, s2, q, p, c, typeof(q), typeof(p), typeof(s) FROM {} ORDER BY id"
+    dump = "SELECT id, k, s, s2, q, p, o, c, typeof(q), typeof(p), typeof(s), typeof(o) FROM {} ORDER BY id"
     assert conn.execute(dump.format("b")).fetchall() == conn.execute(dump.format("a")).fetchall()
     assert fractions == sorted(fractions) and (not n or fractions[-1] == 1.0)
 
