@@ -32,6 +32,7 @@ class FileEntry:
     problems: list[dict] = field(default_factory=list)   # {line, column, value, reason}
     result: dict = field(default_factory=dict)            # the import's JSON (CLI shape)
     message: str = ""
+    partial_possible: bool = False             # rejected, but it has good rows to import on their own
 
     @property
     def name(self) -> str:
@@ -58,7 +59,8 @@ class FileEntry:
             return (f"Imported: {r.get('orders', 0):,} orders, {r.get('order_lines', 0):,} lines"
                     + (f" — {changed}" if changed else ""))
         if self.status == "rejected":
-            return f"{len(self.problems):,} problem(s): nothing imported yet"
+            n = len(self.problems)
+            return f"{n:,} problem{'s' if n != 1 else ''}: nothing imported yet"
         if self.status == "failed":
             return self.message
         if not p:
@@ -124,7 +126,8 @@ def import_entries(ctx: JobContext, entries: list[tuple[str, str | None, dict | 
         except ImportCancelled:
             raise JobCancelled from None
         except ImportRejected as exc:
-            out.append({"path": path, "status": "rejected", "problems": problem_rows(exc), "message": str(exc)})
+            out.append({"path": path, "status": "rejected", "problems": problem_rows(exc), "message": str(exc),
+                        "partial_possible": exc.partial_possible})
         except OSError as exc:
             out.append({"path": path, "status": "failed", "message": f"Cannot read {name}: {exc.strerror or exc}"})
         else:

@@ -152,12 +152,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         emit_json({"imports": results})
     else:
         for r in results:
-            money = ", ".join(f"{x['gross']:,.2f} {x['currency'] or ''} (refunded {x['refunded']:,.2f})".strip()
-                              for x in r["revenue"])
+            money = ", ".join(" ".join(filter(None, (f"{x['gross']:,.2f}", x["currency"])))
+                              + f" (refunded {x['refunded']:,.2f})" for x in r["revenue"])
             print(f"{r['file']}: {r['format']} -> {r['orders']:,} orders, {r['order_lines']:,} lines, "
                   f"{r['units']:,.10g} units, {r['products']:,} products, {r['customers']:,} customers; "
                   f"revenue {money}"
-                  + (f"; {r['skipped_total']} rows skipped" if r["skipped_total"] else ""))
+                  + (f"; {r['skipped_total']:,} row{'s' if r['skipped_total'] != 1 else ''} skipped"
+                     if r["skipped_total"] else ""))
             changed = pipeline.change_summary(r["written"])
             if changed:
                 print(f"  in the shop: {changed}")

@@ -30,6 +30,7 @@ from merchant_ai.store import Store
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
 MAX_LISTED = 200   # problems/skipped rows listed in full; the rest are counted
+SHOWN = 3          # problems named in a rejection's one-line message
 
 
 class ImportRejected(Exception):
@@ -37,14 +38,19 @@ class ImportRejected(Exception):
 
     exit_code = 5
 
-    def __init__(self, file_name: str, problems: list[RowProblem], message: str | None = None) -> None:
+    def __init__(self, file_name: str, problems: list[RowProblem], message: str | None = None, *,
+                 partial_possible: bool = False) -> None:
         self.file_name = file_name
         self.problems = problems
-        first = problems[0] if problems else None
+        # Whether importing only the good rows would import anything: offering it for a file whose
+        # columns were not found (or whose every row is bad) only leads to a second rejection.
+        self.partial_possible = partial_possible
         if message is None:
-            where = f"{file_name}: {first}" if first else file_name
-            more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-            message = f"{where}{more}. Nothing was imported; fix the file, or import the good rows with --allow-partial."
+            shown = "; ".join(str(p) for p in problems[:SHOWN])
+            rest = len(problems) - SHOWN
+            more = f" (and {rest:,} more problem{'s' if rest != 1 else ''})" if rest > 0 else ""
+            advice = "fix the file, or import the good rows with --allow-partial" if partial_possible else "fix the file"
+            message = f"{file_name}: {shown or 'cannot be imported'}{more}. Nothing was imported; {advice}."
         super().__init__(message)
 
     def to_json(self) -> dict:
@@ -184,10 +190,11 @@ def _fill_currency(store: Store, batch: ImportBatch) -> None:
 
 def check_batch(name: str, batch: ImportBatch, allow_partial: bool) -> None:
     """Raise ImportRejected unless the batch may be written."""
+    empty = batch.orders.empty and batch.products.empty and batch.inventory.empty and batch.fees.empty \
+        and batch.customers.empty
     if batch.problems and not allow_partial:
-        raise ImportRejected(name, batch.problems)
-    if batch.orders.empty and batch.products.empty and batch.inventory.empty and batch.fees.empty \
-            and batch.customers.empty:
+        raise ImportRejected(name, batch.problems, partial_possible=not empty)
+    if empty:
         raise ImportRejected(name, batch.problems or [RowProblem(1, None, None, "the file holds no rows to import")])
 
 
@@ -197,8 +204,9 @@ def write_parsed(store: Store, name: str, data: bytes, batch: ImportBatch, *, pr
     step = progress or (lambda f, m: None)
     _fill_currency(store, batch)
     result = summarise(batch, name)
-    extra = [f"{len(batch.problems)} row problem(s) left out: " + "; ".join(str(p) for p in batch.problems[:5])] \
-        if batch.problems else []
+    n = len(batch.problems)
+    extra = [f"{n:,} row problem{'s' if n != 1 else ''} left out: " + "; ".join(str(p) for p in batch.problems[:5])] \
+        if n else []
     try:
         written = write_batch(store, batch, file_name=name, sha256=hashlib.sha256(data).hexdigest(),
                               progress=step, cancel=cancel, backup=backup, extra_warnings=extra,

@@ -64,8 +64,22 @@ def test_rejected_file_exits_5_with_one_line(shop, tmp_path, capsys) -> None:
     assert err[-1].startswith("merchant-ai: bad.csv") and "bad.csv" in err[-1] and "line 4" in err[-1] and "'Date'" in err[-1]
     assert main(["info", "--store", str(shop), "--json"]) == 0
     assert _json(capsys)["orders"] == 0              # the good file was not written either
-    assert main(["import", "--store", str(shop), str(bad), "--allow-partial", "--json"]) == 0
-    assert _json(capsys)["imports"][0]["orders"] == 2
+    assert main(["import", "--store", str(shop), str(bad), "--allow-partial"]) == 0
+    out = capsys.readouterr().out
+    assert "revenue " in out and "  (" not in out     # the file names no currency: no gap for one
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes(b"foo;bar\n1;2\n")
+    assert main(["import", "--store", str(shop), str(odd)]) == 5
+    err = capsys.readouterr().err
+    assert "no date column" in err and "--allow-partial" not in err     # no good rows to offer
+
+
+def test_text_output_counts_a_skipped_row_in_the_singular(shop, capsys) -> None:
+    from pathlib import Path
+
+    fixture = Path(__file__).parents[1] / "importers" / "fixtures" / "ebay" / "eBay-OrdersReport-UK-Jun-27-2026.csv"
+    assert main(["import", "--store", str(shop), str(fixture)]) == 0
+    assert "; 1 row skipped" in capsys.readouterr().out
 
 
 def test_map_mapping_profiles_and_usage_errors(shop, tmp_path, capsys) -> None:

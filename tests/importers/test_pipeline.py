@@ -44,6 +44,25 @@ def test_rejected_file_writes_nothing_and_names_line_and_column(store: Store) ->
     assert info.value.to_json()["problems"][0]["line"] == 5
 
 
+def test_a_rejection_offers_the_good_rows_only_when_there_are_some(store: Store) -> None:
+    """The advice names --allow-partial only where it would import something: a file whose
+    every row is bad, or whose columns were not found, is only to be fixed. The message names up to
+    three problems, then counts the rest."""
+    with pytest.raises(pipeline.ImportRejected) as info:
+        pipeline.import_bytes(store, "orders.csv", BAD, backup=False)
+    assert info.value.partial_possible and "--allow-partial" in str(info.value)
+    all_bad = b"Date,Order,Amount\n" + b"".join(b"not a date %d,A%d,%d.00\n" % (i, i, i) for i in range(5))
+    with pytest.raises(pipeline.ImportRejected) as info:
+        pipeline.import_bytes(store, "all_bad.csv", all_bad, backup=False)
+    message = str(info.value)
+    assert not info.value.partial_possible and "--allow-partial" not in message
+    assert message.count("'Date'") == 3 and "(and 2 more problems)" in message and message.endswith("fix the file.")
+    with pytest.raises(pipeline.ImportRejected) as info:
+        pipeline.import_bytes(store, "odd.csv", b"foo;bar\n1;2\n", backup=False)
+    assert not info.value.partial_possible and "no date column" in str(info.value)
+    assert _orders(store) == 0
+
+
 def test_allow_partial_imports_the_good_rows(store: Store) -> None:
     res = pipeline.import_bytes(store, "orders.csv", BAD, allow_partial=True, backup=False)
     assert res.orders == 2 and _orders(store) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from ui import import_tasks
 from ui.context import AppContext
@@ -74,9 +75,12 @@ def test_import_rejects_bad_file_then_imports_the_good_rows(qtbot, tab, tmp_path
         (3, "Order Date", "not a date"), (3, "Unit Price", "xx")}
     assert tab.partial_button.isVisible()
     assert tab.file_list.currentRow() == 1 and tab.problems_model.rowCount() == 2
+    # The owner clicks the button (it was left disabled once: updated while the job still counted).
+    qtbot.waitUntil(tab.partial_button.isEnabled, timeout=5000)
+    assert tab.remove_button.isEnabled()
 
     with qtbot.waitSignal(tab.ctx.data_changed, timeout=15000):
-        tab.start_import(allow_partial=True)
+        qtbot.mouseClick(tab.partial_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.entries[1].status == "imported", timeout=5000)
     assert _orders(tab.ctx.store) == 5                       # 3 + the 2 good rows
     assert not tab.partial_button.isVisible()
@@ -84,6 +88,21 @@ def test_import_rejects_bad_file_then_imports_the_good_rows(qtbot, tab, tmp_path
     assert tab.history_model.record(0)["file_name"] == "bad.csv"
     tab.file_list.setCurrentRow(0)
     assert "In the shop: 3 new orders;" in tab.detail_summary.text()
+
+
+def test_a_file_without_good_rows_is_not_offered_for_a_partial_import(qtbot, tab, tmp_path):
+    bad = tmp_path / "all_bad.csv"
+    bad.write_text("Order Date,Order Number,SKU,Qty,Unit Price\n"
+                   "not a date,2001,A-1,2,9.50\nnever,2002,B-2,1,3.00\n", encoding="utf-8")
+    _add(qtbot, tab, bad)
+    tab.start_import()
+    qtbot.waitUntil(lambda: tab.entries[0].status == "rejected", timeout=15000)
+    assert not tab.entries[0].partial_possible and not tab.partial_button.isVisible()
+    assert "None of its rows can be imported" in tab.detail_summary.text()
+    assert "2 problems: nothing imported yet" in tab.file_list.item(0).text()
+    tab.start_import(allow_partial=True)         # nothing to do: no job starts
+    assert not tab.ctx.runner.is_busy(f"{type(tab).__name__}.import")
+    assert _orders(tab.ctx.store) == 0
 
 
 def test_undo_from_history(qtbot, tab, tmp_path):
@@ -175,7 +194,7 @@ def test_file_entry_summaries():
     assert entry.name == "orders.csv" and entry.importable and not entry.is_generic
     entry.status = "rejected"
     entry.problems = [{}, {}]
-    assert entry.summary() == "2 problem(s): nothing imported yet"
+    assert entry.summary() == "2 problems: nothing imported yet"
     entry.status = "imported"
     entry.result = {"orders": 1200, "order_lines": 3400,
                     "written": {"orders_new": 0, "orders_updated": 3, "orders_unchanged": 1197, "order_lines": 8}}

@@ -300,7 +300,7 @@ class ImportTab(BaseTab):
     def _update_buttons(self) -> None:
         busy = self.ctx.runner.is_busy(f"{type(self).__name__}.import")
         ready = [e for e in self.entries if e.status in ("ready", "failed")]
-        rejected = [e for e in self.entries if e.status == "rejected"]
+        rejected = [e for e in self.entries if e.status == "rejected" and e.partial_possible]
         self.import_button.setEnabled(bool(ready) and not busy)
         self.import_button.setText(f"Import {len(ready)} file{'s' if len(ready) != 1 else ''}" if ready else "Import")
         self.partial_button.setVisible(bool(rejected))
@@ -383,10 +383,15 @@ class ImportTab(BaseTab):
         if p.get("skipped_total"):
             rows.append(f"{p['skipped_total']:,} rows left out on purpose (see Warnings)")
         if entry.status == "rejected":
-            rows.append(f"<span style='color:#b91c1c'>{len(entry.problems):,} row problem(s): nothing was "
-                        "imported. Fix the file, or import the good rows.</span>")
+            n = len(entry.problems)
+            advice = "Fix the file, or import the good rows." if entry.partial_possible else (
+                "None of its rows can be imported as it is: fix the file"
+                + (", or map its columns in Mapping." if entry.is_generic else "."))
+            rows.append(f"<span style='color:#b91c1c'>{n:,} problem{'s' if n != 1 else ''}: nothing was "
+                        f"imported. {advice}</span>")
         elif p.get("problems"):
-            rows.append(f"<span style='color:#b45309'>{len(p['problems']):,} row problem(s) found.</span>")
+            n = len(p["problems"])
+            rows.append(f"<span style='color:#b45309'>{n:,} row problem{'s' if n != 1 else ''} found.</span>")
         return "<br>".join(rows)
 
     def _format_chosen(self, index: int) -> None:
@@ -420,15 +425,20 @@ class ImportTab(BaseTab):
         self.matches_dialog.open()
 
     def start_import(self, allow_partial: bool = False) -> None:
-        wanted = ("rejected",) if allow_partial else ("ready", "failed")
-        chosen = [e for e in self.entries if e.status in wanted]
+        if allow_partial:
+            chosen = [e for e in self.entries if e.status == "rejected" and e.partial_possible]
+        else:
+            chosen = [e for e in self.entries if e.status in ("ready", "failed")]
         if not chosen or self.ctx.store is None:
             return
         jobs = [(e.path, e.format if e.format != e.preview.get("format") or e.format == "generic" else None,
                  e.mapping if e.is_generic else None) for e in chosen]
-        self.run_job("import", import_tasks.import_entries, jobs, allow_partial,
-                     on_done=self._imported, on_cancelled=self._import_cancelled,
-                     message=f"Importing {len(jobs)} file(s)…")
+        job = self.run_job("import", import_tasks.import_entries, jobs, allow_partial,
+                           on_done=self._imported, on_cancelled=self._import_cancelled,
+                           message=f"Importing {len(jobs)} file{'s' if len(jobs) != 1 else ''}…")
+        # The buttons come back once the runner no longer counts the job as busy: its on_done and
+        # on_cancelled run before that, so updating them there left them disabled.
+        job.finished.connect(self._update_buttons)
         self._update_buttons()
 
     def _imported(self, outcomes: list[dict]) -> None:
@@ -441,6 +451,7 @@ class ImportTab(BaseTab):
             entry.result = outcome.get("result", {})
             entry.problems = outcome.get("problems", entry.problems)   # a partial import keeps its list
             entry.message = outcome.get("message", "")
+            entry.partial_possible = bool(outcome.get("partial_possible"))
         self._refresh_list()
         if any(o["status"] == "imported" for o in outcomes):
             self.ctx.notify_data_changed()
@@ -449,7 +460,6 @@ class ImportTab(BaseTab):
             self.file_list.setCurrentRow(self.entries.index(rejected[0]))
 
     def _import_cancelled(self) -> None:
-        self._update_buttons()
         self.ctx.notify_data_changed()   # files finished before the cancel stay imported
 
     # --- history --------------------------------------------------------------------------------
