@@ -50,9 +50,11 @@ def test_inline_edit_writes_the_store_and_recomputes(tab, qtbot, store):
     got = store.connection().execute("SELECT lead_time_days FROM products WHERE sku='LAMP'").fetchone()[0]
     assert got == 3.0
     col = [k for _, k in COLUMNS].index("on_hand")
+    assert "type the count in On hand" in tab.headline.text()       # how to give LAMP a stock level
     with qtbot.waitSignal(tab.refreshed, timeout=20_000):
         assert tab.model.setData(tab.model.index(_row(tab, "LAMP"), col), 500.0)
     qtbot.waitUntil(lambda: tab.model.items[_row(tab, "LAMP")]["status"] != "no_stock_data", timeout=30_000)
+    assert "On hand" not in tab.headline.text()
     assert not tab.model.setData(tab.model.index(0, col), -4)
 
 

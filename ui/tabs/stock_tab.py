@@ -437,7 +437,12 @@ class StockTab(BaseTab):
         overdue = sum(is_overdue(it, as_of) for it in result["items"])
         if overdue and parts:
             parts[0] += f" ({overdue} past their order-by day)"
-        self.headline.setText(f"As of {result['as_of']}: " + ", ".join(parts))
+        text = f"As of {result['as_of']}: " + ", ".join(parts)
+        if counts.get("no_stock_data"):
+            text += (". For products without a stock level, type the count in On hand or import an inventory or "
+                     "product export (Shopify inventory or products, Amazon FBA inventory, WooCommerce products, "
+                     "Etsy listings).")
+        self.headline.setText(text)
         suppliers = {r["supplier"] for r in result.get("purchase_orders", [])}
         self.po_label.setText(f"Purchase-order suggestions: {len(result.get('purchase_orders', []))} lines, "
                               f"{len(suppliers)} suppliers")
