@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from merchant_ai.wording import counted
+
 # Small on purpose: the test checks that every piece runs and answers sensibly, not model quality.
 DEMO_SKUS = 30
 DEMO_DAYS = 400
@@ -319,7 +321,7 @@ def step_pdf(t: SelfTest) -> str:
     head = out.read_bytes()[:5]
     _check(head.startswith(b"%PDF"), f"the file does not start with %PDF (starts {head!r})")
     _check(isinstance(pages, int) and pages >= 1, f"render_pdf returned {pages!r} pages")
-    return f"{pages} page(s), {out.stat().st_size} bytes"
+    return f"{counted(pages, 'page')}, {out.stat().st_size:,} bytes"
 
 
 def step_window_tabs(t: SelfTest) -> str:
@@ -430,6 +432,6 @@ def run_self_test(args: argparse.Namespace) -> int:
         print(json.dumps({"ok": t.ok, "seconds": total, "steps": [asdict(s) for s in t.steps]}, indent=2))
     else:
         failed = [s.name for s in t.steps if not s.ok]
-        verdict = "passed" if t.ok else f"FAILED ({len(failed)} step(s): {', '.join(failed)})"
+        verdict = "passed" if t.ok else f"FAILED ({counted(len(failed), 'step')}: {', '.join(failed)})"
         print(f"self-test {verdict} in {total:.1f}s" + (f"; shop and PDF kept in {keep}" if keep else ""))
     return 0 if t.ok else 1

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import sparse
 
 from merchant_ai.analytics.customers import normalise_customer_key, to_date
+from merchant_ai.wording import counted
 
 
 def clean_lines(sales: pd.DataFrame, as_of: dt.date | str | None = None) -> pd.DataFrame:
@@ -388,7 +389,7 @@ class Recommender:
         bought = self._row(self.history_, row) if bought is None else bought
         if j in bought:
             days = int(self._row(self.last_days_, row)[j] - 1)
-            return (f"bought {int(bought[j])} time(s), last {days} days ago; "
+            return (f"bought {counted(int(bought[j]), 'time')}, last {counted(days, 'day')} ago; "
                     f"{self.repeat_rate_[j]:.0%} of repeat customers re-order it")
         pos = self.ease_pos_
         contrib: dict[int, float] = {}

@@ -20,6 +20,7 @@ from merchant_ai.cli.common import (
     open_store,
     progress,
 )
+from merchant_ai.wording import counted
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -157,8 +158,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"{r['file']}: {r['format']} -> {r['orders']:,} orders, {r['order_lines']:,} lines, "
                   f"{r['units']:,.10g} units, {r['products']:,} products, {r['customers']:,} customers; "
                   f"revenue {money}"
-                  + (f"; {r['skipped_total']:,} row{'s' if r['skipped_total'] != 1 else ''} skipped"
-                     if r["skipped_total"] else ""))
+                  + (f"; {counted(r['skipped_total'], 'row')} skipped" if r["skipped_total"] else ""))
             changed = pipeline.change_summary(r["written"])
             if changed:
                 print(f"  in the shop: {changed}")

@@ -23,6 +23,7 @@ from merchant_ai.cli.common import (
     parse_date,
     progress,
 )
+from merchant_ai.wording import counted
 
 
 def _shop_target(value: str | None) -> float:
@@ -140,7 +141,7 @@ def _calculator(args: argparse.Namespace) -> int:
         emit_json(data)
         return 0
     cur = data["currency"]
-    print(f"{ctx.preset.title} on {data['date']} ({cur}), {data['quantity']} unit(s)")
+    print(f"{ctx.preset.title} on {data['date']} ({cur}), {counted(data['quantity'], 'unit')}")
     print(f"  revenue (excl. tax)      {data['revenue']:>10.2f}")
     for fee in data["fees"]:
         print(f"  - {fee['name']:<22} {fee['amount']:>10.2f}   {fee['rule']}")
@@ -193,7 +194,7 @@ def _from_store(args: argparse.Namespace) -> int:
               f"{fmt(it['elasticity'], 7)} {fmt(it['suggested_price'], 8)}")
     if table["unknown_cost"]:
         share = sum(u["revenue_share"] or 0 for u in table["unknown_cost"]) * 100
-        print(f"\n{len(table['unknown_cost'])} SKU(s) have no unit cost ({share:.1f}% of revenue): "
+        print(f"\n{counted(len(table['unknown_cost']), 'SKU')} without a unit cost ({share:.1f}% of revenue): "
               "profit is not computed for them.")
     for alert in table["alerts"][:20]:
         print(f"alert: {alert['sku']} on {alert['channel']}: {alert['alert'].replace('_', ' ')} "

@@ -30,6 +30,7 @@ from merchant_ai.importers.batch import ImportBatch, RowProblem, money_to_store
 from merchant_ai.importers.registry import FormatSpec
 from merchant_ai.importers.table import Table
 from merchant_ai.importers.values import money_columns, quantities
+from merchant_ai.wording import counted
 
 CHANNEL = "amazon"
 
@@ -125,7 +126,7 @@ def parse_all_orders(table: Table) -> ImportBatch:
     bad_orders = set(oid[bad & ~empty])
     keep = ~bad & ~oid.isin(bad_orders)
     if bad_orders:
-        batch.warnings.append(f"{len(bad_orders)} order(s) with unreadable values were left out")
+        batch.warnings.append(f"{counted(len(bad_orders), 'order')} with unreadable values left out")
     # Multi-Channel Fulfilment: orders sold elsewhere (the seller's Shopify, eBay...) that Amazon
     # only shipped. They belong to the channel that sold them; counting them here would double count.
     mcf = table.col("sales-channel").str.lower().eq("non-amazon") & keep
@@ -277,8 +278,8 @@ def parse_settlement(table: Table) -> ImportBatch:
     bad_orders = set(comps.loc[bad_row & comps["order"].ne(""), "order"])
     comps = comps[~bad_row & ~comps["order"].isin(bad_orders)]
     if bad_row.any():
-        batch.warnings.append(f"{int(bad_row.groupby(level=0).any().sum())} row(s) with unreadable amounts or "
-                              f"dates were left out" + (f", with the {len(bad_orders)} order(s) they belong to"
+        batch.warnings.append(f"{counted(int(bad_row.groupby(level=0).any().sum()), 'row')} with unreadable amounts "
+                              f"or dates left out" + (f", with the {counted(len(bad_orders), 'order')} they belong to"
                                                         if bad_orders else ""))
     _reconcile(batch, comps, total_amount.values[summary].dropna(), bad_row.any())
 

@@ -23,6 +23,7 @@ from merchant_ai.importers import values as v
 from merchant_ai.importers.batch import ImportBatch, RowProblem, money_to_store
 from merchant_ai.importers.registry import FormatSpec
 from merchant_ai.importers.table import Table
+from merchant_ai.wording import counted
 
 CHANNEL = "ebay"
 # Footer lines of the Orders report, should a reader hand them over as rows.
@@ -160,7 +161,7 @@ def parse_orders(table: Table) -> ImportBatch:
 
     bad_orders = set(order[bad])
     if bad_orders:
-        batch.warnings.append(f"{len(bad_orders)} order(s) with unreadable values were left out")
+        batch.warnings.append(f"{counted(len(bad_orders), 'order')} with unreadable values left out")
     keep = rows_mask & ~order.isin(bad_orders).to_numpy()
     for pos in np.flatnonzero(keep & is_total_row):
         # Only a true multi-item order has a separate total row; its amounts become the order's.
@@ -299,7 +300,7 @@ def parse_transactions(table: Table) -> ImportBatch:
 
     ok = used & ~bad
     if (used & bad).any():
-        batch.warnings.append(f"{int((used & bad).sum())} row(s) with unreadable values were left out")
+        batch.warnings.append(f"{counted(int((used & bad).sum()), 'row')} with unreadable values left out")
     earlier = _sales(batch, table, text, ok & is_order, ok & is_refund, dates, amounts, qty, currency)
     batch.order_updates = _earlier_refunds(table, text, earlier, dates, amounts, currency,
                                            column=cols["gross"] or cols["net"])

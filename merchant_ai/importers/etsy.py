@@ -27,6 +27,7 @@ from merchant_ai.importers.batch import ImportBatch, RowProblem, money_to_store
 from merchant_ai.importers.registry import FormatSpec
 from merchant_ai.importers.table import Table
 from merchant_ai.importers.values import money_columns, quantities
+from merchant_ai.wording import counted
 
 CHANNEL = "etsy"
 CARD_FEES = "Card Processing Fees"
@@ -194,10 +195,10 @@ def parse_orders(table: Table) -> ImportBatch:
     bad |= bad_money
     dup = oid.duplicated(keep="last") & ~bad
     if dup.any():
-        batch.warnings.append(f"{int(dup.sum())} order(s) appear twice; the last row of each was kept")
+        batch.warnings.append(f"{counted(int(dup.sum()), 'order')} found twice; the last row of each was kept")
     keep = ~bad & ~dup
     if (bad & oid.ne("")).any():
-        batch.warnings.append(f"{int(bad.sum())} row(s) with unreadable values were left out")
+        batch.warnings.append(f"{counted(int(bad.sum()), 'row')} with unreadable values left out")
 
     refunded = refunds(money["Order Total"], money["Card Processing Fees"], money["Order Net"],
                        money["Adjusted Order Total"], money["Adjusted Card Processing Fees"],
@@ -295,7 +296,7 @@ def parse_items(table: Table) -> ImportBatch:
     bad_orders = set(oid[bad & oid.ne("")])
     keep = ~bad & ~oid.isin(bad_orders)
     if bad_orders:
-        batch.warnings.append(f"{len(bad_orders)} order(s) with unreadable values were left out")
+        batch.warnings.append(f"{counted(len(bad_orders), 'order')} with unreadable values left out")
 
     tid = table.col("Transaction ID")
     position = oid.groupby(oid).cumcount() + 1
@@ -309,8 +310,8 @@ def parse_items(table: Table) -> ImportBatch:
     gross = money["Item Total"].where(money["Item Total"].notna(), expected)
     mismatch = (gross - expected).abs() > _CENT
     if mismatch.fillna(False).any():
-        batch.warnings.append(f"{int(mismatch.fillna(False).sum())} item(s) whose Item Total is not Quantity x "
-                              f"Price; the Item Total was kept")
+        batch.warnings.append(f"{counted(int(mismatch.fillna(False).sum()), 'item')} whose Item Total is not "
+                              f"Quantity x Price: the Item Total was kept")
 
     order_max = lambda col: money[col].fillna(0).groupby(oid).transform("max")  # noqa: E731
     item_discount = order_max("Discount Amount")
@@ -391,7 +392,7 @@ def parse_listings(table: Table, as_of: str | None = None) -> ImportBatch:
     products = frame.explode("skus").rename(columns={"skus": "sku"})
     dup = products["sku"].duplicated(keep="first")
     if dup.any():
-        batch.warnings.append(f"{int(dup.sum())} SKU(s) appear in more than one listing; the first listing was kept")
+        batch.warnings.append(f"{counted(int(dup.sum()), 'SKU')} in more than one listing: the first listing was kept")
     products = products[~dup]
     products["status"] = "active"
     batch.products = products.drop(columns=["quantity", "n"])
@@ -399,8 +400,8 @@ def parse_listings(table: Table, as_of: str | None = None) -> ImportBatch:
     batch.inventory = pd.DataFrame({"sku": single["sku"], "location": CHANNEL, "quantity": single["quantity"],
                                     "available": single["quantity"], "incoming": pd.NA, "as_of": as_of})
     if (frame["n"] > 1).any():
-        batch.warnings.append(f"{int((frame['n'] > 1).sum())} listing(s) have several SKUs: Etsy gives one total "
-                              f"quantity for them, so no stock level was taken for their SKUs")
+        batch.warnings.append(f"{counted(int((frame['n'] > 1).sum()), 'listing')} with several SKUs: Etsy gives one "
+                              f"total quantity for them, so no stock level was taken for their SKUs")
     return batch.conform()
 
 

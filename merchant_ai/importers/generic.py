@@ -36,6 +36,7 @@ from merchant_ai.importers import values as v
 from merchant_ai.importers.batch import ImportBatch, RowProblem, money_to_store
 from merchant_ai.importers.registry import FormatSpec
 from merchant_ai.importers.table import Table
+from merchant_ai.wording import counted
 
 CHANNEL = "generic"
 _ISO_CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -392,7 +393,7 @@ def _skip_non_goods(frame: pd.DataFrame, batch: ImportBatch, texts: dict[str, np
             else:
                 reason = "no price and no description"
             batch.skipped.append({"line": int(lines[i]), "reason": reason})
-        batch.warnings.append(f"{int(skip.sum())} row(s) are not product sales and were left out (see skipped)")
+        batch.warnings.append(f"{counted(int(skip.sum()), 'row')} left out as not product sales (see skipped)")
     return ~skip
 
 
@@ -442,8 +443,8 @@ def _match_returns(frame: pd.DataFrame, batch: ImportBatch, dates: v.ParsedDates
     frame["refunded_qty"] = refunded_qty
     n_unmatched = int((is_return & ~matched).sum())
     if n_matched or n_unmatched:
-        batch.warnings.append(f"{n_matched} returned line(s) recorded as refunds on the original sale; "
-                              f"{n_unmatched} unmatched return line(s) kept as refund orders")
+        batch.warnings.append(f"{counted(n_matched, 'returned line')} recorded as refunds on the original sale; "
+                              f"{counted(n_unmatched, 'unmatched return line')} kept as refund orders")
     return live & ~matched
 
 

@@ -26,6 +26,7 @@ from merchant_ai.importers.table import Table
 from merchant_ai.importers.writer import ImportCancelled, gc_paused, write_batch
 from merchant_ai.money import SCALE
 from merchant_ai.store import Store
+from merchant_ai.wording import counted
 
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
@@ -48,7 +49,7 @@ class ImportRejected(Exception):
         if message is None:
             shown = "; ".join(str(p) for p in problems[:SHOWN])
             rest = len(problems) - SHOWN
-            more = f" (and {rest:,} more problem{'s' if rest != 1 else ''})" if rest > 0 else ""
+            more = f" (and {counted(rest, 'more problem')})" if rest > 0 else ""
             advice = "fix the file, or import the good rows with --allow-partial" if partial_possible else "fix the file"
             message = f"{file_name}: {shown or 'cannot be imported'}{more}. Nothing was imported; {advice}."
         super().__init__(message)
@@ -204,9 +205,8 @@ def write_parsed(store: Store, name: str, data: bytes, batch: ImportBatch, *, pr
     step = progress or (lambda f, m: None)
     _fill_currency(store, batch)
     result = summarise(batch, name)
-    n = len(batch.problems)
-    extra = [f"{n:,} row problem{'s' if n != 1 else ''} left out: " + "; ".join(str(p) for p in batch.problems[:5])] \
-        if n else []
+    extra = [f"{counted(len(batch.problems), 'row problem')} left out: "
+             + "; ".join(str(p) for p in batch.problems[:5])] if batch.problems else []
     try:
         written = write_batch(store, batch, file_name=name, sha256=hashlib.sha256(data).hexdigest(),
                               progress=step, cancel=cancel, backup=backup, extra_warnings=extra,

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from merchant_ai.importers.table import Table
+from merchant_ai.wording import counted
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _DELIMITERS = (",", "\t", ";", "|")
@@ -235,7 +236,7 @@ def _read_text(text: str, file_name: str, delim: str, raw: bytes | None = None) 
     table = Table(file_name=file_name, header=header, rows=rows, line_numbers=lines,
                   delimiter=delim, preamble=preamble, footer=footer, warnings=warnings)
     if preamble:
-        table.warnings.insert(0, f"{len(preamble)} line(s) before the header were skipped")
+        table.warnings.insert(0, f"{counted(len(preamble), 'line')} before the header skipped")
     return table
 
 
@@ -432,11 +433,11 @@ def _read_slow(text: str, header_line: int, header: list[str], delim: str):
         lines.append(ln)
     warnings = []
     if short:
-        warnings.append(f"{short} row(s) had fewer fields than the header and were padded with empty cells")
+        warnings.append(f"{counted(short, 'row')} with fewer fields than the header, padded with empty cells")
     if long:
-        warnings.append(f"{long} row(s) had more fields than the header; the extra cells were ignored")
+        warnings.append(f"{counted(long, 'row')} with more fields than the header: the extra cells were ignored")
     if footer:
-        warnings.append(f"{len(footer)} footer line(s) after the data were skipped")
+        warnings.append(f"{counted(len(footer), 'footer line')} after the data skipped")
     frame = (pd.DataFrame(rows, columns=header, dtype=object) if rows
              else pd.DataFrame({h: pd.Series(dtype=object) for h in header}))
     return frame, np.asarray(lines, dtype=np.int64), footer, warnings

@@ -19,6 +19,7 @@ from merchant_ai.importers import values as v
 from merchant_ai.importers.batch import ImportBatch, RowProblem, money_to_store
 from merchant_ai.importers.registry import FormatSpec
 from merchant_ai.importers.table import Table
+from merchant_ai.wording import counted
 
 CHANNEL = "shopify"
 
@@ -96,7 +97,7 @@ def parse_orders(table: Table) -> ImportBatch:
     bad_orders = set(name[bad & ~no_name])
     keep = (~no_name & ~name.isin(bad_orders)).to_numpy()
     if bad_orders:
-        batch.warnings.append(f"{len(bad_orders)} order(s) with unreadable values were left out: "
+        batch.warnings.append(f"{counted(len(bad_orders), 'order')} with unreadable values left out: "
                               + ", ".join(sorted(bad_orders)[:10]))
     pos = np.flatnonzero(keep)
     if len(pos) == 0:
@@ -123,7 +124,7 @@ def parse_orders(table: Table) -> ImportBatch:
     status = financial.map(_FINANCIAL_STATUS)
     unknown = financial.notna() & status.isna()
     if unknown.any():
-        batch.warnings.append("Financial Status value(s) not known, taken as paid: "
+        batch.warnings.append("Financial Status values not known, taken as paid: "
                               + ", ".join(sorted(set(financial[unknown]))))
     status = status.where(financial.notna() | status.notna(), "pending").fillna("paid")
     status = status.where(per_order["cancelled_at"].isna(), "cancelled")

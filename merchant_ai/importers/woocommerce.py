@@ -25,6 +25,7 @@ from merchant_ai.importers import values as v
 from merchant_ai.importers.batch import ImportBatch, RowProblem, money_to_store
 from merchant_ai.importers.registry import FormatSpec
 from merchant_ai.importers.table import Table
+from merchant_ai.wording import counted
 
 CHANNEL = "woocommerce"
 
@@ -269,7 +270,7 @@ def parse_orders(table: Table) -> ImportBatch:
         bad |= missing
     bad_orders = set(order[bad])
     if bad_orders:
-        batch.warnings.append(f"{len(bad_orders)} order(s) with unreadable values were left out")
+        batch.warnings.append(f"{counted(len(bad_orders), 'order')} with unreadable values left out")
     ok = rows_mask & ~order.isin(bad_orders).to_numpy()
 
     is_refund = ok & (amount < 0).to_numpy()
@@ -299,7 +300,7 @@ def parse_orders(table: Table) -> ImportBatch:
     status = text["status"].iloc[sale_pos].str.lower().map(_ORDER_STATUS)
     unknown = status.isna() & text["status"].iloc[sale_pos].ne("")
     if unknown.any():
-        batch.warnings.append("order status value(s) not known, taken as paid: "
+        batch.warnings.append("order status values not known, taken as paid: "
                               + ", ".join(sorted(set(text["status"].iloc[sale_pos][unknown]))))
     status = status.fillna("paid").to_numpy()
     refund_status = np.where(refunded >= total - 0.005, "refunded", "partially_refunded")

@@ -45,6 +45,7 @@ from merchant_ai.importers import bulk, privacy
 from merchant_ai.importers.batch import ImportBatch
 from merchant_ai.store import Store
 from merchant_ai.store.queries import NotPacked, packed_columns
+from merchant_ai.wording import counted
 
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
@@ -516,14 +517,14 @@ def _write_order_updates(conn, batch: ImportBatch, channel_id: int, file_name: s
     if not missing.empty:
         res.refunds_unmatched = len(missing)
         res.warnings.append(
-            f"{len(missing)} refund(s) in {file_name} were not recorded: their orders are not in the shop yet. "
+            f"{counted(len(missing), 'refund')} in {file_name} not recorded: their orders are not in the shop yet. "
             f"Import the report with those sales, then {file_name} again.")
         for row in missing.head(_LISTED_UNMATCHED).itertuples(index=False):
             money = f"{int(row.refunded) / 1e4:.2f}" + ("" if pd.isna(row.currency) else f" {row.currency}")
             res.warnings.append(f"{file_name}, line {row.line}, column '{row.column}': refund of {money} for "
                                 f"order {row.external_id}, which is not in the shop")
         if len(missing) > _LISTED_UNMATCHED:
-            res.warnings.append(f"... and {len(missing) - _LISTED_UNMATCHED} more refund(s) of unknown orders")
+            res.warnings.append(f"... and {counted(len(missing) - _LISTED_UNMATCHED, 'more refund')} of unknown orders")
 
 
 _DATE_FIELDS = ("created_at", "created_utc", "order_date")

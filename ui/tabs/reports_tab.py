@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from merchant_ai.wording import counted
 from ui.report_tasks import WeekChoice, build_report, load_week_choices
 from ui.tabs.base import NO_DATA_TEXT, BaseTab
 from ui.widgets.action_list import ActionList
@@ -429,7 +430,7 @@ def section_summary(r) -> str:
                   else _html(r.margins.note)))
     stale = [c["channel"] for c in r.freshness.channels if c.get("stale")]
     lines.append(("Data", f"stale: {_html(', '.join(stale))}" if stale else
-                  f"{len(r.freshness.channels)} channel(s) up to date"))
+                  f"{counted(len(r.freshness.channels), 'channel')} up to date"))
     rows = "".join(f"<tr><td style='padding-right:12px'><b>{name}</b></td><td>{text}</td></tr>"
                    for name, text in lines)
     return f"<table cellspacing='0' cellpadding='2'>{rows}</table>"
