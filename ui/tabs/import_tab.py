@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from merchant_ai.importers import pipeline
 from merchant_ai.money import to_float
+from merchant_ai.wording import counted
 from ui import import_tasks
 from ui.import_tasks import MONEY_COLUMNS, FileEntry
 from ui.local_time import local_time
@@ -435,7 +436,7 @@ class ImportTab(BaseTab):
                  e.mapping if e.is_generic else None) for e in chosen]
         job = self.run_job("import", import_tasks.import_entries, jobs, allow_partial,
                            on_done=self._imported, on_cancelled=self._import_cancelled,
-                           message=f"Importing {len(jobs)} file{'s' if len(jobs) != 1 else ''}…")
+                           message=f"Importing {counted(len(jobs), 'file')}…")
         # The buttons come back once the runner no longer counts the job as busy: its on_done and
         # on_cancelled run before that, so updating them there left them disabled.
         job.finished.connect(self._update_buttons)

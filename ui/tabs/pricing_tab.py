@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from merchant_ai.pricing.calculator import CalcInput, CalcResult, FeeContext, calculate
 from merchant_ai.pricing.presets import PresetLibrary
+from merchant_ai.wording import counted
 from ui.jobs import JobContext
 from ui.tabs.base import BaseTab
 from ui.widgets.records_model import RecordsModel
@@ -555,10 +556,10 @@ class PricingTab(BaseTab):
         else:
             unknown = data["unknown_cost"]
             share = sum(u.get("revenue_share") or 0 for u in unknown) * 100
-            text = f"{len(items)} product/channel rows, sales up to {data['as_of']}."
+            text = f"{counted(len(items), 'product/channel row')}, sales up to {data['as_of']}."
             if unknown:
                 names = ", ".join(str(u["sku"]) for u in unknown[:8]) + ("…" if len(unknown) > 8 else "")
-                text += (f" <b>{len(unknown)} SKU(s) have no unit cost</b> ({share:.1f}% of revenue): {names}. "
+                text += (f" <b>{counted(len(unknown), 'SKU')} without a unit cost</b> ({share:.1f}% of revenue): {names}. "
                          "Double-click a cost cell to enter it.")
             self.products_status.setText(text)
         alerts = data.get("alerts", [])
