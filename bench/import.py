@@ -41,10 +41,18 @@ def _bare(path: str) -> dict:
     import pandas as pd
 
     base = _rss_mb()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0, c0 = time.perf_counter(), time.process_time()
     df = pd.read_csv(path, engine="pyarrow")
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return {"wall": wall, "cpu": cpu, "rows": len(df), "peak_mb": _rss_mb() - base}
+    return {"wall": wall, "cpu": cpu, "rows": len(df), "peak_mb": _rss_mb() - base, **_split(r0)}
+
+
+def _split(r0: resource.struct_rusage) -> dict:
+    """User and kernel CPU since `r0`. Kernel time here is mostly page faults on fresh memory: it
+    varies from run to run with the machine's memory state, while the user time hardly does."""
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    return {"user": r1.ru_utime - r0.ru_utime, "sys": r1.ru_stime - r0.ru_stime}
 
 
 def _import(path: str) -> dict:
@@ -57,11 +65,13 @@ def _import(path: str) -> dict:
         store, _ = Store.create(Path(tmp) / "shop", "bench passphrase")
         store.set_setting("currency", "GBP")
         base = _rss_mb()
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
         t0, c0 = time.perf_counter(), time.process_time()
         data = Path(path).read_bytes()
         result = pipeline.import_bytes(store, Path(path).name, data,
                                        progress=lambda f, m: stages.append((time.perf_counter() - t0, m)))
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        split = _split(r0)
         peak = _rss_mb() - base
         info = store.info()
         t1 = time.perf_counter()
@@ -73,7 +83,7 @@ def _import(path: str) -> dict:
     return {"wall": wall, "cpu": cpu, "peak_mb": peak, "orders": result.orders, "lines": result.order_lines,
             "skipped": len(result.skipped), "revenue": result.revenue, "stored_lines": info["order_lines"],
             "parsed_at": marks.get("backing", marks.get("customers", 0.0)), "read_at": marks.get("recognising", 0.0),
-            "close": close}
+            "close": close, **split}
 
 
 def main() -> None:
@@ -124,6 +134,14 @@ def main() -> None:
     print("paired ratios (import / the bare read before it): wall " + ", ".join(f"{r:.1f}x" for r in walls)
           + f" (median {walls[len(walls) // 2]:.1f}x); cpu " + ", ".join(f"{r:.1f}x" for r in cpus)
           + f" (median {cpus[len(cpus) // 2]:.1f}x)")
+    def split(runs: list[dict]) -> str:
+        user = sorted(r["user"] for r in runs)
+        sys_ = sorted(r["sys"] for r in runs)
+        return (f"user {user[len(user) // 2]:.2f} s ({user[0]:.2f}-{user[-1]:.2f}), "
+                f"kernel {sys_[len(sys_) // 2]:.2f} s ({sys_[0]:.2f}-{sys_[-1]:.2f})")
+
+    print(f"CPU per run, median (range): bare read {split(bares)}; import {split(imps)}. Kernel time is "
+          "mostly page faults on fresh memory and varies with the machine's memory state")
     print(f"import stages: read {imp['read_at']:.2f} s, parsed {imp['parsed_at']:.2f} s, "
           f"written {imp['wall']:.2f} s (cumulative); closing the shop after it {imp.get('close', 0.0):.2f} s "
           f"(not in the import's time: the WAL checkpoint the import leaves for later)")
