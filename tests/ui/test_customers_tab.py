@@ -42,6 +42,8 @@ def test_segments_table_filter_chart_and_export(qtbot, store, tmp_path):
     with out.open(encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == COLUMNS and len(rows) == shown + 1
+    tip = tab.proxy.headerData(COLUMNS.index("P(alive)"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tip and "still buys" in tip                      # the header says what P(alive) means
     tab.segment.setCurrentText(ALL)
     assert tab.proxy.rowCount() == 40
     # dashboard drill-down: a segment name filters, a customer key selects its row in the full list

@@ -78,6 +78,9 @@ def test_products_from_the_shop_and_cost_edit_writes_the_store(qtbot, store):
     rows = {tab.model.items[r]["sku"]: r for r in range(2)}
     mug = tab.model.index(rows["MUG"], COLUMNS.index("Elasticity (95% CI)"))
     assert "[" in tab.model.data(mug)                                   # elasticity with its CI
+    tip = tab.proxy.headerData(COLUMNS.index("Elasticity (95% CI)"), Qt.Orientation.Horizontal,
+                               Qt.ItemDataRole.ToolTipRole)
+    assert "1% dearer" in tip                                           # the header explains the figure
     assert "1 SKU without a unit cost" in tab.products_status.text() and "CARD" in tab.products_status.text()
 
     card_cost = tab.model.index(rows["CARD"], COST_COLUMN)

@@ -26,6 +26,7 @@ def test_pairs_picks_and_evaluation(qtbot, store, tmp_path):
     assert {item.data(SKU_ROLE) for item in pair} == {"MUG", "TEA"}
     assert {item.text() for item in pair} == {"Mug", "Tea"}                 # products by name, SKU on hover
     assert "SKU MUG" in next(item for item in pair if item.text() == "Mug").toolTip()
+    assert "unrelated" in tab.pairs.horizontalHeaderItem(5).toolTip()           # what Lift means
     mug = next(c for c, item in enumerate(pair) if item.data(SKU_ROLE) == "MUG")
     tab.pairs.cellClicked.emit(0, mug)                                       # a pair opens its product
     assert tab.product.currentText() == "Mug (MUG)" and tab.product.currentData() == "MUG"

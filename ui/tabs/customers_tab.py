@@ -82,6 +82,14 @@ class CustomerModel(RecordsModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(list(zip(_KEYS, COLUMNS, strict=True)), parent)
         self.cluster_words: dict[int, str] = {}
+        self.header_tips = {
+            "recency_days": "Days since the customer's last order",
+            "frequency": "Orders so far",
+            "p_alive": "Chance the customer still buys from the shop (has not quietly left)",
+            "expected_orders": "Average number of orders expected within the horizon",
+            "predicted_clv": "Net revenue expected from the customer within the horizon",
+            "likely_orders": "Most likely number of orders within the horizon (the median)",
+        }
 
     @property
     def rows(self) -> list[dict[str, Any]]:

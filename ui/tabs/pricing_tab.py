@@ -102,6 +102,15 @@ class ProductModel(RecordsModel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__([(c, c) for c in COLUMNS], parent)
+        self.header_tips = {
+            "Fees": "Marketplace and payment fees on these sales, from the channel's fee preset or its own "
+                    "fee reports",
+            "Margin %": "Profit after fees and unit cost, as a share of revenue",
+            "Suggested": "A price with more expected profit, only where the price response is measured "
+                         "well enough (hover a cell for why or why not)",
+            "Elasticity (95% CI)": "How sales answered price changes: -2 means 1% dearer sold about 2% fewer "
+                                   "units; the interval is its 95% confidence range",
+        }
 
     @property
     def items(self) -> list[dict[str, Any]]:

@@ -77,9 +77,24 @@ def _item(text: str, right: bool = False) -> QTableWidgetItem:
     return item
 
 
+HEADER_TIPS = {
+    "Orders": "Orders holding both products",
+    "Support": "Share of all orders holding both products",
+    "Confidence": "Of the orders holding the less common product, the share that also hold the other",
+    "Lift": "How many times more often the two are bought together than if they were unrelated "
+            "(above 1: they go together)",
+    "Bundle margin": "One of each at their usual (median) prices minus their unit costs, before fees; blank "
+                     "where a unit cost is unknown",
+    "Score": "How strongly the pick is suggested (higher first); the reason says where it comes from",
+}
+
+
 def _table(columns: list[str]) -> QTableWidget:
     t = QTableWidget(0, len(columns))
     t.setHorizontalHeaderLabels(columns)
+    for i, name in enumerate(columns):
+        if name in HEADER_TIPS:
+            t.horizontalHeaderItem(i).setToolTip(HEADER_TIPS[name])
     t.verticalHeader().hide()
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -27,6 +27,7 @@ class RecordsModel(QAbstractTableModel):
         self._columns = list(columns)
         self._rows: list[dict] = []
         self.formatters: dict[str, Formatter] = {}
+        self.header_tips: dict[str, str] = {}    # key -> what the column means, on hovering its header
 
     def set_records(self, rows: list[dict], columns: Sequence[tuple[str, str]] | None = None) -> None:
         self.beginResetModel()
@@ -66,6 +67,10 @@ class RecordsModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._columns[section][1]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.header_tips.get(self._columns[section][0])
         return None
