@@ -56,6 +56,8 @@ class FileEntry:
         if self.status == "imported":
             r = self.result
             changed = pipeline.change_summary(r.get("written") or {})
+            if not (r.get("orders") or r.get("order_lines")):     # a product, stock or fee file
+                return f"Imported: {changed}" if changed else "Imported: nothing new"
             return (f"Imported: {r.get('orders', 0):,} orders, {r.get('order_lines', 0):,} lines"
                     + (f" — {changed}" if changed else ""))
         if self.status == "rejected":

@@ -91,18 +91,30 @@ class ImportResult:
 
 def change_summary(written: dict) -> str:
     """What an import changed in the shop, in words, from the "written" counts of
-    `ImportResult.to_json` ("20,863 new orders; 529,759 lines written", and on a re-import "0 new,
-    20,863 unchanged orders; 0 lines written"): the file's totals say what it holds, this what was
-    new. Empty when the counts say nothing about orders or lines."""
-    new, updated, same = (int(written.get(k) or 0) for k in ("orders_new", "orders_updated", "orders_unchanged"))
-    lines = int(written.get("order_lines") or 0)
+    `ImportResult.to_json` ("20,863 new orders; 529,759 lines written; 3,924 new products", and on a
+    re-import "0 new, 20,863 unchanged orders; 0 lines written"): the file's totals say what it
+    holds, this what was new. Products, stock counts, fees and refunds are named when there are
+    some, so a product, inventory or fee file says what it brought. Empty when nothing was counted."""
+    def n(key: str) -> int:
+        return int(written.get(key) or 0)
+
+    new, updated, same = n("orders_new"), n("orders_updated"), n("orders_unchanged")
     parts = []
     if new or updated or same:
         kinds = [f"{new:,} new"] + ([f"{updated:,} updated"] if updated else []) + \
             ([f"{same:,} unchanged"] if same else [])
         parts.append(", ".join(kinds) + " orders")
-    if parts or lines:
-        parts.append(f"{lines:,} lines written")
+    if parts or n("order_lines"):
+        parts.append(f"{n('order_lines'):,} lines written")
+    if n("products_new") and n("products_updated"):
+        parts.append(f"{n('products_new'):,} new, {n('products_updated'):,} updated products")
+    elif n("products_new") or n("products_updated"):
+        parts.append(counted(n("products_new") or n("products_updated"),
+                             "new product" if n("products_new") else "updated product"))
+    for key, noun in (("inventory", "stock count"), ("fees", "fee"),
+                      ("refunds_attached", "refund added to its order")):
+        if n(key):
+            parts.append(counted(n(key), noun, "refunds added to their orders" if key == "refunds_attached" else None))
     return "; ".join(parts)
 
 

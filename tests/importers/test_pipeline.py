@@ -178,7 +178,7 @@ def test_the_before_import_backup_is_made_beside_the_parse_and_kept_only_for_an_
 
 def test_the_result_says_what_the_import_changed_in_the_shop(store: Store) -> None:
     first = pipeline.import_bytes(store, "orders.csv", GOOD, backup=False).to_json()
-    assert pipeline.change_summary(first["written"]) == "2 new orders; 3 lines written"
+    assert pipeline.change_summary(first["written"]) == "2 new orders; 3 lines written; 2 new products"
     again = pipeline.import_bytes(store, "orders.csv", GOOD, backup=False).to_json()
     assert again["orders"] == 2     # what the file holds
     assert pipeline.change_summary(again["written"]) == "0 new, 2 unchanged orders; 0 lines written"
@@ -187,3 +187,6 @@ def test_the_result_says_what_the_import_changed_in_the_shop(store: Store) -> No
     changed = pipeline.import_bytes(store, "orders-2.csv", more, backup=False).to_json()
     assert pipeline.change_summary(changed["written"]) == "1 new, 1 updated, 1 unchanged orders; 2 lines written"
     assert pipeline.change_summary({}) == ""
+    # A file of products, stock or fees says what it brought.
+    assert pipeline.change_summary({"products_updated": 1, "inventory": 5, "fees": 12, "refunds_attached": 1}) == \
+        "1 updated product; 5 stock counts; 12 fees; 1 refund added to its order"

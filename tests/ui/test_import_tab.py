@@ -86,6 +86,7 @@ def test_import_rejects_bad_file_then_imports_the_good_rows(qtbot, tab, tmp_path
     assert not tab.partial_button.isVisible()
     qtbot.waitUntil(lambda: tab.history_model.rowCount() == 2, timeout=5000)
     assert tab.history_model.record(0)["file_name"] == "bad.csv"
+    assert tab.history_model.record(0)["changed"] == "2 new orders; 2 lines written; 1 new product"   # C-3
     tab.file_list.setCurrentRow(0)
     assert "In the shop: 3 new orders;" in tab.detail_summary.text()
 
@@ -200,6 +201,10 @@ def test_file_entry_summaries():
                     "written": {"orders_new": 0, "orders_updated": 3, "orders_unchanged": 1197, "order_lines": 8}}
     assert entry.summary() == "Imported: 1,200 orders, 3,400 lines — 0 new, 3 updated, 1,197 unchanged orders; " \
                               "8 lines written"
+    entry.result = {"orders": 0, "order_lines": 0, "written": {"products_new": 5, "inventory": 5}}
+    assert entry.summary() == "Imported: 5 new products; 5 stock counts"      # not "0 orders, 0 lines"
+    entry.result = {"orders": 0, "order_lines": 0, "written": {}}
+    assert entry.summary() == "Imported: nothing new"
 
 
 def test_privacy_checkbox_shows_and_sets_the_shops_mode(qtbot, store):

@@ -46,7 +46,7 @@ STATUS_ICONS = {"new": "…", "previewing": "…", "ready": "●", "unreadable":
                 "imported": "✓", "failed": "✕"}
 HISTORY_COLUMNS = [("id", "#"), ("file_name", "File"), ("format", "Format"), ("channel", "Channel"),
                    ("finished_at", "Imported at"), ("orders", "Orders"), ("lines", "Lines"),
-                   ("status", "Status")]
+                   ("changed", "What it changed"), ("status", "Status")]
 PROBLEM_COLUMNS = [("file", "File"), ("line", "Line"), ("column", "Column"), ("value", "Value"),
                    ("reason", "Why")]
 
@@ -376,13 +376,14 @@ class ImportTab(BaseTab):
         span = p.get("date_span") or [None, None]
         if span[0]:
             rows.append(f"Orders from {span[0]} to {span[1]}")
-        money = ", ".join(f"{r['gross']:,.2f} {r['currency'] or ''} gross"
+        # Orders without a currency and without money (pending Amazon items) add no "0.00 gross".
+        money = ", ".join(" ".join(filter(None, (f"{r['gross']:,.2f}", r["currency"]))) + " gross"
                           + (f" ({r['refunded']:,.2f} refunded)" if r.get("refunded") else "")
-                          for r in p.get("revenue") or [])
+                          for r in p.get("revenue") or [] if r["currency"] or r["gross"] or r.get("refunded"))
         if money:
             rows.append(money)
         if p.get("skipped_total"):
-            rows.append(f"{p['skipped_total']:,} rows left out on purpose (see Warnings)")
+            rows.append(f"{counted(p['skipped_total'], 'row')} left out on purpose (see Warnings)")
         if entry.status == "rejected":
             n = len(entry.problems)
             advice = "Fix the file, or import the good rows." if entry.partial_possible else (
@@ -471,9 +472,14 @@ class ImportTab(BaseTab):
             orders = counts.get("orders", (counts.get("orders_new") or 0) + (counts.get("orders_updated") or 0))
             flat.append({**r, "orders": orders,
                          "lines": counts.get("order_lines", counts.get("lines")),
+                         "changed": pipeline.change_summary(counts),
                          "finished_at": local_time(r.get("finished_at") or r.get("started_at"))})
         self.history_model.set_records(flat)
         self.history_view.resizeColumnsToContents()
+        # Long file names and change lists elide (whole on hover) so every column stays in view.
+        for key, widest in (("file_name", 260), ("changed", 340)):
+            col = [k for k, _ in HISTORY_COLUMNS].index(key)
+            self.history_view.setColumnWidth(col, min(self.history_view.columnWidth(col), widest))
         self._history_selected()
 
     def selected_import(self) -> dict | None:
