@@ -56,6 +56,13 @@ def test_preview_shows_format_counts_and_span(qtbot, tab, tmp_path):
     assert entry.mapping["date"] == "Order Date"
     assert "3 orders" in tab.file_list.item(0).text()
     assert tab.orders_model.rowCount() == 3
+    headers = [tab.orders_model.headerData(c, Qt.Orientation.Horizontal) for c in range(tab.orders_model.columnCount())]
+    assert headers[:2] == ["Order", "Ordered at"]                 # words, not column names
+    # The customer column says the shop keeps a key, not the e-mail shown, while it is anonymous.
+    for on, header in ((False, "Customer"), (True, "Customer (kept as a key)")):
+        tab.pseudonymize.setChecked(on)
+        qtbot.waitUntil(lambda h=header: h in [tab.orders_model.headerData(c, Qt.Orientation.Horizontal)
+                                               for c in range(tab.orders_model.columnCount())], timeout=5000)
     assert tab.import_button.isEnabled() and tab.import_button.text() == "Import 1 file"
     assert _orders(tab.ctx.store) == 0          # a preview never writes
 

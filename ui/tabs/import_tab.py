@@ -47,6 +47,18 @@ STATUS_ICONS = {"new": "…", "previewing": "…", "ready": "●", "unreadable":
 HISTORY_COLUMNS = [("id", "#"), ("file_name", "File"), ("format", "Format"), ("channel", "Channel"),
                    ("finished_at", "Imported at"), ("orders", "Orders"), ("lines", "Lines"),
                    ("changed", "What it changed"), ("status", "Status")]
+# The previews show rows as they will be stored; their headers in words rather than column names.
+PREVIEW_HEADERS = {
+    "external_id": "Order", "created_at": "Ordered at", "created_utc": "Ordered at (UTC)",
+    "order_date": "Order day", "currency": "Currency", "customer_ref": "Customer", "subtotal": "Subtotal",
+    "shipping": "Shipping", "tax": "Tax", "discount": "Discount", "total": "Total", "refunded": "Refunded",
+    "status": "Status", "order_external_id": "Order", "line_key": "Line", "channel_sku": "SKU",
+    "title": "Title", "quantity": "Quantity", "unit_price": "Unit price", "line_total": "Line total",
+    "refunded_qty": "Refunded qty"}
+ANONYMOUS_CUSTOMER = "Customer (kept as a key)"
+ANONYMOUS_TIP = ("The shop keeps a keyed hash of this e-mail or id, not the text itself (Keep customers "
+                 "anonymous); names, addresses and phones are dropped")
+PREVIEW_MAX_WIDTH = 200     # a long title or e-mail elides (whole on hover); the other columns stay in view
 PROBLEM_COLUMNS = [("file", "File"), ("line", "Line"), ("column", "Column"), ("value", "Value"),
                    ("reason", "Why")]
 
@@ -155,8 +167,9 @@ class ImportTab(BaseTab):
         self.mapping_editor.apply_requested.connect(self._mapping_applied)
         self.mapping_editor.save_requested.connect(self._save_profile)
         self.problems_view = _table(self.problems_model)
-        self.detail_tabs.addTab(_table(self.orders_model), "Orders preview")
-        self.detail_tabs.addTab(_table(self.lines_model), "Lines preview")
+        self.orders_view, self.lines_view = _table(self.orders_model), _table(self.lines_model)
+        self.detail_tabs.addTab(self.orders_view, "Orders preview")
+        self.detail_tabs.addTab(self.lines_view, "Lines preview")
         self.detail_tabs.addTab(self.mapping_editor, "Column mapping")
         self.detail_tabs.addTab(self.problems_view, "Problems")
         self.detail_tabs.addTab(self.warnings_list, "Warnings")
@@ -222,6 +235,7 @@ class ImportTab(BaseTab):
         self.pseudonymize.setChecked(bool(on))
         self.pseudonymize.blockSignals(False)
         self.pseudonymize.setEnabled(True)
+        self._show_entry(self.file_list.currentRow())     # the preview's customer header follows it
 
     def _privacy_toggled(self, on: bool) -> None:
         self.pseudonymize.setEnabled(False)
@@ -329,10 +343,18 @@ class ImportTab(BaseTab):
         p = entry.preview
         self.detail_title.setText(entry.name)
         self.detail_summary.setText(self._summary_html(entry))
-        self.orders_model.set_records(p.get("orders_preview") or [],
-                                      [(c, c) for c in (p.get("orders_preview") or [{}])[0]])
-        self.lines_model.set_records(p.get("lines_preview") or [],
-                                     [(c, c) for c in (p.get("lines_preview") or [{}])[0]])
+        headers = dict(PREVIEW_HEADERS)
+        anonymous = self.pseudonymize.isChecked()     # the e-mail or id shown is not what the shop keeps
+        if anonymous:
+            headers["customer_ref"] = ANONYMOUS_CUSTOMER
+        for model, view, key in ((self.orders_model, self.orders_view, "orders_preview"),
+                                 (self.lines_model, self.lines_view, "lines_preview")):
+            rows = p.get(key) or []
+            model.set_records(rows, [(c, headers.get(c, c)) for c in (rows or [{}])[0]])
+            model.header_tips = {"customer_ref": ANONYMOUS_TIP} if anonymous else {}
+            view.resizeColumnsToContents()
+            for col in range(model.columnCount()):
+                view.setColumnWidth(col, min(view.columnWidth(col), PREVIEW_MAX_WIDTH))
         problems = entry.problems or [{"file": entry.name, "line": None, "column": None, "value": None,
                                        "reason": text} for text in p.get("problems", [])]
         self.problems_model.set_records(problems)
