@@ -26,7 +26,8 @@ from merchant_ai.wording import counted
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("import", help="import marketplace exports or any sales CSV/xlsx")
     add_store_arg(p)
-    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                   help="export files, or folders whose export files (.csv .tsv .txt .xlsx .xls .gz) to import")
     p.add_argument("--format", help="force a format (see `merchant-ai formats`)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--mapping", metavar="PROFILE", help="use a saved column mapping (generic files)")
@@ -113,11 +114,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     if not args.files:
         raise CliError("name at least one FILE to import (or use --undo / --list)", EXIT_USAGE)
+    files = pipeline.expand_folders(args.files)
+    if not files:
+        raise CliError("no export files (.csv .tsv .txt .xlsx .xls .gz) in " + ", ".join(map(str, args.files)),
+                       EXIT_INPUT)
     mapping = _mapping(args, store)
     parsed = []
     beside = pipeline.BackupBeside(store)      # the first file's backup, made while the files are read
     try:
-        for path in args.files:
+        for path in files:
             data = path.read_bytes()
             progress(f"Reading {path.name} ...")
             try:
@@ -156,8 +161,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             money = ", ".join(" ".join(filter(None, (f"{x['gross']:,.2f}", x["currency"])))
                               + f" (refunded {x['refunded']:,.2f})" for x in r["revenue"])
             print(f"{r['file']}: {r['format']} -> {r['orders']:,} orders, {r['order_lines']:,} lines, "
-                  f"{r['units']:,.10g} units, {r['products']:,} products, {r['customers']:,} customers; "
-                  f"revenue {money}"
+                  f"{r['units']:,.10g} units, {r['products']:,} products, {r['customers']:,} customers"
+                  + (f"; revenue {money}" if money else "")
                   + (f"; {counted(r['skipped_total'], 'row')} skipped" if r["skipped_total"] else ""))
             changed = pipeline.change_summary(r["written"])
             if changed:

@@ -89,6 +89,22 @@ class ImportResult:
                 "problems": [str(p) for p in self.problems[:MAX_LISTED]]}
 
 
+EXPORT_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".gz"}
+
+
+def expand_folders(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files as given; a folder stands for the export files directly inside it (by extension,
+    sorted, hidden files left out), so an owner can drop or name the folder their downloads went to."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            out.extend(f for f in sorted(path.iterdir())
+                       if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in EXPORT_SUFFIXES)
+        else:
+            out.append(path)
+    return out
+
+
 def change_summary(written: dict) -> str:
     """What an import changed in the shop, in words, from the "written" counts of
     `ImportResult.to_json` ("20,863 new orders; 529,759 lines written; 3,924 new products", and on a

@@ -180,6 +180,9 @@ def clean_header(cells: list[str]) -> list[str]:
 
 
 # --- reading ---------------------------------------------------------------------------------
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"    # legacy .xls (and .doc) files begin with it
+
+
 def read_table(data: bytes, file_name: str) -> Table:
     """Decode and split an export (CSV/TSV/TXT, gzip-compressed or not, or .xlsx) into a Table."""
     if not data:
@@ -196,6 +199,9 @@ def read_table(data: bytes, file_name: str) -> Table:
             raise UnreadableFile(f"{file_name} is empty")
     if data[:4] == b"PK\x03\x04":
         return read_workbook(data, file_name)
+    if data[:8] == _OLE2:
+        raise UnreadableFile(f"{file_name} is an old-style Excel workbook (.xls): open it in Excel or LibreOffice, "
+                             "save it as .xlsx or CSV, and import that")
     if b"\x00" in data[:4000] and not _utf16_without_bom(data) and not any(
             data.lstrip()[:4].startswith(b) for b, _ in _BOMS[1:]):
         raise UnreadableFile(f"{file_name} is not a text table (it holds binary data)")

@@ -82,6 +82,19 @@ def test_text_output_counts_a_skipped_row_in_the_singular(shop, capsys) -> None:
     assert "; 1 row skipped" in capsys.readouterr().out
 
 
+def test_a_folder_imports_the_exports_inside_it(shop, tmp_path, capsys) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_bytes(GOOD)
+    (folder / "readme.pdf").write_bytes(b"%PDF-1.4")
+    assert main(["import", "--store", str(shop), str(folder), "--json"]) == 0
+    assert [r["file"] for r in _json(capsys)["imports"]] == ["orders.csv"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["import", "--store", str(shop), str(empty)]) == 5
+    assert "no export files" in capsys.readouterr().err
+
+
 def test_map_mapping_profiles_and_usage_errors(shop, tmp_path, capsys) -> None:
     f = tmp_path / "sales.csv"
     f.write_bytes(b"when,paid\n2021-01-05,9.99\n")

@@ -201,3 +201,11 @@ def test_gzip_streaming_path_on_damaged_or_concatenated_files() -> None:
         read_table(packed + b"junk", "retail.csv.gz")
     both = read_table(packed + gzip.compress(b"536999,X,LAST,1,France\n"), "retail.csv.gz")
     assert len(both.rows) == 12_001 and both.rows["Description"].iloc[-1] == "LAST"
+
+
+def test_an_old_excel_workbook_is_named_and_the_way_out_given() -> None:
+    """A legacy .xls is binary (OLE2); saying "binary data" left owners guessing what to do."""
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+    with pytest.raises(UnreadableFile, match=r"old-style Excel workbook \(\.xls\).*save it as \.xlsx or CSV"):
+        read_table(data, "orders.xls")
+

@@ -227,3 +227,22 @@ def test_privacy_checkbox_shows_and_sets_the_shops_mode(qtbot, store):
     assert tab.pseudonymize.isChecked()                         # on for a new shop
     tab.pseudonymize.setChecked(False)
     assert not privacy.pseudonymize_enabled(store) and tab.pseudonymize.isEnabled()
+
+
+def test_a_dropped_folder_adds_the_exports_inside_it(qtbot, tab, tmp_path):
+    from merchant_ai.importers.pipeline import expand_folders
+
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    for name in ("b.csv", "a.TSV", "c.xlsx", "notes.pdf", ".hidden.csv"):
+        (folder / name).write_text("x", encoding="utf-8")
+    (folder / "sub").mkdir()
+    single = tmp_path / "one.csv"
+    assert expand_folders([str(folder), str(single)]) == [
+        folder / "a.TSV", folder / "b.csv", folder / "c.xlsx", single]
+    good = folder / "b.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    _add(qtbot, tab, folder)
+    assert [e.name for e in tab.entries] == ["a.TSV", "b.csv", "c.xlsx"]
+    assert next(e for e in tab.entries if e.name == "b.csv").status == "ready"
+

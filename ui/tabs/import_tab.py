@@ -41,7 +41,7 @@ from ui.widgets.drop_zone import DropZone, local_files
 from ui.widgets.mapping_editor import MappingEditor
 from ui.widgets.records_model import RecordsModel, plain
 
-FILE_FILTER = "Exports (*.csv *.tsv *.txt *.xlsx *.xls);;All files (*)"
+FILE_FILTER = "Exports (" + " ".join(f"*{x}" for x in sorted(pipeline.EXPORT_SUFFIXES)) + ");;All files (*)"
 STATUS_ICONS = {"new": "…", "previewing": "…", "ready": "●", "unreadable": "✕", "rejected": "!",
                 "imported": "✓", "failed": "✕"}
 HISTORY_COLUMNS = [("id", "#"), ("file_name", "File"), ("format", "Format"), ("channel", "Channel"),
@@ -259,7 +259,7 @@ class ImportTab(BaseTab):
 
     def add_files(self, paths: list[str]) -> None:
         known = {e.path for e in self.entries}
-        for path in paths:
+        for path in (str(f) for f in pipeline.expand_folders(paths)):
             if path in known:
                 continue
             entry = FileEntry(path)
