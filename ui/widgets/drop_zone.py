@@ -28,7 +28,7 @@ class DropZone(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 14, 24, 14)
         text = QVBoxLayout()
-        title = QLabel("Drop your export files here")
+        title = QLabel("Drop your export files (or a folder of them) here")
         title.setObjectName("sectionHeading")
         hint = QLabel("Shopify, Etsy, Amazon, eBay and WooCommerce exports, or any CSV, TSV or Excel file "
                       "with dates and amounts. Nothing is imported until you press Import.")
