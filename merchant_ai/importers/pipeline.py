@@ -127,10 +127,10 @@ def change_summary(written: dict) -> str:
     elif n("products_new") or n("products_updated"):
         parts.append(counted(n("products_new") or n("products_updated"),
                              "new product" if n("products_new") else "updated product"))
-    for key, noun in (("inventory", "stock count"), ("fees", "fee"),
-                      ("refunds_attached", "refund added to its order")):
+    for key, one, many in (("inventory", "stock count", None), ("fees", "fee", None),
+                           ("refunds_attached", "refund added to its order", "refunds added to their orders")):
         if n(key):
-            parts.append(counted(n(key), noun, "refunds added to their orders" if key == "refunds_attached" else None))
+            parts.append(counted(n(key), one, many))
     return "; ".join(parts)
 
 
