@@ -25,6 +25,16 @@ def path_from_argv() -> Path:
     return path
 
 
+def take_int_option(name: str, default: int) -> int:
+    """`name N` from the command line (removed from sys.argv, so the path stays first), at least 1."""
+    if name not in sys.argv:
+        return default
+    at = sys.argv.index(name)
+    value = max(1, int(sys.argv[at + 1]))
+    del sys.argv[at:at + 2]
+    return value
+
+
 def load_sales(path: str | Path) -> pd.DataFrame:
     """Cleaned UCI lines with the columns analytics expect (see merchant_ai.store.queries)."""
     df = pd.read_csv(path, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": str},

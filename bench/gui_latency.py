@@ -98,13 +98,9 @@ def one_run(path: str) -> dict[str, list[float]]:
 
 
 def main() -> None:
-    from _uci import path_from_argv
+    from _uci import path_from_argv, take_int_option
 
-    runs = 3
-    if "--runs" in sys.argv:
-        at = sys.argv.index("--runs")
-        runs = max(1, int(sys.argv[at + 1]))
-        del sys.argv[at:at + 2]
+    runs = take_int_option("--runs", 3)
     path = str(path_from_argv())
     if "--one" in sys.argv:
         import json

@@ -91,13 +91,9 @@ def main() -> None:
         phase, path = sys.argv[2], sys.argv[3]
         print(json.dumps(_bare(path) if phase == "bare" else _import(path)))
         return
-    from _uci import path_from_argv
+    from _uci import path_from_argv, take_int_option
 
-    repeat = 3
-    if "--repeat" in sys.argv:
-        at = sys.argv.index("--repeat")
-        repeat = max(1, int(sys.argv[at + 1]))
-        del sys.argv[at:at + 2]
+    repeat = take_int_option("--repeat", 3)
     path = str(path_from_argv())
     import gzip
 
