@@ -13,6 +13,7 @@ from pathlib import Path
 from merchant_ai.importers import generic, pipeline
 from merchant_ai.importers.pipeline import ImportRejected
 from merchant_ai.importers.writer import ImportCancelled, UndoError, list_imports, undo_import
+from merchant_ai.wording import counted
 from ui.jobs import JobCancelled, JobContext
 from ui.parsed_files import PARSED
 
@@ -61,8 +62,7 @@ class FileEntry:
             return (f"Imported: {r.get('orders', 0):,} orders, {r.get('order_lines', 0):,} lines"
                     + (f" — {changed}" if changed else ""))
         if self.status == "rejected":
-            n = len(self.problems)
-            return f"{n:,} problem{'s' if n != 1 else ''}: nothing imported yet"
+            return f"{counted(len(self.problems), 'problem')}: nothing imported yet"
         if self.status == "failed":
             return self.message
         if not p:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from merchant_ai.cli.common import EXIT_USAGE, CliError, emit_json, progress, read_passphrase
+from merchant_ai.wording import counted
 
 
 class _Background:
@@ -87,7 +88,7 @@ def run_report(args: argparse.Namespace) -> int:
         emit_json({"out": str(out), "pages": pages, "week": report.week, "start": report.start,
                    "end": report.end, "actions": len(report.actions())})
     else:
-        print(f"Wrote {out} ({pages} page{'s' if pages != 1 else ''}, week {report.week}: "
+        print(f"Wrote {out} ({counted(pages, 'page')}, week {report.week}: "
               f"{report.start:%Y-%m-%d} to {report.end:%Y-%m-%d})")
     return 0
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from merchant_ai.reports.model import KpiRow
 from merchant_ai.reports.weekly import WeeklyReport
+from merchant_ai.wording import counted
 
 CHART_URL = "report://revenue-chart"
 UP_URL, DOWN_URL = "report://up", "report://down"
@@ -238,7 +239,7 @@ def _customers(report: WeeklyReport) -> str:
                     (number(s["four_weeks_ago"]), True), (_signed(s["change_week"]), True)]) for s in c.segments]
         out.append(table([("Segment", False), ("Now", True), ("A week ago", True), ("4 weeks ago", True),
                           ("Change this week", True)], rows, [36, 14, 16, 16, 18]))
-        out.append(f"<p>{c.slipping} customer{'s' if c.slipping != 1 else ''} slipped to At risk this week "
+        out.append(f"<p>{counted(c.slipping, 'customer')} slipped to At risk this week "
                    f"({c.slipping_4w} over the last four weeks).</p>")
     if c.contacts:
         out.append("<h3>Customers to contact first (slipped this week, most expected value first)</h3>")

@@ -30,6 +30,7 @@ from merchant_ai.analytics import demand_censoring as dc
 from merchant_ai.analytics import forecast_backtest as fb
 from merchant_ai.analytics import forecast_models as fm
 from merchant_ai.analytics.forecast_panel import NO_CATEGORY, SEASON, Panel, build_panel, future_periods
+from merchant_ai.wording import counted
 
 TOP_DOWN = "top_down_category"
 # Bumped whenever a change alters forecasts or their summary (trend) for the same data: cached
@@ -246,7 +247,7 @@ class Forecaster:
         word = {"D": "day", "W": "week", "M": "month"}[self.freq]
         for i in np.flatnonzero(panel.censored[:, -1] & ~never):
             run = int(np.argmin(panel.censored[i, ::-1])) if not panel.censored[i].all() else panel.T
-            note = (f"out of stock for the last {run} {word}{'s' if run != 1 else ''}: this is what it would "
+            note = (f"out of stock for the last {counted(run, word)}: this is what it would "
                     f"sell if in stock, from sales before the stockout")
             reasons[i] = f"{reasons[i]}; {note}" if reasons[i] else note
         mean = np.clip(np.nan_to_num(mean), 0, None)

@@ -37,6 +37,7 @@ from merchant_ai.reports.weeks import BadWeek, parse_week, week_label
 from merchant_ai.store import forecast_inputs as fi
 from merchant_ai.store import queries
 from merchant_ai.store.store import Store
+from merchant_ai.wording import counted
 
 if TYPE_CHECKING:       # looked up on first use (see `__getattr__` below): its module imports scikit-learn
     from merchant_ai.analytics.forecast_backtest import Cancelled
@@ -91,7 +92,7 @@ class WeeklyReport:
                                        f"sooner: it runs out {_date_text(ln.get('stockout_date'))}", "stock", ln["sku"]))
         if self.customers.slipping:
             n = self.customers.slipping
-            out.append(Action("customers", f"{n} customer{'s' if n != 1 else ''} slipped to At risk this week: "
+            out.append(Action("customers", f"{counted(n, 'customer')} slipped to At risk this week: "
                                            "win them back", "customers", "At risk"))
             for c in self.customers.contacts[:3]:
                 out.append(Action("customers", f"Contact customer {c['customer']} ({c['orders']} orders, "

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from merchant_ai.wording import counted
 from ui.jobs import JobContext
 from ui.tabs.base import NO_DATA_TEXT, NOT_AVAILABLE_TEXT, BaseTab
 from ui.widgets.records_model import RecordsModel
@@ -366,8 +367,8 @@ class ForecastTab(BaseTab):
             self.accuracy.setText(_sentence(s.get("reason")) or "Not enough history to backtest.")
         flags = self.flags_of(s)
         if flags:
-            self.accuracy.setText(self.accuracy.text() + f" Orange: {len(flags)} promotion"
-                                  f"{'s' if len(flags) != 1 else ''} you flagged, planned at the usual level.")
+            self.accuracy.setText(self.accuracy.text() + f" Orange: {counted(len(flags), 'promotion')} you flagged, "
+                                  "planned at the usual level.")
 
     def flags_of(self, s: dict[str, Any]) -> list[dict[str, Any]]:
         """The promotions this series' forecast treats as unusual: its own SKU's and sitewide ones."""

@@ -317,7 +317,7 @@ class ImportTab(BaseTab):
         ready = [e for e in self.entries if e.status in ("ready", "failed")]
         rejected = [e for e in self.entries if e.status == "rejected" and e.partial_possible]
         self.import_button.setEnabled(bool(ready) and not busy)
-        self.import_button.setText(f"Import {len(ready)} file{'s' if len(ready) != 1 else ''}" if ready else "Import")
+        self.import_button.setText(f"Import {counted(len(ready), 'file')}" if ready else "Import")
         self.partial_button.setVisible(bool(rejected))
         self.partial_button.setEnabled(not busy)
         self.remove_button.setEnabled(self.file_list.currentRow() >= 0 and not busy)
@@ -411,11 +411,11 @@ class ImportTab(BaseTab):
             advice = "Fix the file, or import the good rows." if entry.partial_possible else (
                 "None of its rows can be imported as it is: fix the file"
                 + (", or map its columns in Mapping." if entry.is_generic else "."))
-            rows.append(f"<span style='color:#b91c1c'>{n:,} problem{'s' if n != 1 else ''}: nothing was "
+            rows.append(f"<span style='color:#b91c1c'>{counted(n, 'problem')}: nothing was "
                         f"imported. {advice}</span>")
         elif p.get("problems"):
             n = len(p["problems"])
-            rows.append(f"<span style='color:#b45309'>{n:,} row problem{'s' if n != 1 else ''} found.</span>")
+            rows.append(f"<span style='color:#b45309'>{counted(n, 'row problem')} found.</span>")
         return "<br>".join(rows)
 
     def _format_chosen(self, index: int) -> None:

@@ -399,7 +399,7 @@ class ReportsTab(BaseTab):
             return None
         settings.setValue(SETTINGS_FOLDER_KEY, str(out.parent))
         self.last_saved = out
-        self.status.setText(f"Saved {pages} page{'s' if pages != 1 else ''} to {out}")
+        self.status.setText(f"Saved {counted(pages, 'page')} to {out}")
         return out
 
 
@@ -417,15 +417,15 @@ def section_summary(r) -> str:
     elif rev.note:
         lines.append(("Revenue", _html(rev.note)))
     items = sum(len(o.lines) for o in r.stock.suppliers)
-    lines.append(("Reorder", f"{items} item{'s' if items != 1 else ''} from {len(r.stock.suppliers)} "
-                             f"supplier{'s' if len(r.stock.suppliers) != 1 else ''}" if items else
+    lines.append(("Reorder", f"{counted(items, 'item')} from {counted(len(r.stock.suppliers), 'supplier')}"
+                  if items else
                   _html(r.stock.note or "nothing to reorder")))
     cust = r.customers
     lines.append(("Customers", f"{cust.slipping} slipped to At risk this week, {len(cust.contacts)} to contact"
                   if not cust.note else _html(cust.note)))
     lines.append(("Product pairs", f"{len(r.pairs.pairs)} pairs bought together" if r.pairs.pairs
                   else _html(r.pairs.note or "none this year")))
-    lines.append(("Margins", f"{len(r.margins.warnings)} warning{'s' if len(r.margins.warnings) != 1 else ''} "
+    lines.append(("Margins", f"{counted(len(r.margins.warnings), 'warning')} "
                              f"(target {r.margins.target_margin_pct:.0f}%)" if not r.margins.note
                   else _html(r.margins.note)))
     stale = [c["channel"] for c in r.freshness.channels if c.get("stale")]
