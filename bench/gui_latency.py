@@ -14,8 +14,10 @@ background jobs share the interpreter's lock with the GUI thread, so their long 
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -103,12 +105,8 @@ def main() -> None:
     runs = take_int_option("--runs", 3)
     path = str(path_from_argv())
     if "--one" in sys.argv:
-        import json
-
         print(json.dumps(one_run(path)))
         return
-    import json
-    import subprocess
 
     merged: dict[str, list[float]] = {}
     for _ in range(runs):   # a fresh process per run: the first preview and import of a session
