@@ -392,9 +392,9 @@ class ImportTab(BaseTab):
                     + (f"<br>In the shop: {changed}." if changed else ""))
         rows = [f"<b>{p.get('format', '?')}</b> · channel {p.get('channel', '?')} · "
                 f"{p.get('encoding', '')} · delimiter {repr(p.get('delimiter', ''))}",
-                f"{p.get('orders', 0):,} orders · {p.get('order_lines', 0):,} lines · "
-                f"{p.get('units', 0):,.0f} units · {p.get('products', 0):,} products · "
-                f"{p.get('customers', 0):,} customers"]
+                " · ".join(counted(p.get(key, 0), noun) for key, noun in (
+                    ("orders", "order"), ("order_lines", "line"), ("units", "unit"), ("products", "product"),
+                    ("customers", "customer")))]
         span = p.get("date_span") or [None, None]
         if span[0]:
             rows.append(f"Orders from {span[0]} to {span[1]}")
